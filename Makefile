@@ -1,0 +1,32 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each sets up .venv first
+# (idempotent: a stamp file tracks pyproject.toml, so a second run installs nothing).
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: run test lint bench setup
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Club Coach into $(VENV) (first run takes a few minutes)..."
+	@# pip, not uv/poetry: only pip finds the CPU torch wheel on these machines.
+	$(VENV)/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/coach start
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+bench: $(STAMP)
+	$(VENV)/bin/python -m benchmarks.run_all

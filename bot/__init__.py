@@ -1,0 +1,1 @@
+"""Adapters around the core: answer layer, CLI, local console and Discord bot."""

@@ -1,0 +1,55 @@
+"""The one settings class: environment variables and `.env`, built once in `main()`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Every knob of Club Coach. Names are the environment variables users set."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    knowledge_dir: Path = Field(
+        Path("knowledge"), validation_alias=_env("COACH_KNOWLEDGE_DIR"),
+        description="Folder of coaching articles (.md, .txt, .html, .pdf).",
+    )
+    data_dir: Path = Field(
+        Path(".coach-data"), validation_alias=_env("COACH_DATA_DIR"),
+        description="Where the index, its manifest, the lock and feedback live.",
+    )
+    chroma_url: str | None = Field(
+        None, validation_alias=_env("COACH_CHROMA_URL"),
+        description="URL of a Chroma server (`chroma run`); embedded Chroma when unset.",
+    )
+
+    llm: str = Field(
+        "extractive", validation_alias=_env("COACH_LLM"),
+        description="`extractive` (no LLM), `openai:<model>`, `ollama:<model>`.",
+    )
+    llm_base_url: str | None = Field(None, validation_alias=_env("COACH_LLM_BASE_URL"))
+    llm_api_key: SecretStr | None = Field(None, validation_alias=_env("COACH_LLM_API_KEY"))
+    llm_timeout_s: float = Field(30.0, gt=0, validation_alias=_env("COACH_LLM_TIMEOUT_S"))
+    llm_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("COACH_LLM_MAX_RETRIES"))
+    llm_max_tokens: int = Field(500, ge=16, validation_alias=_env("COACH_LLM_MAX_TOKENS"))
+
+    discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))
+    guild_id: int | None = Field(None, validation_alias=_env("COACH_GUILD_ID"))
+    coach_role: str = Field("Coach", validation_alias=_env("COACH_ROLE"))
+    review_channel_id: int | None = Field(None, validation_alias=_env("COACH_REVIEW_CHANNEL_ID"))
+    max_concurrency: int = Field(4, ge=1, validation_alias=_env("COACH_MAX_CONCURRENCY"))
+    cooldown_s: float = Field(5.0, ge=0, validation_alias=_env("COACH_COOLDOWN_S"))
+
+    @field_validator("chroma_url", "llm_base_url", "discord_token", "llm_api_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value

@@ -1,0 +1,1 @@
+"""Knowledge ingestion, indexing and hybrid retrieval for Club Coach."""

@@ -1,0 +1,105 @@
+"""Pydantic models shared by ingestion, indexing, search and answering (no I/O here)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HEADING_SEP = " › "
+
+
+class Section(BaseModel):
+    """A run of body text under one heading path, as recovered from a document."""
+
+    model_config = ConfigDict(frozen=True)
+
+    heading_path: tuple[str, ...] = ()
+    text: str
+
+
+class ParsedDocument(BaseModel):
+    """A knowledge file after loading and cleaning, before chunking."""
+
+    source: str = Field(description="Path relative to the knowledge dir, POSIX separators.")
+    title: str
+    front_matter: dict = Field(default_factory=dict)
+    sections: list[Section]
+    content_hash: str = Field(description="sha256 of the raw file bytes.")
+
+
+class Chunk(BaseModel):
+    """One indexed passage. `chunk_id` is stable: source + heading path + content hash."""
+
+    model_config = ConfigDict(frozen=True)
+
+    chunk_id: str
+    source: str
+    title: str
+    heading_path: tuple[str, ...] = ()
+    text: str
+    ordinal: int = 0
+
+    @property
+    def heading(self) -> str:
+        return HEADING_SEP.join(self.heading_path)
+
+    def embedding_text(self) -> str:
+        """Text handed to the embedder: title and heading give the passage its context."""
+        context = HEADING_SEP.join((self.title, *self.heading_path))
+        return f"{context}\n{self.text}"
+
+
+class Skipped(BaseModel):
+    """A file or section that was not indexed, and why (shown to coaches)."""
+
+    source: str
+    reason: str
+    section: str | None = None
+
+
+class Hit(BaseModel):
+    rank: int
+    chunk_id: str
+    source: str
+    title: str
+    heading: str
+    text: str
+    score: float
+
+
+class SearchResult(BaseModel):
+    query: str
+    hits: list[Hit]
+    abstained: bool
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+class Citation(BaseModel):
+    n: int
+    chunk_id: str
+    source: str
+    title: str
+    heading: str
+    quote: str
+
+
+AnswerMode = Literal["extractive", "llm", "extractive_fallback", "red_flag"]
+
+
+class Turn(BaseModel):
+    """One earlier exchange in a conversation (a thread, a console session)."""
+
+    question: str
+    answer: str = ""
+
+
+class Answer(BaseModel):
+    question: str
+    answer: str
+    citations: list[Citation]
+    abstained: bool
+    mode: AnswerMode = "extractive"
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    # Topics the guides do cover, offered when abstaining.
+    suggestions: list[str] = Field(default_factory=list)
