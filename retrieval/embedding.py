@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -33,19 +34,23 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.name = MODEL_NAME
         self._max_length = int(self.model.get_max_seq_length() or 256)
+        # The fast tokenizer is not safe to call from two threads at once ("Already borrowed"),
+        # and the bot searches from worker threads; two cores gain nothing from overlap anyway.
+        self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-        if len(texts) == 1:
-            return self._embed_one(texts[0])
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        with self._lock:
+            if len(texts) == 1:
+                return self._embed_one(texts[0])
+            vectors = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return vectors.astype(np.float32, copy=False)
 
     def _embed_one(self, text: str) -> np.ndarray:

@@ -1,0 +1,154 @@
+"""The embedded default answerer: the best sentences of the top passages, each cited [n]."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from retrieval.lexical import Tokenizer
+from retrieval.models import Answer, Citation, Hit, SearchResult, Turn
+from retrieval.protocols import Embedder, Retriever
+from retrieval.sentences import split_sentences
+
+NOT_COVERED = "That isn't covered in our guides, so I won't guess."
+MAX_PASSAGES = 3
+MAX_SENTENCES = 3
+QUOTE_CHARS = 240
+_MIN_WORDS = 5
+# A sentence must score at least this share of the best one to join the answer.
+_KEEP_RATIO = 0.8
+
+_tokenize = Tokenizer()
+
+
+def compose_extractive_answer(question: str, result: SearchResult, embedder: Embedder) -> Answer:
+    """Answer from `result` alone: no LLM, every sentence verbatim from a cited passage."""
+    started = time.perf_counter()
+    if result.abstained or not result.hits:
+        return Answer(
+            question=question,
+            answer=NOT_COVERED,
+            citations=[],
+            abstained=True,
+            mode="extractive",
+            timings_ms=dict(result.timings_ms),
+        )
+    candidates = _candidates(result.hits[:MAX_PASSAGES])
+    if not candidates:
+        return Answer(
+            question=question,
+            answer=NOT_COVERED,
+            citations=[],
+            abstained=True,
+            mode="extractive",
+            timings_ms=dict(result.timings_ms),
+        )
+    scores = _score(question, [c[2] for c in candidates], [c[0] for c in candidates], embedder)
+    chosen = _choose(candidates, scores, embedder)
+
+    numbers: dict[int, int] = {}
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for hit_index, _, sentence in chosen:
+        hit = result.hits[hit_index]
+        if hit_index not in numbers:
+            numbers[hit_index] = len(numbers) + 1
+            citations.append(_citation(numbers[hit_index], hit, sentence))
+        parts.append(f"{_as_sentence(sentence)} [{numbers[hit_index]}]")
+    timings = dict(result.timings_ms)
+    timings["compose"] = round((time.perf_counter() - started) * 1000, 3)
+    return Answer(
+        question=question,
+        answer=" ".join(parts),
+        citations=citations,
+        abstained=False,
+        mode="extractive",
+        timings_ms=timings,
+    )
+
+
+class ExtractiveAnswerer:
+    """`Answerer` over a retriever, used when no LLM is configured."""
+
+    def __init__(self, retriever: Retriever, embedder: Embedder, k: int = 5) -> None:
+        self.retriever = retriever
+        self.embedder = embedder
+        self.k = k
+
+    def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        result = self.retriever.search(question, self.k)
+        answer = compose_extractive_answer(question, result, self.embedder)
+        if answer.abstained and hasattr(self.retriever, "related_topics"):
+            answer.suggestions = self.retriever.related_topics(question, 3)
+        return answer
+
+
+def _candidates(hits: Sequence[Hit]) -> list[tuple[int, int, str]]:
+    """(hit index, position, sentence) for every sentence worth quoting."""
+    out = []
+    for h, hit in enumerate(hits):
+        for position, sentence in enumerate(split_sentences(hit.text)):
+            if len(sentence.split()) >= _MIN_WORDS and not sentence.endswith(":"):
+                out.append((h, position, sentence))
+    return out
+
+
+def _score(
+    question: str, sentences: list[str], hit_ranks: list[int], embedder: Embedder
+) -> np.ndarray:
+    vectors = embedder.embed([question, *sentences])
+    semantic = vectors[1:] @ vectors[0]
+    asked = set(_tokenize(question))
+    lexical = np.array(
+        [len(asked & set(_tokenize(s))) / (len(asked) or 1) for s in sentences], dtype=np.float32
+    )
+    # Passages the retriever ranked higher are more likely on topic; a gentle nudge only.
+    prior = np.array([0.04 * (MAX_PASSAGES - r) for r in hit_ranks], dtype=np.float32)
+    return semantic + 0.3 * lexical + prior
+
+
+def _choose(
+    candidates: list[tuple[int, int, str]], scores: np.ndarray, embedder: Embedder
+) -> list[tuple[int, int, str]]:
+    order = [int(i) for i in np.argsort(-scores)]
+    best = float(scores[order[0]])
+    picked = [order[0]]
+    for i in order[1:]:
+        if len(picked) == MAX_SENTENCES or scores[i] < best * _KEEP_RATIO:
+            break
+        if _redundant(candidates[i][2], [candidates[j][2] for j in picked]):
+            continue
+        picked.append(i)
+    # Read in passage order, then in the order the sentences appear.
+    return sorted((candidates[i] for i in picked), key=lambda c: (c[0], c[1]))
+
+
+def _redundant(sentence: str, kept: list[str]) -> bool:
+    words = set(_tokenize(sentence))
+    for other in kept:
+        other_words = set(_tokenize(other))
+        union = words | other_words
+        if union and len(words & other_words) / len(union) > 0.6:
+            return True
+    return False
+
+
+def _as_sentence(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if text[-1:] in ".!?" else f"{text}."
+
+
+def _citation(n: int, hit: Hit, quote: str) -> Citation:
+    if len(quote) > QUOTE_CHARS:
+        quote = quote[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return Citation(
+        n=n,
+        chunk_id=hit.chunk_id,
+        source=hit.source,
+        title=hit.title,
+        heading=hit.heading,
+        quote=quote,
+    )
