@@ -1,0 +1,373 @@
+"""Citation checking: keep only sentences that the passages they cite support (pure).
+
+A sentence is supported when most of its content words (stemmed) occur in the cited passages
+and every number it states occurs there (or in the question). Sentences in a passage that read
+like instructions to a model ("ignore previous instructions...") support nothing, and an answer
+sentence that repeats their words is dropped: passages are reference material, not orders.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import Stemmer
+
+CITATION_RE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+SENTENCE_END_RE = re.compile(r"[.!?]+[\"')]*((?:\s*\[\d+(?:\s*,\s*\d+)*\])*)(?=\s|$)")
+LINE_PREFIX_RE = re.compile(r"^(\s*(?:[-*•]|\d+[.)])\s+|\s*>\s*)")
+WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
+ABBREVIATIONS_RE = re.compile(r"\b(e\.g|i\.e|vs|approx|cf|etc)\.", re.IGNORECASE)
+INSTRUCTION_RE = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|rules|prompts?|"
+    r"messages?|guidelines|above)\b"
+    r"|\b(?:reply|respond|answer|output|print)\b(?:\s+\S+){0,5}?\s+(?:only|exactly)\s+"
+    r"(?:with|the words?|these words|this)\b|\bsay (?:only|exactly)\b"
+    r"|\byou are now\b|\bsystem prompt\b|\bnew instructions?\b|\bpretend (?:to be|you)\b"
+    r"|\bas an ai\b|\bdeveloper mode\b|\bjailbreak",
+    re.IGNORECASE,
+)
+# fmt: off
+WORD_NUMBERS = {
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15",
+    "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "twice": "2",
+}
+# fmt: on
+_STOPWORDS_TEXT = """
+    a about above after again all also am an and any are as at be because been before being both
+    but by can can't could did do does doing don't down during each few for from further had has
+    have having he her here hers him his how i i'm i've if in into is isn't it it's its itself
+    just let's may me might more most much must my no nor not of off on once only or other our
+    ours out over own same she should so some such than that that's the their theirs them then
+    there there's these they this those through to too under until up very was we we're were
+    what when where which while who whom why will with would you you'll you're your yours
+    yourself yourselves yes really actually well ok okay sure get got make makes making way
+    thing things lot lots quite still even though try trying keep
+"""
+STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+# Negations flip a claim, so they count as content: any negation in a passage vouches for one.
+# fmt: off
+NEGATIONS = frozenset({"no", "not", "never", "don't", "doesn't", "didn't", "isn't", "aren't",
+                       "can't", "cannot", "shouldn't", "won't", "avoid", "without", "rather",
+                       "instead"})
+# fmt: on
+NEGATION_STEM = "~not"
+# Friendly filler that neither supports nor spoils a claim ("a great time to roll").
+_GENERIC_WORDS = """
+    feel pick great help stay good idea aim want need tip remember important worth choose option
+    simply plenty nice fine ideal usual usually generally typical typically start note key best
+    happy enjoy question answer guide guides
+"""
+
+_stemmer = Stemmer.Stemmer("english")
+GENERIC_STEMS = frozenset(_stemmer.stemWords(re.findall(r"\S+", _GENERIC_WORDS)))
+
+
+@dataclass(frozen=True)
+class GroundingPolicy:
+    """Thresholds, calibrated on the examples in tests/answering/test_grounding.py."""
+
+    # A cited sentence may bring at most this many content words its passages lack...
+    max_novel_words: int = 1
+    # ...and at least this share of its content words must come from them.
+    min_support: float = 0.5
+    # One novel word more is allowed only for a near-verbatim paraphrase of a passage sentence.
+    min_similarity: float = 0.8
+    # Uncited sentences survive only as short connectives ("Hope that helps!").
+    max_connective_words: int = 12
+    max_novel_connective_words: int = 2
+    # More than this share of substantive sentences dropped: the whole answer is suspect.
+    max_dropped_share: float = 0.5
+
+
+@dataclass
+class Dropped:
+    sentence: str
+    reason: str
+
+
+@dataclass
+class GroundedAnswer:
+    """The checked answer, still numbered as the passages were in the prompt."""
+
+    text: str
+    used: list[int] = field(default_factory=list)  # passage numbers, in order of first use
+    dropped: list[Dropped] = field(default_factory=list)
+    removed_numbers: list[int] = field(default_factory=list)
+    kept_cited: int = 0
+
+    @property
+    def substantive(self) -> int:
+        """Sentences that made a claim: kept with a citation, or dropped."""
+        return self.kept_cited + len(self.dropped)
+
+
+# (sentence, passage texts) -> best cosine similarity to a passage sentence; from the pipeline.
+Similarity = Callable[[str, Sequence[str]], float]
+
+
+def ground_answer(
+    answer: str,
+    passages: Sequence[str],
+    *,
+    question: str = "",
+    similarity: Similarity | None = None,
+    policy: GroundingPolicy = GroundingPolicy(),
+) -> GroundedAnswer:
+    """Drop invented citation numbers and unsupported sentences; passages are numbered from 1."""
+    refs = [_reference(p) for p in passages]
+    question_ref = _reference(question)
+    injected = _injected_stems(refs, question_ref)
+    known_stems = set().union(question_ref.stems, *(r.stems for r in refs))
+    result = GroundedAnswer(text="")
+    out_lines: list[str] = []
+    for line in answer.splitlines():
+        prefix_match = LINE_PREFIX_RE.match(line)
+        prefix = prefix_match.group(0) if prefix_match else ""
+        kept: list[str] = []
+        for sentence in split_sentences(line[len(prefix) :]):
+            checked = _check(
+                sentence, refs, question_ref, injected, known_stems, similarity, policy, result
+            )
+            if checked is not None:
+                kept.append(checked)
+        if kept:
+            out_lines.append(prefix + " ".join(kept))
+        elif not line.strip() and out_lines and out_lines[-1]:
+            out_lines.append("")
+    result.text = "\n".join(out_lines).strip()
+    return result
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of one line; citations after the full stop stay with their sentence."""
+    protected = ABBREVIATIONS_RE.sub(lambda m: m.group(0).replace(".", "\x00"), text)
+    parts: list[str] = []
+    start = 0
+    for match in SENTENCE_END_RE.finditer(protected):
+        parts.append(protected[start : match.end()].strip())
+        start = match.end()
+    parts.append(protected[start:].strip())
+    sentences: list[str] = []
+    for part in filter(None, parts):
+        if sentences and not CITATION_RE.sub("", part).strip():
+            sentences[-1] += " " + part  # a stray "[2]" on its own belongs to the sentence before
+        else:
+            sentences.append(part)
+    return [s.replace("\x00", ".") for s in sentences]
+
+
+def cited_numbers(sentence: str) -> list[int]:
+    """[n] numbers in order of appearance, `[1, 2]` and `[1][2]` alike."""
+    return [int(n) for group in CITATION_RE.findall(sentence) for n in re.split(r"\s*,\s*", group)]
+
+
+def renumber(text: str, used: Sequence[int]) -> str:
+    """Rewrite passage numbers to 1..m in order of first use; `[1, 2]` becomes `[1][2]`."""
+    mapping = {old: new for new, old in enumerate(used, start=1)}
+
+    def _sub(match: re.Match[str]) -> str:
+        numbers = [int(n) for n in re.split(r"\s*,\s*", match.group(1))]
+        return "".join(f"[{mapping[n]}]" for n in dict.fromkeys(numbers) if n in mapping)
+
+    return CITATION_RE.sub(_sub, text)
+
+
+def best_quote(passage: str, claims: Sequence[str], max_chars: int = 200) -> str:
+    """The passage sentence sharing most content words with the claims that cite it."""
+    claim_stems = set().union(*(content_stems(c) for c in claims)) if claims else set()
+    candidates = [s for line in passage.splitlines() for s in split_sentences(line)] or [passage]
+    best = max(candidates, key=lambda s: len(content_stems(s) & claim_stems))
+    best = " ".join(best.split())
+    if len(best) > max_chars:
+        best = best[: max_chars - 1].rsplit(" ", 1)[0] + "…"
+    return best
+
+
+def content_stems(text: str) -> frozenset[str]:
+    """Stemmed content words, without citation markers, stopwords or numbers."""
+    return _content_stems(CITATION_RE.sub(" ", text))
+
+
+def numbers_in(text: str) -> frozenset[str]:
+    """Numbers stated in a text, digits or words ('three', '2-3', '10K')."""
+    text = CITATION_RE.sub(" ", text).lower()
+    found = {_canonical_number(n) for n in NUMBER_RE.findall(text)}
+    found.update(WORD_NUMBERS[w] for w in WORD_RE.findall(text) if w in WORD_NUMBERS)
+    return frozenset(found)
+
+
+def _canonical_number(raw: str) -> str:
+    number = raw.replace(",", ".")
+    return number.rstrip("0").rstrip(".") if "." in number else number.lstrip("0") or "0"
+
+
+def is_instruction(sentence: str) -> bool:
+    """Does this read like an order to a language model rather than coaching advice?"""
+    return INSTRUCTION_RE.search(sentence) is not None
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """What a passage (or the question) can vouch for."""
+
+    stems: frozenset[str]
+    numbers: frozenset[str]
+    text: str
+    instruction_stems: frozenset[str]
+    # Content words of each sentence that says "not", "never", "rather than"...
+    negated: tuple[frozenset[str], ...] = ()
+
+
+@lru_cache(maxsize=2048)
+def _reference(text: str) -> _Reference:
+    sentences = [s for line in text.splitlines() for s in split_sentences(line)]
+    orders = [s for s in sentences if is_instruction(s)]
+    facts = [s for s in sentences if not is_instruction(s)]
+    body = "\n".join(facts)
+    fact_stems = [content_stems(s) for s in facts]
+    return _Reference(
+        stems=frozenset().union(*fact_stems),
+        numbers=numbers_in(body),
+        text=body,
+        instruction_stems=frozenset().union(*(content_stems(s) for s in orders)),
+        negated=tuple(s for s in fact_stems if NEGATION_STEM in s),
+    )
+
+
+def _injected_stems(refs: Sequence[_Reference], question: _Reference) -> frozenset[str]:
+    """Words that only an instruction (in a passage or the question) could have put there."""
+    orders = set().union(question.instruction_stems, *(r.instruction_stems for r in refs))
+    honest = set().union(question.stems, *(r.stems for r in refs))
+    return frozenset(orders - honest)
+
+
+def _check(
+    sentence: str,
+    refs: Sequence[_Reference],
+    question: _Reference,
+    injected: frozenset[str],
+    known_stems: set[str],
+    similarity: Similarity | None,
+    policy: GroundingPolicy,
+    result: GroundedAnswer,
+) -> str | None:
+    """The sentence as it may stay in the answer (citations cleaned), or None to drop it."""
+    numbers = cited_numbers(sentence)
+    valid = [n for n in dict.fromkeys(numbers) if 1 <= n <= len(refs)]
+    result.removed_numbers.extend(n for n in numbers if not 1 <= n <= len(refs))
+    stems = content_stems(sentence)
+    if stems & injected or is_instruction(sentence):
+        result.dropped.append(Dropped(sentence, "repeats an instruction, not coaching advice"))
+        return None
+    if not valid:
+        if _is_connective(sentence, stems, known_stems, policy):
+            return CITATION_RE.sub("", sentence).replace(" .", ".").strip()
+        best = _best_supporting(sentence, stems, refs, question, similarity, policy)
+        if best is None:
+            result.dropped.append(Dropped(sentence, "no valid citation and no passage supports it"))
+            return None
+        valid = [best]
+        sentence = _with_citations(sentence, valid)
+    elif not _supported(
+        sentence, stems, [refs[n - 1] for n in valid], question, similarity, policy
+    ):
+        result.dropped.append(Dropped(sentence, f"not supported by passage(s) {valid}"))
+        return None
+    else:
+        sentence = _with_citations(sentence, valid)
+    result.kept_cited += 1
+    result.used.extend(n for n in valid if n not in result.used)
+    return sentence
+
+
+def _supported(
+    sentence: str,
+    stems: frozenset[str],
+    refs: Sequence[_Reference],
+    question: _Reference,
+    similarity: Similarity | None,
+    policy: GroundingPolicy,
+) -> bool:
+    allowed_numbers = question.numbers.union(*(r.numbers for r in refs))
+    if not numbers_in(sentence) <= allowed_numbers:
+        return False
+    claim = stems - GENERIC_STEMS
+    if not claim:
+        return True
+    vocabulary = frozenset().union(*(r.stems for r in refs))
+    novel = claim - vocabulary - question.stems
+    if len(claim & vocabulary) / len(claim) < policy.min_support:
+        return False
+    if NEGATION_STEM in claim and not _negation_backed(claim, refs):
+        return False
+    if len(novel) <= policy.max_novel_words:
+        return True
+    if similarity is None or len(novel) > policy.max_novel_words + 1:
+        return False
+    bare = CITATION_RE.sub("", sentence)
+    return similarity(bare, [r.text for r in refs]) >= policy.min_similarity
+
+
+def _negation_backed(claim: frozenset[str], refs: Sequence[_Reference]) -> bool:
+    """A 'never'/'don't' claim needs a passage sentence that negates the same thing."""
+    others = claim - {NEGATION_STEM}
+    needed = max(1, len(others) // 2)
+    return not others or any(len(others & n) >= needed for r in refs for n in r.negated)
+
+
+def _best_supporting(
+    sentence: str,
+    stems: frozenset[str],
+    refs: Sequence[_Reference],
+    question: _Reference,
+    similarity: Similarity | None,
+    policy: GroundingPolicy,
+) -> int | None:
+    """The passage number that alone supports an uncited sentence, if any (then it is cited)."""
+    if not stems:
+        return None
+    ranked = sorted(range(len(refs)), key=lambda i: -len(stems & refs[i].stems))
+    for i in ranked[:2]:
+        if _supported(sentence, stems, [refs[i]], question, similarity, policy):
+            return i + 1
+    return None
+
+
+def _is_connective(
+    sentence: str, stems: frozenset[str], known: set[str], policy: GroundingPolicy
+) -> bool:
+    words = WORD_RE.findall(CITATION_RE.sub(" ", sentence).lower())
+    return (
+        len(words) <= policy.max_connective_words
+        and not numbers_in(sentence)
+        and len(stems - known) <= policy.max_novel_connective_words
+        and len(stems & known) <= 1
+    )
+
+
+def _with_citations(sentence: str, numbers: Sequence[int]) -> str:
+    """The sentence with its citations rewritten as `[a][b]` before the final punctuation."""
+    bare = CITATION_RE.sub("", sentence).rstrip()
+    bare = re.sub(r"\s+([.!?,;:])", r"\1", bare)
+    marks = "".join(f"[{n}]" for n in numbers)
+    match = re.search(r"[.!?]+[\"')]*$", bare)
+    if match:
+        return f"{bare[: match.start()].rstrip()} {marks}{bare[match.start() :]}"
+    return f"{bare} {marks}"
+
+
+@lru_cache(maxsize=8192)
+def _content_stems(text: str) -> frozenset[str]:
+    words = [w.removesuffix("'s") for w in WORD_RE.findall(text.lower().replace("’", "'"))]
+    negated = any(w in NEGATIONS or w.endswith("n't") for w in words)
+    words = [w for w in words if w not in STOPWORDS and w not in NEGATIONS and len(w) > 1]
+    words = [w for w in words if w not in WORD_NUMBERS and not NUMBER_RE.fullmatch(w)]
+    stems = set(_stemmer.stemWords(words))
+    if negated:
+        stems.add(NEGATION_STEM)
+    return frozenset(stems)

@@ -1,0 +1,313 @@
+"""The answer layer: red flags -> follow-ups -> retrieval -> LLM -> citation check -> Answer."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from bot.settings import Settings
+from retrieval.models import Answer, Citation, Hit, SearchResult, Turn
+from retrieval.protocols import Answerer, Embedder
+
+from . import grounding, safety
+from .chat_model import make_chat_model
+from .errors import LLMOutputError
+from .followup import condense
+from .prompts import PROMPTS_DIR, escape_text, format_passages, render_prompt
+from .sanitise import DEFAULT_MAX_CHARS, clean_text, trim
+
+if TYPE_CHECKING:
+    from langchain_core.runnables import Runnable
+
+log = logging.getLogger(__name__)
+
+ComposeExtractive = Callable[[str, SearchResult, Embedder], Answer]
+MAX_QUESTION_CHARS = 1000
+# When a red flag's own words find nothing, this still finds the prevention guides.
+PREVENTION_QUERY = "how to prevent running injuries"
+
+
+class SearchingRetriever(Protocol):
+    """What the answer layer needs from retrieval (HybridRetriever has all of it)."""
+
+    def search(self, query: str, k: int = 5) -> SearchResult: ...
+
+    def related_topics(self, query: str, n: int = 3) -> list[str]: ...
+
+
+class CoachAnswerer:
+    """`Answerer` for every surface: extractive, or an LLM held to the passages it was given."""
+
+    def __init__(
+        self,
+        retriever: SearchingRetriever,
+        embedder: Embedder,
+        chat_model: Runnable | None = None,
+        *,
+        k: int = 5,
+        max_chars: int = DEFAULT_MAX_CHARS,
+        max_words: int = 120,
+        policy: grounding.GroundingPolicy | None = None,
+        compose_extractive: ComposeExtractive | None = None,
+        prompts_dir: Path = PROMPTS_DIR,
+    ) -> None:
+        self.retriever = retriever
+        self.embedder = embedder
+        self.chat_model = chat_model
+        self.k = k
+        self.max_chars = max_chars
+        self.max_words = max_words
+        self.policy = policy or grounding.GroundingPolicy()
+        self.prompts_dir = prompts_dir
+        if compose_extractive is None:
+            from retrieval.extractive import compose_extractive_answer as compose_extractive
+        self.compose_extractive = compose_extractive
+        self._vectors: dict[str, np.ndarray] = {}
+
+    @property
+    def mode(self) -> str:
+        return "llm" if self.chat_model is not None else "extractive"
+
+    def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        question = question.strip()[:MAX_QUESTION_CHARS]
+        flags = safety.detect_red_flags(question)
+
+        mark = time.perf_counter()
+        complete = self._complete if self.chat_model is not None else None
+        standalone = condense(question, history, complete)
+        if history:
+            timings["condense"] = _ms(mark)
+        flags = flags or safety.detect_red_flags(standalone)
+        if flags:
+            answer = self._red_flag_answer(question, standalone, flags, timings)
+            return self._finish(answer, timings, started)
+
+        mark = time.perf_counter()
+        result = self.retriever.search(standalone, self.k)
+        timings["retrieve"] = _ms(mark)
+        if result.abstained or not result.hits:
+            return self._finish(self._not_covered(question, standalone, result), timings, started)
+        if self.chat_model is None:
+            answer = self._extractive(question, standalone, result, "extractive")
+            return self._finish(answer, timings, started)
+
+        mark = time.perf_counter()
+        try:
+            raw = self._generate(standalone, result.hits)
+        except Exception as exc:  # timeouts, 5xx, 429 after retries, malformed output
+            timings["llm"] = _ms(mark)
+            log.warning("LLM failed, answering extractively: %s: %s", type(exc).__name__, exc)
+            answer = self._extractive(question, standalone, result, "extractive_fallback")
+            return self._finish(answer, timings, started)
+        timings["llm"] = _ms(mark)
+
+        mark = time.perf_counter()
+        answer, reason = self._grounded(question, standalone, raw, result.hits)
+        timings["validate"] = _ms(mark)
+        if answer is None:
+            log.warning("LLM answer unusable, answering extractively: %s", reason)
+            answer = self._extractive(question, standalone, result, "extractive_fallback")
+        return self._finish(answer, timings, started)
+
+    # -- the LLM ---------------------------------------------------------------------------
+    def _complete(self, system: str, user: str) -> str:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        assert self.chat_model is not None
+        reply = self.chat_model.invoke([SystemMessage(system), HumanMessage(user)])
+        content = getattr(reply, "content", None)
+        if isinstance(content, list):  # content blocks
+            content = "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+        if not isinstance(content, str) or not content.strip():
+            raise LLMOutputError("The LLM returned an empty or non-text reply.")
+        return content
+
+    def _generate(self, question: str, hits: Sequence[Hit]) -> str:
+        system = render_prompt("system", self.prompts_dir, max_words=self.max_words)
+        user = render_prompt(
+            "answer",
+            self.prompts_dir,
+            passages=format_passages(hits),
+            question=escape_text(question),
+        )
+        return self._complete(system, user)
+
+    def _grounded(
+        self, question: str, standalone: str, raw: str, hits: Sequence[Hit]
+    ) -> tuple[Answer | None, str]:
+        """The checked LLM answer, or None and why it cannot be used."""
+        checked = grounding.ground_answer(
+            clean_text(raw),
+            [h.text for h in hits],
+            question=standalone,
+            similarity=self._similarity,
+            policy=self.policy,
+        )
+        for dropped in checked.dropped:
+            log.info("dropped from LLM answer (%s): %r", dropped.reason, dropped.sentence[:200])
+        if checked.removed_numbers:
+            log.info("removed invented citations %s", checked.removed_numbers)
+        if not checked.used:
+            return None, "no sentence kept a valid citation"
+        if len(checked.dropped) > self.policy.max_dropped_share * checked.substantive:
+            return None, f"{len(checked.dropped)} of {checked.substantive} sentences unsupported"
+        text = trim(checked.text, self.max_chars)
+        used = _order_of_use(text, len(hits))
+        if not used:
+            return None, "no citation left after trimming"
+        claims: dict[int, list[str]] = {n: [] for n in used}
+        for line in text.splitlines():
+            for sentence in grounding.split_sentences(line):
+                for n in grounding.cited_numbers(sentence):
+                    if n in claims:
+                        claims[n].append(sentence)
+        citations = [
+            _citation(new, hits[old - 1], claims[old]) for new, old in enumerate(used, start=1)
+        ]
+        answer = Answer(
+            question=question,
+            answer=grounding.renumber(text, used),
+            citations=citations,
+            abstained=False,
+            mode="llm",
+        )
+        return answer, ""
+
+    def _similarity(self, sentence: str, passages: Sequence[str]) -> float:
+        """Cosine of a sentence to the closest sentence of its passages (those vectors cached)."""
+        targets = [
+            s for p in passages for line in p.splitlines() for s in grounding.split_sentences(line)
+        ]
+        missing = list(dict.fromkeys(t for t in targets if t not in self._vectors))
+        vectors = self.embedder.embed([sentence, *missing])
+        if len(self._vectors) > 20_000:
+            self._vectors.clear()
+        self._vectors.update(zip(missing, vectors[1:], strict=True))
+        if not targets:
+            return 0.0
+        return max(float(self._vectors[t] @ vectors[0]) for t in targets)
+
+    # -- answers without the LLM -----------------------------------------------------------
+    def _extractive(
+        self, question: str, standalone: str, result: SearchResult, mode: str
+    ) -> Answer:
+        answer = self.compose_extractive(standalone, _without_instructions(result), self.embedder)
+        answer.question = question
+        answer.mode = mode  # type: ignore[assignment]
+        answer.timings_ms = {}
+        if answer.abstained:
+            answer.suggestions = self._suggestions(standalone)
+            answer.answer = self._with_hint(answer.answer, answer.suggestions)
+        return answer
+
+    def _not_covered(self, question: str, standalone: str, result: SearchResult) -> Answer:
+        """Retrieval abstained: the 'not covered' reply and what the guides do cover; no LLM."""
+        answer = self._extractive(
+            question, standalone, result.model_copy(update={"abstained": True}), "extractive"
+        )
+        answer.abstained = True
+        answer.citations = []
+        return answer
+
+    def _red_flag_answer(
+        self, question: str, standalone: str, flags: list[safety.RedFlag], timings: dict[str, float]
+    ) -> Answer:
+        """Stop and see a professional first; then what the guides say about prevention, cited."""
+        log.info("red flag in question: %s", [f.phrase for f in flags])
+        warning = render_prompt("red_flag", self.prompts_dir, signs=safety.describe(flags))
+        mark = time.perf_counter()
+        result = self.retriever.search(f"injury prevention {standalone}", self.k)
+        if result.abstained or not result.hits:
+            result = self.retriever.search(PREVENTION_QUERY, self.k)
+        timings["retrieve"] = _ms(mark)
+        prevention = self._extractive(question, PREVENTION_QUERY, result, "red_flag")
+        if prevention.abstained:
+            text = warning
+        else:
+            header = render_prompt("red_flag_prevention", self.prompts_dir)
+            text = f"{warning}\n\n{header}\n{prevention.answer}"
+        return Answer(
+            question=question,
+            answer=text,
+            citations=[] if prevention.abstained else prevention.citations,
+            abstained=False,
+            mode="red_flag",
+        )
+
+    def _suggestions(self, query: str) -> list[str]:
+        related = getattr(self.retriever, "related_topics", None)
+        if related is None:
+            return []
+        try:
+            return list(related(query, n=3))
+        except Exception as exc:  # suggestions are a nicety; the reply stands without them
+            log.warning("related topics failed: %s", exc)
+            return []
+
+    def _with_hint(self, text: str, suggestions: Sequence[str]) -> str:
+        if not suggestions:
+            return text
+        hint = render_prompt("not_covered_hint", self.prompts_dir, topics=", ".join(suggestions))
+        return f"{text}\n{hint}"
+
+    def _finish(self, answer: Answer, timings: dict[str, float], started: float) -> Answer:
+        answer.answer = trim(clean_text(answer.answer), self.max_chars)
+        timings["total"] = _ms(started)
+        answer.timings_ms = {**answer.timings_ms, **timings}
+        return answer
+
+
+def make_answerer(
+    settings: Settings, retriever: SearchingRetriever, embedder: Embedder
+) -> Answerer:
+    """The answerer the settings ask for; a ConfigError names the choices if COACH_LLM is wrong."""
+    return CoachAnswerer(retriever, embedder, make_chat_model(settings), k=5, max_words=120)
+
+
+def _without_instructions(result: SearchResult) -> SearchResult:
+    """The result with model-directed sentences cut from its passages, for verbatim quoting."""
+    hits = [h for h in map(_strip_instructions, result.hits) if h is not None]
+    return result.model_copy(update={"hits": hits})
+
+
+def _strip_instructions(hit: Hit) -> Hit | None:
+    lines = hit.text.splitlines()
+    if not any(grounding.is_instruction(line) for line in lines):
+        return hit  # the usual case; a sentence can only match if its line does
+    kept = "\n".join(
+        " ".join(s for s in grounding.split_sentences(line) if not grounding.is_instruction(s))
+        for line in lines
+    ).strip()
+    return hit.model_copy(update={"text": kept}) if kept else None
+
+
+def _order_of_use(text: str, n_passages: int) -> list[int]:
+    used: list[int] = []
+    for n in grounding.cited_numbers(text):
+        if 1 <= n <= n_passages and n not in used:
+            used.append(n)
+    return used
+
+
+def _citation(n: int, hit: Hit, claims: Sequence[str]) -> Citation:
+    clean = _strip_instructions(hit)
+    passage = clean.text if clean is not None else ""
+    return Citation(
+        n=n,
+        chunk_id=hit.chunk_id,
+        source=hit.source,
+        title=hit.title,
+        heading=hit.heading,
+        quote=grounding.best_quote(passage, claims),
+    )
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 3)

@@ -1,0 +1,245 @@
+"""A loopback fake of an OpenAI-compatible server: POST /v1/chat/completions, GET /v1/models.
+
+Runs a real HTTP server on 127.0.0.1 in a background thread, so it serves sync and async
+tests alike. Behaviour is scriptable per test: the reply text (a function of the request's
+messages), a queue of one-off responses (status codes, Retry-After, malformed bodies) and a
+delay. Every request is recorded.
+
+    with FakeOpenAIServer(reply=lambda messages: "Foam roll after [1].") as llm:
+        settings = Settings(llm="openai:fake", llm_base_url=llm.base_url, llm_api_key="x")
+        ...
+        assert llm.calls == 1
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Messages = list[dict[str, Any]]
+ReplyFn = Callable[[Messages], str]
+
+
+@dataclass
+class Scripted:
+    """One queued response. `body` replaces the whole JSON body (str = sent as is)."""
+
+    status: int = 200
+    text: str | None = None
+    body: str | dict | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay_s: float = 0.0
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    body: dict[str, Any]
+    status: int = 0
+    server_ms: float = 0.0
+
+    @property
+    def messages(self) -> Messages:
+        return list(self.body.get("messages", []))
+
+    def text_of(self, role: str) -> str:
+        """All message contents of one role, joined (system/user/assistant)."""
+        return "\n".join(_content(m) for m in self.messages if m.get("role") == role)
+
+
+def error_response(status: int, retry_after: str | None = None) -> Scripted:
+    """An OpenAI-style error body; Retry-After in seconds when given."""
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    body = {"error": {"message": f"fake error {status}", "type": "server_error", "code": None}}
+    return Scripted(status=status, body=body, headers=headers)
+
+
+def malformed_response() -> Scripted:
+    """A 200 whose body is not JSON at all."""
+    return Scripted(status=200, body='{"id": "chatcmpl-broken", "choices": [ {"mess')
+
+
+class FakeOpenAIServer:
+    """The fake server. Use as a (async) context manager, or call start()/stop()."""
+
+    def __init__(
+        self,
+        reply: ReplyFn | str = "I don't know.",
+        *,
+        delay_s: float = 0.0,
+        script: Iterable[Scripted] = (),
+        model: str = "fake-model",
+    ) -> None:
+        self.reply: ReplyFn | str = reply
+        self.delay_s = delay_s
+        self.model = model
+        self.requests: list[RecordedRequest] = []
+        self._script: list[Scripted] = list(script)
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._ids = itertools.count(1)
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> FakeOpenAIServer:
+        handler = type("_Handler", (_Handler,), {"fake": self})
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._httpd.daemon_threads = True
+        self._stopping.clear()
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()  # wakes handlers sleeping in a delay
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> FakeOpenAIServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> FakeOpenAIServer:
+        return self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- scripting and inspection ----------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("FakeOpenAIServer is not running; use it as a context manager")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def enqueue(self, *responses: Scripted) -> None:
+        """Queue one-off responses, served in order before the default reply."""
+        with self._lock:
+            self._script.extend(responses)
+
+    @property
+    def chat_requests(self) -> list[RecordedRequest]:
+        with self._lock:
+            return [r for r in self.requests if r.path.endswith("/chat/completions")]
+
+    @property
+    def calls(self) -> int:
+        return len(self.chat_requests)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self._script.clear()
+
+    # -- serving ---------------------------------------------------------------------------
+    def _next(self) -> Scripted | None:
+        with self._lock:
+            return self._script.pop(0) if self._script else None
+
+    def _record(self, request: RecordedRequest) -> None:
+        with self._lock:
+            self.requests.append(request)
+
+    def _sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._stopping.wait(seconds)
+
+    def _completion(self, request: RecordedRequest) -> tuple[int, dict[str, str], bytes]:
+        scripted = self._next() or Scripted()
+        self._sleep(scripted.delay_s or self.delay_s)
+        if scripted.body is not None:
+            raw = scripted.body if isinstance(scripted.body, str) else json.dumps(scripted.body)
+            return scripted.status, scripted.headers, raw.encode()
+        if scripted.text is not None:
+            text = scripted.text
+        elif callable(self.reply):
+            text = self.reply(request.messages)
+        else:
+            text = self.reply
+        body = {
+            "id": f"chatcmpl-fake-{next(self._ids)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": request.body.get("model", self.model),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+        }
+        return scripted.status, scripted.headers, json.dumps(body).encode()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as real servers do
+    fake: FakeOpenAIServer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        if self.path.rstrip("/").endswith("/models"):
+            models = {"object": "list", "data": [{"id": self.fake.model, "object": "model"}]}
+            self._send(200, {}, json.dumps(models).encode())
+        else:
+            self._send(404, {}, b'{"error": {"message": "not found"}}')
+
+    def do_POST(self) -> None:
+        started = time.perf_counter()
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw or b"{}")
+        except json.JSONDecodeError:
+            body = {"_raw": raw.decode("utf-8", "replace")}
+        request = RecordedRequest(method="POST", path=self.path, body=body)
+        self.fake._record(request)
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            request.status = 404
+            self._send(404, {}, b'{"error": {"message": "not found"}}')
+            return
+        status, headers, payload = self.fake._completion(request)
+        request.status = status
+        request.server_ms = (time.perf_counter() - started) * 1000
+        self._send(status, headers, payload)
+
+    def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+        try:
+            self.send_response(status, HTTPStatus(status).phrase)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(payload)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test): nothing to answer
+
+
+def _content(message: dict[str, Any]) -> str:
+    content = message.get("content", "")
+    if isinstance(content, list):  # content parts
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return str(content or "")
