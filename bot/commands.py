@@ -1,0 +1,292 @@
+"""Transport-neutral command handlers and the replies they return.
+
+Discord renders a `Reply` to embeds, the console to rich text; the handlers here do the
+"parse -> call the core -> build a reply" part both share. Handlers that call the app
+block (embedding, Chroma, LLM): the Discord adapter runs them in a worker thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from pydantic import BaseModel, Field
+
+from bot.feedback import FeedbackStore, GapGroup, group_gaps
+from bot.text_limits import neutralize_mentions, trim
+from retrieval.errors import CoachError
+from retrieval.models import HEADING_SEP, Answer, Turn
+
+if TYPE_CHECKING:
+    from retrieval.indexer import IndexReport
+    from retrieval.inventory import IndexStatus, SourceInfo
+
+ReplyKind = Literal["answer", "plan", "sources", "help", "status", "gaps", "notice"]
+
+MAX_QUESTION_CHARS = 500
+GAP_WINDOW = timedelta(days=30)
+
+
+class InputError(CoachError):
+    """What the person typed cannot be used; the message says what to type instead."""
+
+
+class SourceLine(BaseModel):
+    """One numbered source under an answer: title › heading › file."""
+
+    n: int
+    title: str
+    heading: str = ""
+    source: str
+
+    def label(self) -> str:
+        return HEADING_SEP.join(p for p in (self.title, self.heading, self.source) if p)
+
+
+class ReplyField(BaseModel):
+    name: str
+    value: str
+
+
+class Attachment(BaseModel):
+    filename: str
+    data: bytes
+
+
+class Reply(BaseModel):
+    """What a command says back, before any transport decides how it looks."""
+
+    kind: ReplyKind
+    title: str
+    body: str = ""
+    fields: list[ReplyField] = Field(default_factory=list)
+    sources: list[SourceLine] = Field(default_factory=list)
+    footer: str = ""
+    attachments: list[Attachment] = Field(default_factory=list)
+    ephemeral: bool = False
+
+
+class App(Protocol):
+    """The slice of `bot.app.CoachApp` the handlers use (tests pass small fakes)."""
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer: ...
+    def status(self) -> IndexStatus: ...
+    def sources(self, topic: str | None = None) -> list[SourceInfo]: ...
+    def reindex(self, *, rebuild: bool = False) -> IndexReport: ...
+
+
+# -- ask --------------------------------------------------------------------------------------
+
+
+def clean_question(text: str) -> str:
+    """The question as the answer layer should see it; InputError when there is none."""
+    question = " ".join(text.split())
+    if len(question) < 3:
+        raise InputError(
+            "Ask a question about strength training, e.g. `/ask how often should I lift?`"
+        )
+    return trim(question, MAX_QUESTION_CHARS)
+
+
+def ask(app: App, question: str, history: Sequence[Turn] = ()) -> Answer:
+    """Answer one question (blocking), with earlier turns of the conversation."""
+    return app.ask(clean_question(question), history)
+
+
+def answer_reply(answer: Answer) -> Reply:
+    """An answer with its numbered sources, or what the guides do cover when abstaining."""
+    sources = [
+        SourceLine(n=c.n, title=c.title, heading=c.heading, source=c.source)
+        for c in answer.citations
+    ]
+    fields = []
+    if answer.abstained and answer.suggestions:
+        topics = "\n".join(f"• {neutralize_mentions(s)}" for s in answer.suggestions[:8])
+        fields.append(ReplyField(name="Topics the guides do cover", value=topics))
+    footer = {
+        "llm": "Answer written by a language model from the cited passages.",
+        "extractive": "Quoted from the club's guides.",
+        "extractive_fallback": "Quoted from the club's guides (the language model was busy).",
+        "red_flag": "This sounds like something for a professional, not a training guide.",
+    }.get(answer.mode, "")
+    return Reply(
+        kind="answer",
+        title=trim(neutralize_mentions(answer.question), 256),
+        body=neutralize_mentions(answer.answer),
+        fields=fields,
+        sources=sources,
+        footer=footer,
+    )
+
+
+# -- sources, status, gaps, help ----------------------------------------------------------------
+
+
+def sources_reply(items: Sequence[SourceInfo], topic: str | None = None) -> Reply:
+    """The articles the bot knows (`SourceInfo`s), each with its file and origin."""
+    topic = topic.strip() if topic else None
+    title = f"Guides about “{trim(topic, 80)}”" if topic else "Guides I can answer from"
+    if not items:
+        hint = (
+            "Try `/sources` without a topic to see every guide."
+            if topic
+            else ("The knowledge folder is empty: coaches can add Markdown articles to it.")
+        )
+        return Reply(kind="sources", title=title, body=f"No guides found. {hint}")
+    lines = []
+    for item in items:
+        extra = f" · from {neutralize_mentions(item.origin)}" if item.origin else ""
+        tag_text = f" · {', '.join(item.tags[:4])}" if item.tags else ""
+        chunks = item.chunks
+        lines.append(
+            f"**{neutralize_mentions(item.title)}** — `{item.source}` "
+            f"({chunks} passage{'s' if chunks != 1 else ''}{tag_text}){extra}"
+        )
+    noun = "guide" if len(items) == 1 else "guides"
+    return Reply(kind="sources", title=title, body="\n".join(lines), footer=f"{len(items)} {noun}")
+
+
+def status_reply(status: IndexStatus, *, now: datetime) -> Reply:
+    """Index age, size and every skipped file with its reason (for coaches)."""
+    built_at = status.built_at
+    age = "never built" if built_at is None else f"built {_ago(now - built_at)} ago"
+    fields = [
+        ReplyField(name="Index", value=f"{age}\n{status.files} files · {status.chunks} passages"),
+        ReplyField(name="Knowledge folder", value=f"`{status.knowledge_dir}`"),
+    ]
+    skipped = list(status.skipped)
+    if skipped:
+        lines = [
+            f"• `{s.source}`{f' ({s.section})' if s.section else ''}: {s.reason}" for s in skipped
+        ]
+        fields.append(ReplyField(name=f"Skipped ({len(skipped)})", value="\n".join(lines)))
+    else:
+        fields.append(ReplyField(name="Skipped", value="Nothing: every file was indexed."))
+    return Reply(kind="status", title="Knowledge base status", fields=fields, ephemeral=True)
+
+
+def reindex_reply(report: IndexReport, status: IndexStatus, *, now: datetime) -> Reply:
+    """What a reload changed, then the status as it is now."""
+    reply = status_reply(status, now=now)
+    return reply.model_copy(
+        update={"title": "Knowledge base reloaded", "body": report_text(report)}
+    )
+
+
+def report_text(report: IndexReport) -> str:
+    """One paragraph a coach can read: what the re-index added, changed, removed and reused."""
+    if not report.switched:
+        return f"Nothing changed: still {report.files} files, {report.chunks} passages."
+    lines = [
+        f"{report.files} files, {report.chunks} passages ({report.embedded} embedded, "
+        f"{report.reused} reused) in {report.seconds:.1f}s."
+    ]
+    for label, names in (
+        ("Added", report.added),
+        ("Changed", report.changed),
+        ("Removed", report.removed),
+    ):
+        if names:
+            shown = ", ".join(f"`{n}`" for n in names[:10])
+            more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+            lines.append(f"{label}: {shown}{more}")
+    return "\n".join(lines)
+
+
+def gaps_reply(groups: Sequence[GapGroup], *, limit: int = 10) -> Reply:
+    """Questions the guides served badly, grouped: the next articles worth writing."""
+    if not groups:
+        return Reply(
+            kind="gaps",
+            title="Knowledge gaps",
+            ephemeral=True,
+            body="No abstained or 👎 questions in the last 30 days.",
+        )
+    fields = []
+    for group in groups[:limit]:
+        sample = []
+        for q in group.questions[:3]:
+            reason = f" — “{trim(q.reasons[0], 120)}”" if q.reasons else ""
+            sample.append(f"• {trim(neutralize_mentions(q.question), 200)}{reason}")
+        counts = (
+            f"{len(group.questions)} asked · {group.abstained} unanswered · {group.downvotes} 👎"
+        )
+        fields.append(ReplyField(name=f"{group.label} ({counts})", value="\n".join(sample)))
+    more = len(groups) - limit
+    return Reply(
+        kind="gaps",
+        title="Knowledge gaps",
+        fields=fields,
+        ephemeral=True,
+        body="Recent questions the guides could not answer or that got a 👎, "
+        "grouped by topic: write the top one next.",
+        footer=f"{more} more group(s) not shown" if more > 0 else "",
+    )
+
+
+def gaps(store: FeedbackStore, *, now: datetime) -> Reply:
+    return gaps_reply(group_gaps(store.gap_questions(since=now - GAP_WINDOW)))
+
+
+def help_reply(*, discord: bool = True) -> Reply:
+    ask_how = "`/ask`, mention me, or DM me" if discord else "`/ask <question>` or just type it"
+    fields = [
+        ReplyField(name="Ask", value=f"{ask_how}: a cited answer from the club's guides."),
+        ReplyField(
+            name="Plan",
+            value="`/plan`: a strength plan around your runs, with "
+            "*why*, *swap* and a calendar file.",
+        ),
+        ReplyField(name="Sources", value="`/sources [topic]`: the guides I answer from."),
+    ]
+    if discord:
+        fields.append(
+            ReplyField(
+                name="Follow-ups",
+                value="Press 🧵 under an answer and keep "
+                "asking in the thread: I remember the conversation there.",
+            )
+        )
+        fields.append(ReplyField(name="Coaches", value="`/kb status`, `/kb reload`, `/kb gaps`."))
+    else:
+        fields.append(
+            ReplyField(
+                name="Plan follow-ups",
+                value="`/why [exercise]`, `/swap <exercise> [week]`, "
+                "`/ics [YYYY-MM-DD]` after a `/plan`.",
+            )
+        )
+        fields.append(
+            ReplyField(name="Knowledge base", value="`/kb status`, `/kb reload`, `/quit` to leave.")
+        )
+    return Reply(
+        kind="help",
+        title="Club Coach",
+        fields=fields,
+        ephemeral=True,
+        body="I answer strength-training questions for runners from the coaches' "
+        "guides, always with sources, and build strength plans.",
+    )
+
+
+def notice(text: str, *, title: str = "") -> Reply:
+    """A short message for one person (errors, confirmations)."""
+    return Reply(kind="notice", title=title, body=text, ephemeral=True)
+
+
+def _ago(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    return datetime.now().date()

@@ -1,0 +1,177 @@
+"""Buttons under answers: 👍/👎 feedback and 🧵 follow-up threads.
+
+They are DynamicItems: the custom_id carries the answer id, so a button pressed days
+later, after any number of restarts, still finds its answer in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+
+from bot.discord_bot.errors import report_error
+from bot.text_limits import MODAL_TITLE, THREAD_NAME, neutralize_mentions, trim
+
+if TYPE_CHECKING:
+    from bot.discord_bot.client import CoachBot
+
+log = logging.getLogger(__name__)
+
+REASON_MODAL = "coach:fbr:"
+REASON_INPUT = "reason"
+GONE = "I no longer have that answer on record. Ask again with `/ask`."
+THREAD_INTRO = (
+    "Ask your follow-up questions here with `/ask` or by mentioning me: "
+    "I'll keep this conversation in mind."
+)
+
+
+class FeedbackButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"coach:fb:(?P<vote>up|down):(?P<answer_id>[0-9a-f]{16})",
+):
+    """👍 records a vote; 👎 records it too, then asks (optionally) what was wrong."""
+
+    def __init__(self, vote: Literal["up", "down"], answer_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                emoji="👍" if vote == "up" else "👎",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"coach:fb:{vote}:{answer_id}",
+            )
+        )
+        self.vote: Literal["up", "down"] = vote
+        self.answer_id = answer_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> FeedbackButton:
+        return cls(match["vote"], match["answer_id"])  # type: ignore[arg-type]
+
+    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
+        bot = interaction.client
+        try:
+            await asyncio.to_thread(
+                bot.store.record_vote,
+                self.answer_id,
+                interaction.user.id,
+                1 if self.vote == "up" else -1,
+            )
+        except KeyError:
+            await interaction.response.send_message(GONE, ephemeral=True)
+            return
+        except Exception as error:
+            await report_error(interaction, error)
+            return
+        if self.vote == "up":
+            await interaction.response.send_message("Thanks! Glad it helped. 👍", ephemeral=True)
+            return
+        await interaction.response.send_modal(reason_modal(self.answer_id))
+        bot.review.report_later(self.answer_id, interaction.user.id)
+
+
+def reason_modal(answer_id: str) -> discord.ui.Modal:
+    """Asks what was wrong; its submission is handled by the feedback cog's listener.
+
+    The cog (not the modal object) handles it so a reason typed across a restart still lands.
+    """
+    modal = discord.ui.Modal(
+        title=trim("What was wrong with the answer?", MODAL_TITLE),
+        custom_id=f"{REASON_MODAL}{answer_id}",
+        timeout=15 * 60,
+    )
+    modal.add_item(
+        discord.ui.TextInput(
+            label="What was missing or wrong? (optional)",
+            custom_id=REASON_INPUT,
+            style=discord.TextStyle.paragraph,
+            required=False,
+            max_length=500,
+            placeholder="e.g. It didn't say how many sets, or the source was about something else.",
+        )
+    )
+    return modal
+
+
+def modal_values(components: list[dict[str, Any]]) -> dict[str, str]:
+    """custom_id -> value of every text input in a modal submission, in rows or labels."""
+    values: dict[str, str] = {}
+    for component in components:
+        if component.get("type") == 1:
+            values.update(modal_values(component.get("components", [])))
+        elif component.get("type") == 18 and "component" in component:
+            values.update(modal_values([component["component"]]))
+        elif "custom_id" in component and "value" in component:
+            values[component["custom_id"]] = component["value"] or ""
+    return values
+
+
+class ThreadButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"coach:thread:(?P<answer_id>[0-9a-f]{16})",
+):
+    """Starts a thread from the answer; questions asked in it carry the conversation on."""
+
+    def __init__(self, answer_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                emoji="🧵",
+                label="Follow up",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"coach:thread:{answer_id}",
+            )
+        )
+        self.answer_id = answer_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> ThreadButton:
+        return cls(match["answer_id"])
+
+    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
+        try:
+            await self._start_thread(interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def _start_thread(self, interaction: discord.Interaction[CoachBot]) -> None:
+        bot = interaction.client
+        message = interaction.message
+        if message is None or message.guild is None:
+            await interaction.response.send_message(
+                "Threads only work in a server.", ephemeral=True
+            )
+            return
+        if message.thread is not None:
+            await interaction.response.send_message(
+                f"Continue in {message.thread.mention}.", ephemeral=True
+            )
+            return
+        record = await asyncio.to_thread(bot.store.answer, self.answer_id)
+        if record is None:
+            await interaction.response.send_message(GONE, ephemeral=True)
+            return
+        await interaction.response.defer()
+        name = trim(neutralize_mentions(record.question), THREAD_NAME)
+        thread = await message.create_thread(name=name, auto_archive_duration=1440)
+        await asyncio.to_thread(bot.store.mark_thread, thread.id, self.answer_id)
+        await thread.send(THREAD_INTRO)
+        # The thread exists now: drop the button so nobody tries to start a second one.
+        await interaction.edit_original_response(view=answer_view(self.answer_id, thread=False))
+        await interaction.followup.send(f"Thread started: {thread.mention}", ephemeral=True)
+
+
+def answer_view(answer_id: str, *, thread: bool) -> discord.ui.View:
+    """👍 👎 (and 🧵 where a thread can be started) for one stored answer."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(FeedbackButton("up", answer_id))
+    view.add_item(FeedbackButton("down", answer_id))
+    if thread:
+        view.add_item(ThreadButton(answer_id))
+    return view

@@ -1,0 +1,107 @@
+"""Fixtures for the Discord adapter: a small fake app and the bot running against FakeDiscord."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import discord
+import pytest
+
+from bot.discord_bot.client import CoachBot
+from bot.settings import Settings
+from retrieval.indexer import IndexReport
+from retrieval.inventory import IndexStatus, SourceInfo
+from retrieval.models import Answer, Citation, Skipped, Turn
+from tests.fakes.discord_server import FakeDiscord
+
+
+class FakeApp:
+    """The CoachApp methods the adapters call, answering instantly (or after `delay_s`)."""
+
+    def __init__(self, settings: Settings, *, delay_s: float = 0.0) -> None:
+        self.settings = settings
+        self.delay_s = delay_s
+        self.questions: list[tuple[str, list[Turn]]] = []
+        self.reindexed = 0
+        self.answer_text = "Lift two or three times a week, heavy and short. [1]"
+
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+        self.questions.append((question, list(history)))
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        if "quantum" in question:
+            return Answer(
+                question=question, answer="The guides don't cover that.", citations=[],
+                abstained=True, suggestions=["Calf raises", "Warm-ups before lifting"],
+            )
+        return Answer(
+            question=question,
+            answer=self.answer_text,
+            citations=[
+                Citation(n=1, chunk_id="freq-001", source="strength-frequency.md",
+                         title="Strength frequency", heading="How often", quote="Two or three"),
+            ],
+            abstained=False,
+        )
+
+    def status(self) -> IndexStatus:
+        return IndexStatus(
+            knowledge_dir=str(self.settings.knowledge_dir),
+            built_at=datetime(2025, 1, 1, tzinfo=UTC), files=2, chunks=9,
+            skipped=[Skipped(source="broken.pdf", reason="not a readable PDF")],
+            collection="kb-1", store="embedded",
+        )
+
+    def sources(self, topic: str | None = None) -> list[SourceInfo]:
+        items = [
+            SourceInfo(source="calves.md", title="Calves and shins", origin="club coaches",
+                       tags=["calves"], chunks=4),
+            SourceInfo(source="strength-frequency.md", title="Strength frequency",
+                       origin="club coaches", tags=["planning"], chunks=5),
+        ]
+        return [i for i in items if not topic or topic in i.tags]
+
+    def reindex(self, *, rebuild: bool = False) -> IndexReport:
+        self.reindexed += 1
+        return IndexReport(files=2, chunks=9, embedded=1, reused=8, added=["new.md"],
+                           seconds=0.1, collection="kb-2", switched=True)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", cooldown_s=0, max_concurrency=4)
+
+
+@pytest.fixture
+def fake_app(settings: Settings) -> FakeApp:
+    return FakeApp(settings)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(app: object) -> AsyncIterator[tuple[CoachBot, FakeDiscord]]:
+    """The real discord.py bot connected to a fresh FakeDiscord on 127.0.0.1."""
+    fake = FakeDiscord(coach_role=app.settings.coach_role)  # type: ignore[attr-defined]
+    await fake.start()
+    base = discord.http.Route.BASE
+    discord.http.Route.BASE = fake.api_base
+    bot = CoachBot(app)  # type: ignore[arg-type]
+    task = asyncio.create_task(bot.start("fake-token"))
+    try:
+        ready = asyncio.create_task(bot.wait_until_ready())
+        await asyncio.wait({ready, task}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+        if task.done():
+            task.result()  # a failed login or connection: raise its error here
+        assert ready.done(), "the bot did not become ready"
+        yield bot, fake
+    finally:
+        await bot.review.drain()
+        await bot.close()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 5)
+        discord.http.Route.BASE = base
+        await fake.close()
