@@ -379,11 +379,15 @@ def _comment_block_start(lines: Sequence[str], signature: int, *, author_line: b
             start = top
         else:
             start = signature - 1
-    # Take comment-count headers ("17 comments") and blank lines just above along with it.
+    # Take comment-count headers ("17 comments") just above along with it.
     j = start - 1
-    while j >= 0 and (not lines[j].strip() or is_comment_signature(plain(lines[j]))):
+    while j >= 0:
+        if is_comment_signature(plain(lines[j])):
+            start = j
+        elif lines[j].strip():
+            break
         j -= 1
-    return j + 1
+    return start
 
 
 def _first_of_numbering(lines: Sequence[str], item: int) -> int:
@@ -509,7 +513,7 @@ def clean_lines(
             continue
         kept.append(raw)
         i += 1
-    return _drop_title_repeats(_squeeze_blank(kept), title)
+    return _squeeze_blank(_drop_title_repeats(_squeeze_blank(kept), title))
 
 
 def _related_heading_context(lines: Sequence[str], i: int) -> bool:

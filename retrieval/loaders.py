@@ -154,6 +154,7 @@ def html_text(html: str) -> LoadedText:
 
 
 _DROP_TAGS = (
+    "head",
     "script",
     "style",
     "noscript",

@@ -111,6 +111,10 @@ def _inline_text(token: Token) -> str:
 
 _TERMINAL = (".", ",", ";", ":", "!", "…")
 _QA_MARKER = re.compile(r"^[QA]\d*\s*[:.)-]", re.IGNORECASE)
+_DANGLING = frozenset(
+    {"a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "of", "on", "or"}
+    | {"than", "that", "the", "to", "with", "your"}
+)
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
@@ -123,6 +127,8 @@ def is_heading_like(line: str) -> bool:
         return False
     if _QA_MARKER.match(text) or _URL.search(text):
         return False
+    if text.split()[-1].lower() in _DANGLING:
+        return False  # "Lift twice a week on" is the start of a wrapped sentence
     first_alpha = next((c for c in text if c.isalpha()), "")
     if not first_alpha.isupper() or (not text[0].isalnum() and text[0] not in "\"'“‘("):
         return False
@@ -183,11 +189,15 @@ def plain_blocks(lines: Sequence[str]) -> list[Block]:
             continue
         prev = lines[i - 1] if i > 0 else ""
         has_next = any(lines[k] for k in range(i + 1, n))
-        standalone = not prev or prev.endswith((".", "!", "?", ":", "”", '"', ")"))
+        after_heading = bool(blocks) and blocks[-1].kind == "heading" and blocks[-1].text == prev
+        standalone = after_heading or not prev or prev.endswith((".", "!", "?", ":", "”", '"', ")"))
         if standalone and has_next and is_heading_like(line):
             blocks.append(Block("heading", line, 1))
         elif is_list_item(line):
             blocks.append(Block("item", line))
+        elif prev and blocks and blocks[-1].kind != "heading" and not standalone:
+            # The line above stops mid-sentence: this one continues it (hard-wrapped text).
+            blocks[-1] = Block(blocks[-1].kind, f"{blocks[-1].text} {line}")
         else:
             blocks.append(Block("text", line))
     return _nest_recovered(blocks)

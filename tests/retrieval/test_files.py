@@ -1,0 +1,132 @@
+"""Scanning the knowledge folder and reading files: what is indexed, skipped, or refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retrieval.errors import KnowledgeError
+from retrieval.files import (
+    SUPPORTED_SUFFIXES,
+    is_ignored_name,
+    read_file_bytes,
+    scan_knowledge,
+    source_name,
+)
+
+
+def write(path: Path, text: str = "Some text about running.") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_supported_suffixes() -> None:
+    assert frozenset({".md", ".markdown", ".txt", ".html", ".htm", ".pdf"}) == SUPPORTED_SUFFIXES
+
+
+def test_scan_is_recursive_sorted_and_skips_hidden_files_silently(tmp_path: Path) -> None:
+    root = tmp_path / "knowledge"
+    for name in ("b.md", "a.txt", "sub/z.html", "sub/deeper/c.PDF", "A.markdown", "page.htm"):
+        write(root / name)
+    for hidden in (
+        ".git/config",
+        ".git/HEAD.md",
+        ".DS_Store",
+        "notes.md~",
+        ".notes.md.swp",
+        "#draft.md#",
+        "~$plan.docx",
+        "sub/.hidden.md",
+    ):
+        write(root / hidden)
+    files, skipped = scan_knowledge(root)
+    assert [source_name(f, root) for f in files] == [
+        "A.markdown",
+        "a.txt",
+        "b.md",
+        "page.htm",
+        "sub/deeper/c.PDF",
+        "sub/z.html",
+    ]
+    assert skipped == []
+    assert scan_knowledge(root) == (files, skipped)
+
+
+def test_scan_reports_unsupported_files(tmp_path: Path) -> None:
+    write(tmp_path / "plan.docx")
+    write(tmp_path / "README")
+    write(tmp_path / "ok.md")
+    files, skipped = scan_knowledge(tmp_path)
+    assert [f.name for f in files] == ["ok.md"]
+    assert [(s.source, s.reason) for s in skipped] == [
+        ("README", "no file extension — save it as .md, .txt, .html or .pdf"),
+        ("plan.docx", "unsupported file type '.docx' — save it as .md, .txt, .html or .pdf"),
+    ]
+
+
+def test_scan_symlinks(tmp_path: Path) -> None:
+    root = tmp_path / "knowledge"
+    inside = write(root / "real.md")
+    outside = write(tmp_path / "secret.md")
+    (root / "inside-link.md").symlink_to(inside)
+    (root / "outside-link.md").symlink_to(outside)
+    (root / "broken-link.md").symlink_to(root / "gone.md")
+    (root / "folder-link").symlink_to(root, target_is_directory=True)
+    files, skipped = scan_knowledge(root)
+    assert [f.name for f in files] == ["inside-link.md", "real.md"]
+    assert {s.source: s.reason for s in skipped} == {
+        "broken-link.md": "broken symlink (its target no longer exists)",
+        "folder-link": "symlinked folder skipped (its files are indexed where they live)",
+        "outside-link.md": "symlink points outside the knowledge folder",
+    }
+
+
+def test_scan_missing_folder_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match=r"knowledge folder not found.*COACH_KNOWLEDGE_DIR"):
+        scan_knowledge(tmp_path / "nope")
+
+
+@pytest.mark.parametrize(
+    ("name", "ignored"),
+    [
+        (".DS_Store", True),
+        ("a.md~", True),
+        (".a.md.swp", True),
+        ("a.swp", True),
+        ("#a.md#", True),
+        ("~$a.docx", True),
+        ("a.md", False),
+        ("notes.txt", False),
+    ],
+)
+def test_is_ignored_name(name: str, ignored: bool) -> None:
+    assert is_ignored_name(name) is ignored
+
+
+def test_read_file_bytes_too_large_says_size_and_limit(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as handle:
+        handle.truncate(20_000_000)  # sparse: instant, takes no disk
+    with pytest.raises(KnowledgeError) as error:
+        read_file_bytes(big, 5_000_000)
+    assert str(error.value).startswith("larger than 5.0 MB limit (20.0 MB)")
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n\n\t  "])
+def test_read_file_bytes_empty(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "empty.md"
+    path.write_bytes(content)
+    with pytest.raises(KnowledgeError, match="file is empty"):
+        read_file_bytes(path, 1000)
+
+
+def test_read_file_bytes_vanished(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match="disappeared while indexing"):
+        read_file_bytes(tmp_path / "gone.md", 1000)
+
+
+def test_read_file_bytes_directory(tmp_path: Path) -> None:
+    with pytest.raises(KnowledgeError, match="folder, not a file"):
+        read_file_bytes(tmp_path, 1000)
