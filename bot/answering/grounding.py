@@ -342,9 +342,10 @@ def _is_connective(
     sentence: str, stems: frozenset[str], known: set[str], policy: GroundingPolicy
 ) -> bool:
     words = WORD_RE.findall(CITATION_RE.sub(" ", sentence).lower())
+    lead_in = sentence.rstrip().endswith(":")  # "Two options:" introduces, claims nothing
     return (
         len(words) <= policy.max_connective_words
-        and not numbers_in(sentence)
+        and (lead_in or not numbers_in(sentence))
         and len(stems - known) <= policy.max_novel_connective_words
         and len(stems & known) <= 1
     )

@@ -8,8 +8,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-import numpy as np
-
 from bot.settings import Settings
 from retrieval.models import Answer, Citation, Hit, SearchResult, Turn
 from retrieval.protocols import Answerer, Embedder
@@ -20,6 +18,7 @@ from .errors import LLMOutputError
 from .followup import condense
 from .prompts import PROMPTS_DIR, escape_text, format_passages, render_prompt
 from .sanitise import DEFAULT_MAX_CHARS, clean_text, trim
+from .similarity import SentenceSimilarity
 
 if TYPE_CHECKING:
     from langchain_core.runnables import Runnable
@@ -67,7 +66,7 @@ class CoachAnswerer:
         if compose_extractive is None:
             from retrieval.extractive import compose_extractive_answer as compose_extractive
         self.compose_extractive = compose_extractive
-        self._vectors: dict[str, np.ndarray] = {}
+        self.similarity = SentenceSimilarity(embedder)
 
     @property
     def mode(self) -> str:
@@ -147,7 +146,7 @@ class CoachAnswerer:
             clean_text(raw),
             [h.text for h in hits],
             question=standalone,
-            similarity=self._similarity,
+            similarity=self.similarity,
             policy=self.policy,
         )
         for dropped in checked.dropped:
@@ -179,20 +178,6 @@ class CoachAnswerer:
             mode="llm",
         )
         return answer, ""
-
-    def _similarity(self, sentence: str, passages: Sequence[str]) -> float:
-        """Cosine of a sentence to the closest sentence of its passages (those vectors cached)."""
-        targets = [
-            s for p in passages for line in p.splitlines() for s in grounding.split_sentences(line)
-        ]
-        missing = list(dict.fromkeys(t for t in targets if t not in self._vectors))
-        vectors = self.embedder.embed([sentence, *missing])
-        if len(self._vectors) > 20_000:
-            self._vectors.clear()
-        self._vectors.update(zip(missing, vectors[1:], strict=True))
-        if not targets:
-            return 0.0
-        return max(float(self._vectors[t] @ vectors[0]) for t in targets)
 
     # -- answers without the LLM -----------------------------------------------------------
     def _extractive(

@@ -26,7 +26,7 @@ def load_prompt(name: str, prompts_dir: Path = PROMPTS_DIR) -> Template:
     raise ConfigError(f"Prompt '{name}' not found: add {prompts_dir / name}.md")
 
 
-def render_prompt(name: str, prompts_dir: Path = PROMPTS_DIR, **fields: object) -> str:
+def render_prompt(name: str, prompts_dir: Path = PROMPTS_DIR, /, **fields: object) -> str:
     """Render a template; a placeholder left unfilled is a bug in the caller, so it raises."""
     try:
         return load_prompt(name, prompts_dir).substitute(**fields)

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-# Up to three filler words between the parts of a phrase ("sharp, stabbing pain in my knee").
-GAP = r"(?:\S+ ){0,3}"
+# Up to four filler words between the parts of a phrase ("the pain in my shin is sharp").
+GAP = r"(?:\S+ ){0,4}"
 PAIN = r"(?:pain|pains|painful|ache|aches|aching|hurts?|hurting|sore)"
 CANT = r"(?:can't|cant|cannot|can not|couldn't|couldnt|unable to|not able to)"
 
@@ -38,7 +38,7 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      r"\b(?:numb|numbness|tingl\w*|pins and needles|lost (?:all )?feeling|loss of feeling)\b"),
     ("sharp pain", _either(r"(?:sharp|stabbing|shooting|searing|knife ?like)", PAIN)),
     ("severe pain",
-     rf"\b(?:severe|excruciating|unbearable|intense|extreme|agonising|agonizing) {GAP}{PAIN}\b"
+     rf"\b(?:severe|excruciating|unbearable|intense|extreme|agonising|agonizing) (?:\S+ )?{PAIN}\b"
      rf"|\bworst {PAIN}\b"),
     ("pain that gets worse",
      rf"\b{PAIN} {GAP}(?:worse|worsening|worsens|increasing|more and more|more every)\b"

@@ -27,6 +27,7 @@ def clean_text(text: str) -> str:
     text = MENTION_RE.sub("", text)
     text = EVERYONE_RE.sub(r"\1", text)
     text = USER_PING_RE.sub("", text)
+    text = re.sub(r"(?<=\S)[ \t]{2,}", " ", text)
     text = re.sub(r"[ \t]+\n", "\n", text)
     return BLANKS_RE.sub("\n\n", text).strip()
 

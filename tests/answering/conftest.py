@@ -1,0 +1,47 @@
+"""Fixtures for the answer layer: the real index over knowledge/, a loopback fake LLM."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from bot.answering.pipeline import CoachAnswerer, make_answerer
+from bot.settings import Settings
+from tests.answering.helpers import KNOWLEDGE_DIR, cite_first_sentences
+from tests.fakes.openai_server import FakeOpenAIServer
+
+
+@pytest.fixture(scope="session")
+def guides_retriever(embedder, tmp_path_factory: pytest.TempPathFactory):
+    """The real hybrid retriever over the bundled knowledge/, indexed once per session."""
+    from retrieval.service import open_retriever
+
+    return open_retriever(KNOWLEDGE_DIR, tmp_path_factory.mktemp("answering-index"), embedder)
+
+
+@pytest.fixture
+def fake_llm() -> Iterator[FakeOpenAIServer]:
+    with FakeOpenAIServer(reply=cite_first_sentences) as server:
+        yield server
+
+
+@pytest.fixture
+def llm_settings(fake_llm: FakeOpenAIServer) -> Settings:
+    """COACH_LLM pointed at the fake server; short timeout so failure tests stay fast."""
+    return Settings(
+        llm="openai:fake-model",
+        llm_base_url=fake_llm.base_url,
+        llm_api_key="test-key",
+        llm_timeout_s=1.0,
+        llm_max_retries=2,
+        llm_max_tokens=300,
+    )
+
+
+@pytest.fixture
+def llm_answerer(llm_settings: Settings, guides_retriever, embedder) -> CoachAnswerer:
+    """The answerer exactly as the app builds it, talking to the fake through ChatOpenAI."""
+    answerer = make_answerer(llm_settings, guides_retriever, embedder)
+    assert isinstance(answerer, CoachAnswerer)
+    return answerer
