@@ -227,6 +227,8 @@ def is_ad(text: str) -> bool:
 
 def is_share_bar(text: str) -> bool:
     """A line made only of share buttons: 'Facebook X Reddit', 'Share | Tweet | Email'."""
+    if len(text) > 200:
+        return False
     tokens = [t for t in re.split(r"[\s|·•,/]+", text.lower().strip()) if t]
     tokens = [t.rstrip(":") for t in tokens]
     if not tokens or not any(t in _SHARE_PLATFORMS for t in tokens):
@@ -248,7 +250,9 @@ def is_cookie_banner(text: str) -> bool:
 
 
 def is_newsletter(text: str) -> bool:
-    return (bool(_NEWSLETTER.search(text)) and len(text.split()) <= 40) or bool(
+    if len(text) > 400:
+        return False
+    return (len(text.split()) <= 40 and bool(_NEWSLETTER.search(text))) or bool(
         _FORM_FIELD.fullmatch(text.strip())
     )
 
@@ -326,24 +330,27 @@ def is_related_heading(text: str) -> bool:
 
 def is_comment_signature(text: str) -> bool:
     """Lines only blog comment sections have: 'X recently posted…My Profile', 'Leave a Reply'..."""
-    return bool(_COMMENT_SIGNATURE.fullmatch(text.strip()))
+    return len(text) <= 400 and bool(_COMMENT_SIGNATURE.fullmatch(text.strip()))
 
 
-def find_comment_start(lines: Sequence[str], min_body_chars: int = 200) -> int | None:
+def find_comment_start(
+    lines: Sequence[str], min_body_chars: int = 200, plains: Sequence[str] | None = None
+) -> int | None:
     """Index of the first line of the comment section, or None when there is none.
 
     A signature counts only after some article text, so a Q&A or a 'Reply' in the body's
     first lines is never taken for comments; the cut then moves back to the comment's start.
+    `plains` may hold the lines' plain forms, already computed.
     """
     body_chars = 0
     for i, line in enumerate(lines):
-        text = plain(line)
+        text = plains[i] if plains is not None else plain(line)
         if body_chars >= min_body_chars:
             if is_comment_signature(text):
                 return _comment_block_start(lines, i, author_line=_is_author_line(text))
-            if _is_says_line(lines, i):
+            if _SAYS.fullmatch(text) and _is_says_line(lines, i):
                 return _comment_block_start(lines, i, author_line=False)
-        if clutter_kind(text) is None:
+        elif clutter_kind(text) is None:
             body_chars += len(text)
     return None
 
@@ -490,9 +497,10 @@ def clean_lines(
     `title` helps spot a trailing repeat of it; `markdown` protects fenced code blocks.
     """
     lines = list(lines)
-    comments = find_comment_start(lines)
+    plains = [plain(line) for line in lines]
+    comments = find_comment_start(lines, plains=plains)
     if comments is not None:
-        lines = lines[:comments]
+        lines, plains = lines[:comments], plains[:comments]
     kept: list[str] = []
     in_fence = False
     i = 0
@@ -504,7 +512,7 @@ def clean_lines(
             kept.append(raw)
             i += 1
             continue
-        text = plain(raw)
+        text = plains[i]
         if text and is_related_heading(text) and _related_heading_context(lines, i):
             i = related_block_end(lines, i)
             continue

@@ -115,6 +115,7 @@ _DANGLING = frozenset(
     {"a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "of", "on", "or"}
     | {"than", "that", "the", "to", "with", "your"}
 )
+_READER_QUESTION = re.compile(r"^\S+(?:\s\S+)?,")
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 
 
@@ -132,8 +133,8 @@ def is_heading_like(line: str) -> bool:
     first_alpha = next((c for c in text if c.isalpha()), "")
     if not first_alpha.isupper() or (not text[0].isalnum() and text[0] not in "\"'“‘("):
         return False
-    if text.endswith("?") and "," in text:
-        return False  # "Runners, do you lift?" is a question to the reader, not a heading
+    if text.endswith("?") and _READER_QUESTION.match(text):
+        return False  # "Runners, do you lift?" asks the reader; "Will I get bulky, slow?" heads
     letters = sum(c.isalpha() for c in text)
     return letters >= len(text) / 2 and not is_date_line(text)
 
@@ -301,8 +302,8 @@ def build_sections(blocks: Sequence[Block]) -> list[Section]:
     Text before the first heading gets an empty heading path. A heading with neither text nor
     subheadings is kept as an empty section, so chunking can report it.
     """
-    levels = [b.level for b in blocks if b.kind == "heading"]
-    base = min(levels) if levels else 1
+    heading_levels = [b.level for b in blocks if b.kind == "heading"]
+    base = min(heading_levels, default=1)
     sections: list[Section] = []
     path: tuple[str, ...] = ()
     parts: list[Block] = []
@@ -313,16 +314,17 @@ def build_sections(blocks: Sequence[Block]) -> list[Section]:
         if text or (path and not has_children):
             sections.append(Section(heading_path=path, text=text))
 
-    for k, block in enumerate(blocks):
+    seen = 0
+    for block in blocks:
         if block.kind != "heading":
             parts.append(block)
             continue
         flush()
         parts = []
+        seen += 1
         level = block.level - base + 1
         path = (*path[: level - 1], block.text)
-        nxt = next((b for b in blocks[k + 1 :] if b.kind == "heading"), None)
-        has_children = nxt is not None and nxt.level > block.level
+        has_children = seen < len(heading_levels) and heading_levels[seen] > block.level
     flush()
     return sections
 

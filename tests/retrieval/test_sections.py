@@ -28,6 +28,8 @@ from retrieval.sections import (
         ("Let’s start with push movements vs. pull movements.", False),  # a sentence
         ("Hamstrings and gluteus maximus:", False),  # introduces a list: body text
         ("Runners, do you include weight training?", False),  # a question to the reader
+        ("If so, how has it affected your running?", False),
+        ("Will lifting make me bulky, heavy or slow?", True),
         ("Contact us for more information!", False),
         ("- Squats", False),
         ("1. Deadlifts", False),
