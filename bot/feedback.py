@@ -318,15 +318,18 @@ _STOPWORDS = frozenset(
 )
 
 
-def _keywords(question: str) -> set[str]:
+def _keywords(question: str) -> dict[str, str]:
+    """Topic words of a question, keyed by a crude stem so "squats" and "squat" match."""
     words = (w.strip("'-") for w in _WORD.findall(question.lower()))
-    # Crude stemming so "squats"/"squat" and "stretching"/"stretch" land together.
-    return {re.sub(r"(ing|es|s)$", "", w) or w for w in words if w not in _STOPWORDS and len(w) > 2}
+    return {
+        re.sub(r"(ing|es|s)$", "", w) or w: w for w in words if w not in _STOPWORDS and len(w) > 2
+    }
 
 
 def group_gaps(questions: Sequence[GapQuestion], *, min_overlap: float = 0.34) -> list[GapGroup]:
     """Cluster gap questions sharing keywords, biggest group first, labelled by shared words."""
-    keys = [_keywords(q.question) for q in questions]
+    words = [_keywords(q.question) for q in questions]
+    keys = [set(w) for w in words]
     parent = list(range(len(questions)))
 
     def root(i: int) -> int:
@@ -346,8 +349,9 @@ def group_gaps(questions: Sequence[GapQuestion], *, min_overlap: float = 0.34) -
         members.setdefault(root(i), []).append(i)
     groups = []
     for idx in members.values():
-        counts = Counter(w for i in idx for w in keys[i])
-        common = [w for w, _ in counts.most_common(3)] or ["(no keywords)"]
+        counts = Counter(stem for i in idx for stem in keys[i])
+        spelled = {stem: word for i in idx for stem, word in words[i].items()}
+        common = [spelled[stem] for stem, _ in counts.most_common(3)] or ["(no keywords)"]
         groups.append(GapGroup(label=", ".join(common), questions=[questions[i] for i in idx]))
     groups.sort(key=lambda g: (-(len(g.questions) + g.downvotes), g.label))
     return groups

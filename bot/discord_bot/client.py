@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import discord
 from discord import app_commands
@@ -56,7 +56,9 @@ class CoachBot(commands.AutoShardedBot):
     AutoSharded so the gateway URL and shard count come from Discord's `/gateway/bot`.
     """
 
-    def __init__(self, app: CoachApp, *, store: FeedbackStore | None = None) -> None:
+    def __init__(
+        self, app: CoachApp, *, store: FeedbackStore | None = None, **options: Any
+    ) -> None:
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=bot_intents(),
@@ -64,6 +66,7 @@ class CoachBot(commands.AutoShardedBot):
             tree_cls=CoachTree,
             help_command=None,
             activity=discord.Activity(type=discord.ActivityType.listening, name="/ask"),
+            **options,
         )
         self.app = app
         self.settings = app.settings

@@ -29,11 +29,9 @@ INTERNAL_ERROR = (
 
 
 def unwrap(error: BaseException) -> BaseException:
-    """The exception a command raised, without discord.py's wrappers around it."""
-    while isinstance(error, app_commands.CommandInvokeError | discord.ui.view.ItemError) or (
-        isinstance(error, app_commands.TransformerError) and error.__cause__ is not None
-    ):
-        error = error.__cause__ or error.original  # type: ignore[union-attr]
+    """The exception a command raised, without discord.py's wrapper around it."""
+    while isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
     return error
 
 
@@ -71,4 +69,8 @@ async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
 
 
 async def report_error(interaction: discord.Interaction, error: BaseException) -> None:
-    await send_ephemeral(interaction, user_message(error))
+    """Log what needs logging and tell the user in one short, private line."""
+    try:
+        await send_ephemeral(interaction, user_message(error))
+    except Exception:
+        log.exception("error while reporting an error for %s", interaction.user)

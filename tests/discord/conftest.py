@@ -36,15 +36,24 @@ class FakeApp:
             time.sleep(self.delay_s)
         if "quantum" in question:
             return Answer(
-                question=question, answer="The guides don't cover that.", citations=[],
-                abstained=True, suggestions=["Calf raises", "Warm-ups before lifting"],
+                question=question,
+                answer="The guides don't cover that.",
+                citations=[],
+                abstained=True,
+                suggestions=["Calf raises", "Warm-ups before lifting"],
             )
         return Answer(
             question=question,
             answer=self.answer_text,
             citations=[
-                Citation(n=1, chunk_id="freq-001", source="strength-frequency.md",
-                         title="Strength frequency", heading="How often", quote="Two or three"),
+                Citation(
+                    n=1,
+                    chunk_id="freq-001",
+                    source="strength-frequency.md",
+                    title="Strength frequency",
+                    heading="How often",
+                    quote="Two or three",
+                ),
             ],
             abstained=False,
         )
@@ -52,24 +61,45 @@ class FakeApp:
     def status(self) -> IndexStatus:
         return IndexStatus(
             knowledge_dir=str(self.settings.knowledge_dir),
-            built_at=datetime(2025, 1, 1, tzinfo=UTC), files=2, chunks=9,
+            built_at=datetime(2025, 1, 1, tzinfo=UTC),
+            files=2,
+            chunks=9,
             skipped=[Skipped(source="broken.pdf", reason="not a readable PDF")],
-            collection="kb-1", store="embedded",
+            collection="kb-1",
+            store="embedded",
         )
 
     def sources(self, topic: str | None = None) -> list[SourceInfo]:
         items = [
-            SourceInfo(source="calves.md", title="Calves and shins", origin="club coaches",
-                       tags=["calves"], chunks=4),
-            SourceInfo(source="strength-frequency.md", title="Strength frequency",
-                       origin="club coaches", tags=["planning"], chunks=5),
+            SourceInfo(
+                source="calves.md",
+                title="Calves and shins",
+                origin="club coaches",
+                tags=["calves"],
+                chunks=4,
+            ),
+            SourceInfo(
+                source="strength-frequency.md",
+                title="Strength frequency",
+                origin="club coaches",
+                tags=["planning"],
+                chunks=5,
+            ),
         ]
         return [i for i in items if not topic or topic in i.tags]
 
     def reindex(self, *, rebuild: bool = False) -> IndexReport:
         self.reindexed += 1
-        return IndexReport(files=2, chunks=9, embedded=1, reused=8, added=["new.md"],
-                           seconds=0.1, collection="kb-2", switched=True)
+        return IndexReport(
+            files=2,
+            chunks=9,
+            embedded=1,
+            reused=8,
+            added=["new.md"],
+            seconds=0.1,
+            collection="kb-2",
+            switched=True,
+        )
 
 
 @pytest.fixture
@@ -83,25 +113,35 @@ def fake_app(settings: Settings) -> FakeApp:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(app: object) -> AsyncIterator[tuple[CoachBot, FakeDiscord]]:
-    """The real discord.py bot connected to a fresh FakeDiscord on 127.0.0.1."""
-    fake = FakeDiscord(coach_role=app.settings.coach_role)  # type: ignore[attr-defined]
+async def fake_discord(coach_role: str = "Coach") -> AsyncIterator[FakeDiscord]:
+    """A FakeDiscord on 127.0.0.1 with discord.py's REST base pointed at it."""
+    fake = FakeDiscord(coach_role=coach_role)
     await fake.start()
     base = discord.http.Route.BASE
     discord.http.Route.BASE = fake.api_base
-    bot = CoachBot(app)  # type: ignore[arg-type]
-    task = asyncio.create_task(bot.start("fake-token"))
     try:
-        ready = asyncio.create_task(bot.wait_until_ready())
+        yield fake
+    finally:
+        discord.http.Route.BASE = base
+        await fake.close()
+
+
+@contextlib.asynccontextmanager
+async def running_bot(app: object, fake: FakeDiscord) -> AsyncIterator[CoachBot]:
+    """The real discord.py bot, logged in and connected to `fake`, until the block ends."""
+    # Real Discord streams guilds in for a while after READY; the fake sends its one at once.
+    bot = CoachBot(app, guild_ready_timeout=0.05)  # type: ignore[arg-type]
+    task = asyncio.create_task(bot.start("fake-token"))
+    ready = asyncio.create_task(bot.wait_until_ready())
+    try:
         await asyncio.wait({ready, task}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
         if task.done():
             task.result()  # a failed login or connection: raise its error here
         assert ready.done(), "the bot did not become ready"
-        yield bot, fake
+        yield bot
     finally:
+        ready.cancel()
         await bot.review.drain()
         await bot.close()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 5)
-        discord.http.Route.BASE = base
-        await fake.close()

@@ -42,6 +42,8 @@ class Call:
     json: Any
     files: list[tuple[str, bytes]] = field(default_factory=list)
     at: float = 0.0  # time.perf_counter() on arrival
+    status: int = 0
+    response: Any = None
 
 
 @dataclass
@@ -146,6 +148,25 @@ class FakeDiscord:
                     await self._changed.wait()
 
         return await asyncio.wait_for(enough(), timeout)
+
+    async def interact(self, payload: dict[str, Any]) -> None:
+        """Deliver an interaction (or a message, for MESSAGE_CREATE payloads) to the bot."""
+        event = "INTERACTION_CREATE" if "token" in payload else "MESSAGE_CREATE"
+        await self.dispatch(event, payload)
+
+    async def callback(self, payload: dict[str, Any], timeout: float = 10.0) -> Call:
+        """The bot's initial response to an interaction (defer, message, modal...)."""
+        prefix = f"/interactions/{payload['id']}/"
+        return await self.wait_for(lambda c: c.path.startswith(prefix), timeout)
+
+    async def followups(
+        self, payload: dict[str, Any], count: int = 1, timeout: float = 10.0
+    ) -> list[Call]:
+        """Follow-up messages the bot sent with an interaction's token."""
+        path = f"/webhooks/{self.app_id}/{payload['token']}"
+        return await self.wait_for_count(
+            lambda c: c.method == "POST" and c.path == path, count, timeout
+        )
 
     def calls_to(self, method: str, pattern: str) -> list[Call]:
         rx = re.compile(pattern)
@@ -470,6 +491,7 @@ class FakeDiscord:
             status, payload = self._route(call)
         except KeyError as exc:
             status, payload = 404, {"message": f"Unknown {exc}", "code": 10003}
+        call.status, call.response = status, payload
         async with self._changed:
             self.calls.append(call)
             self._changed.notify_all()

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot import commands as handlers
+from bot.commands import InputError
+from bot.feedback import GapGroup, GapQuestion
+from bot.text_limits import ZWSP
+from retrieval.indexer import IndexReport
+from retrieval.inventory import IndexStatus, SourceInfo
+from retrieval.models import Answer, Skipped
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("  how   often  ", "how often"), ("squats?", "squats?"), ("x" * 900, "x" * 499 + "…")],
+)
+def test_clean_question(text: str, expected: str) -> None:
+    assert handlers.clean_question(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "  ", "hi"])
+def test_clean_question_refuses_empty_input(text: str) -> None:
+    with pytest.raises(InputError, match="/ask"):
+        handlers.clean_question(text)
+
+
+def test_answer_reply_never_echoes_a_ping() -> None:
+    answer = Answer(
+        question="@everyone <@123> squats?", answer="Ask @here [1]", citations=[], abstained=False
+    )
+    reply = handlers.answer_reply(answer)
+    assert "@everyone" not in reply.title and f"@{ZWSP}everyone" in reply.title
+    assert "<@123>" not in reply.title
+    assert "@here" not in reply.body
+
+
+def test_sources_reply_lists_files_and_origins() -> None:
+    items = [
+        SourceInfo(
+            source="calves.md", title="Calves", origin="Coach Ann", tags=["calves"], chunks=1
+        )
+    ]
+    reply = handlers.sources_reply(items, None)
+    assert "**Calves** — `calves.md` (1 passage · calves) · from Coach Ann" in reply.body
+    assert reply.footer == "1 guide"
+
+
+@pytest.mark.parametrize(("topic", "hint"), [("yoga", "without a topic"), (None, "empty")])
+def test_sources_reply_explains_an_empty_list(topic: str | None, hint: str) -> None:
+    assert hint in handlers.sources_reply([], topic).body
+
+
+@pytest.mark.parametrize(
+    ("built_at", "age"),
+    [
+        (None, "never built"),
+        (NOW - timedelta(minutes=5), "built 5 minutes ago"),
+        (NOW - timedelta(days=1, hours=2), "built 1 day ago"),
+        (NOW, "built 0 seconds ago"),
+    ],
+)
+def test_status_reply_shows_age_and_skipped(built_at: datetime | None, age: str) -> None:
+    status = IndexStatus(
+        knowledge_dir="knowledge",
+        built_at=built_at,
+        files=3,
+        chunks=12,
+        skipped=[Skipped(source="bad.pdf", reason="encrypted PDF")],
+        collection="c",
+        store="embedded",
+    )
+    reply = handlers.status_reply(status, now=NOW)
+    index = reply.fields[0].value
+    assert age in index and "3 files · 12 passages" in index
+    assert reply.fields[-1].name == "Skipped (1)"
+    assert "`bad.pdf`: encrypted PDF" in reply.fields[-1].value
+    assert reply.ephemeral
+
+
+def test_report_text_lists_changes() -> None:
+    report = IndexReport(
+        files=3,
+        chunks=12,
+        embedded=2,
+        reused=10,
+        added=["new.md"],
+        removed=["old.md"],
+        seconds=1.26,
+        collection="c",
+        switched=True,
+    )
+    text = handlers.report_text(report)
+    assert "3 files, 12 passages (2 embedded, 10 reused) in 1.3s." in text
+    assert "Added: `new.md`" in text and "Removed: `old.md`" in text
+    unchanged = report.model_copy(update={"switched": False})
+    assert handlers.report_text(unchanged).startswith("Nothing changed")
+
+
+def test_gaps_reply_groups_with_counts_and_reasons() -> None:
+    q = GapQuestion(question="yoga for runners?", abstained=True, asked_at=NOW)
+    bad = GapQuestion(
+        question="yoga twice a week?",
+        abstained=False,
+        downvotes=2,
+        reasons=["no sets given"],
+        asked_at=NOW,
+    )
+    reply = handlers.gaps_reply([GapGroup(label="yoga", questions=[q, bad])])
+    (field,) = reply.fields
+    assert field.name == "yoga (2 asked · 1 unanswered · 2 👎)"
+    assert "“no sets given”" in field.value
+    assert "No abstained" in handlers.gaps_reply([]).body
+
+
+@pytest.mark.parametrize("discord", [True, False])
+def test_help_mentions_every_command(discord: bool) -> None:
+    text = " ".join(f.value for f in handlers.help_reply(discord=discord).fields)
+    for command in ("/ask", "/plan", "/sources"):
+        assert command in text
+    assert ("/kb" in text) and (("mention" in text) or not discord)
