@@ -1,0 +1,77 @@
+"""What a set of exercises covers, as the rules define it (shared by the builder and the audit)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from planner.catalogue import Exercise, Pool
+from planner.rules import RuleBook
+
+TRAINING_ROLES = ("main", "accessory", "prehab", "core")
+Predicate = Callable[[Exercise, RuleBook], bool]
+
+
+def is_single_leg(exercise: Exercise, rules: RuleBook) -> bool:
+    return (
+        exercise.unilateral
+        and exercise.region == "lower"
+        and exercise.pattern in rules.param("single-leg", "patterns")
+    )
+
+
+def has_pattern(rule_id: str) -> Predicate:
+    """A predicate: the exercise's pattern is one the rule lists."""
+
+    def check(exercise: Exercise, rules: RuleBook) -> bool:
+        return exercise.pattern in rules.param(rule_id, "patterns")
+
+    return check
+
+
+def is_upper(direction: str) -> Predicate:
+    def check(exercise: Exercise, rules: RuleBook) -> bool:
+        return exercise.region == "upper" and exercise.direction == direction
+
+    return check
+
+
+def is_lower_main(exercise: Exercise, rules: RuleBook) -> bool:
+    return exercise.region == "lower" and exercise.role == "main"
+
+
+# Weekly needs: (rule id, description, predicate, slot the builder fills to meet it).
+WEEKLY_NEEDS: tuple[tuple[str, str, Predicate, str], ...] = (
+    ("single-leg", "single-leg exercise", is_single_leg, "single-leg-hinge"),
+    ("lateral-hip", "lateral hip exercise", has_pattern("lateral-hip"), "lateral-hip"),
+    ("tibialis", "tibialis exercise", has_pattern("tibialis"), "tibialis"),
+    ("anti-rotation", "anti-rotation core exercise", has_pattern("anti-rotation"), "anti-rotation"),
+    ("upper-lower", "upper-body press", is_upper("push"), "push"),
+    ("upper-lower", "upper-body pull", is_upper("pull"), "pull"),
+    ("upper-lower", "lower-body main lift", is_lower_main, "hinge"),
+)
+
+
+def possible(predicate: Predicate, pool: Pool, rules: RuleBook) -> bool:
+    """Whether any exercise this runner may do meets the need at all."""
+    return any(predicate(e, rules) for e in pool if e.role in TRAINING_ROLES)
+
+
+def missing_groups(exercises: Iterable[Exercise], groups: dict[str, Sequence[str]]) -> list[str]:
+    trained: set[str] = set()
+    for exercise in exercises:
+        trained |= exercise.muscles
+    return [name for name, muscles in groups.items() if not trained.intersection(muscles)]
+
+
+def coverable_groups(pool: Pool, groups: dict[str, Sequence[str]]) -> set[str]:
+    trainable = [e for e in pool if e.role in TRAINING_ROLES]
+    return {name for name in groups if name not in missing_groups(trainable, {name: groups[name]})}
+
+
+def push_pull(exercises: Iterable[Exercise], region: str) -> tuple[int, int]:
+    push = pull = 0
+    for exercise in exercises:
+        if exercise.region == region:
+            push += exercise.direction == "push"
+            pull += exercise.direction == "pull"
+    return push, pull

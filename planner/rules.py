@@ -1,0 +1,100 @@
+"""Planner rules as data: each with its text, tunable numbers and the passage it comes from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from planner.data_files import read_data
+from planner.errors import PlanError
+from retrieval.models import HEADING_SEP, Chunk
+
+RULES_FILE = "rules.yaml"
+
+
+class PassageRef(BaseModel):
+    """A knowledge passage named by file and heading path below the article title."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    heading: str
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    text: str
+    cite: PassageRef
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class RuleBook:
+    """The loaded rules, in file order, looked up by id."""
+
+    def __init__(self, rules: Iterable[Rule]) -> None:
+        self.rules = tuple(rules)
+        self._by_id = {rule.id: rule for rule in self.rules}
+        if len(self._by_id) != len(self.rules):
+            raise PlanError("rules.yaml has two rules with the same id; give each a unique id")
+
+    def __getitem__(self, rule_id: str) -> Rule:
+        return self._by_id[rule_id]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self.rules)
+
+    def __len__(self) -> int:
+        return len(self.rules)
+
+    def __contains__(self, rule_id: object) -> bool:
+        return rule_id in self._by_id
+
+    def param(self, rule_id: str, name: str) -> Any:
+        return self._by_id[rule_id].params[name]
+
+    def phase(self, phase: str) -> dict[str, Any]:
+        """Loading parameters of one training phase (rules `phase-<name>`)."""
+        return self._by_id[f"phase-{phase}"].params
+
+
+def load_rules(data: Sequence[dict[str, Any]] | None = None) -> RuleBook:
+    """Rules from `planner/data/rules.yaml` (or given data), checked for shape."""
+    raw = read_data(RULES_FILE) if data is None else data
+    try:
+        return RuleBook(Rule.model_validate(item) for item in raw)
+    except ValidationError as err:
+        raise PlanError(f"{RULES_FILE} is malformed: {err}") from None
+
+
+def resolve_citations(rules: Iterable[Rule], chunks: Sequence[Chunk]) -> dict[str, str]:
+    """Map every rule id to the chunk holding its passage; list every rule that has none."""
+    ordered = sorted(chunks, key=lambda chunk: (chunk.source, chunk.ordinal))
+    resolved: dict[str, str] = {}
+    missing: list[str] = []
+    for rule in rules:
+        chunk = find_passage(rule.cite, ordered)
+        if chunk is None:
+            missing.append(f"{rule.id} -> {rule.cite.source} › {rule.cite.heading}")
+        else:
+            resolved[rule.id] = chunk.chunk_id
+    if missing:
+        raise PlanError(
+            "these planner rules cite a knowledge passage that no longer exists; restore the "
+            "heading or update planner/data/rules.yaml: " + "; ".join(missing)
+        )
+    return resolved
+
+
+def find_passage(ref: PassageRef, chunks: Sequence[Chunk]) -> Chunk | None:
+    """First chunk (by ordinal) of the file whose heading is the cited one or sits below it."""
+    prefix = ref.heading + HEADING_SEP
+    for chunk in chunks:
+        if chunk.source == ref.source and (
+            chunk.heading == ref.heading or chunk.heading.startswith(prefix)
+        ):
+            return chunk
+    return None

@@ -1,0 +1,76 @@
+"""The planner's face for adapters (CLI, Discord): parse input, plan, explain, swap, audit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from planner.audit import audit_plan
+from planner.book import Playbook, make_playbook
+from planner.build import build_plan
+from planner.errors import PlanError
+from planner.explain import explain_exercise, explain_plan
+from planner.models import DAYS, RUN_KINDS, AuditItem, Day, Plan, PlanRequest, RunKind
+from planner.models import normalize_token as _normalize
+from planner.swap import swap_exercise
+from retrieval.models import Chunk
+
+
+class Planner:
+    """Rules, catalogue and layouts with citations resolved once; then pure planning calls."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self.book: Playbook = make_playbook(chunks)
+
+    def plan(self, request: PlanRequest) -> Plan:
+        return build_plan(request, self.book)
+
+    def explain(self, plan: Plan, exercise_id: str | None = None) -> str:
+        """Markdown reasons for the whole plan, or for one exercise (why it, its day, its load)."""
+        if exercise_id is None:
+            return explain_plan(plan, self.book)
+        return explain_exercise(plan, self.book, exercise_id.strip())
+
+    def swap(self, plan: Plan, exercise_id: str, week: int | None = None) -> Plan:
+        return swap_exercise(plan, self.book, exercise_id.strip(), week)
+
+    def audit(self, plan: Plan) -> list[AuditItem]:
+        return audit_plan(plan, self.book)
+
+
+def make_request(**fields: Any) -> PlanRequest:
+    """A validated request, or one PlanError listing what to change."""
+    return PlanRequest.parse(**fields)
+
+
+def _tokens(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+def parse_runs(text: str) -> dict[Day, RunKind]:
+    """`"tue:easy,thu:intervals,sun:long"` to {day: kind}; PlanError naming any bad token."""
+    runs: dict[Day, RunKind] = {}
+    for token in _tokens(text or ""):
+        day_text, sep, kind_text = token.partition(":")
+        if not sep or not day_text.strip() or not kind_text.strip():
+            raise PlanError(f"run {token!r} should look like day:kind, e.g. tue:easy")
+        try:
+            day = _normalize("day", day_text, DAYS)
+            kind = _normalize("run", kind_text, RUN_KINDS)
+        except ValueError as err:
+            raise PlanError(f"run {token!r}: {err}") from None
+        if day in runs:
+            raise PlanError(f"{day} is listed twice in the runs; give one run per day")
+        runs[day] = kind  # type: ignore[index]
+    return runs
+
+
+def parse_days(text: str) -> tuple[Day, ...]:
+    """`"mon,wed,fri"` to days in week order; PlanError naming any bad token."""
+    days: list[str] = []
+    for token in _tokens(text or ""):
+        try:
+            days.append(_normalize("day", token, DAYS))
+        except ValueError as err:
+            raise PlanError(str(err)) from None
+    return tuple(day for day in DAYS if day in days)  # type: ignore[misc]
