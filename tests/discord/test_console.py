@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+from rich.console import Console
+
+from bot.console import run_console
+from tests.discord.conftest import FakeApp
+
+
+def _run(app: FakeApp, lines: list[str]) -> str:
+    """Feed `lines` to the console (end of input after them) and return what it printed."""
+    feed: Iterator[str] = iter(lines)
+
+    def read(prompt: str) -> str:
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    out = io.StringIO()
+    run_console(app, input_fn=read, console=Console(file=out, width=120, color_system=None))  # type: ignore[arg-type]
+    return out.getvalue()
+
+
+def test_plain_text_is_a_question_and_follow_ups_carry_history(fake_app: FakeApp) -> None:
+    text = _run(fake_app, ["How often should I lift?", "/ask and in race week?"])
+    assert [q for q, _ in fake_app.questions] == ["How often should I lift?", "and in race week?"]
+    assert [t.question for t in fake_app.questions[1][1]] == ["How often should I lift?"]
+    assert "[1] Strength frequency › How often › strength-frequency.md" in text
+    assert "Lift two or three times a week" in text
+
+
+def test_new_forgets_the_conversation(fake_app: FakeApp) -> None:
+    _run(fake_app, ["How often should I lift?", "/new", "squats?"])
+    assert fake_app.questions[-1][1] == []
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/sources calves", "calves.md"),
+        ("/help", "/why"),
+        ("/kb status", "broken.pdf: not a readable PDF"),
+        ("/kb reload", "Added: new.md"),
+        ("/frobnicate", "Unknown command /frobnicate"),
+        ("/ask hi", "Ask a question"),
+        ("quantum running?", "Topics the guides do cover"),
+    ],
+)
+def test_commands(fake_app: FakeApp, line: str, expected: str) -> None:
+    assert expected in _run(fake_app, [line])
+
+
+def test_quit_stops_reading(fake_app: FakeApp) -> None:
+    text = _run(fake_app, ["/quit", "never asked?"])
+    assert fake_app.questions == [] and "Bye" in text
+
+
+def test_unexpected_errors_are_one_line_and_logged(
+    fake_app: FakeApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    def fail(question: str, history: object = ()) -> None:
+        raise RuntimeError("secret detail")
+
+    fake_app.ask = fail  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR):
+        text = _run(fake_app, ["squats?", "/help"])
+    assert "Something went wrong on our side" in text and "secret detail" not in text
+    assert "Club Coach" in text  # the session carried on
+    assert any(r.exc_info and "secret detail" in str(r.exc_info[1]) for r in caplog.records)
