@@ -147,10 +147,25 @@ def html_text(html: str) -> LoadedText:
         log.debug("trafilatura failed", exc_info=True)
         extracted = None
     if extracted and extracted.strip():
-        return LoadedText(text=extracted, markup="markdown", title=title)
+        return LoadedText(
+            text=extracted, markup="markdown", fallback_title=without_site_name(title)
+        )
     return LoadedText(
-        text=html_fallback_text(html), markup="plain", title=title or html_title(html)
+        text=html_fallback_text(html),
+        markup="plain",
+        fallback_title=without_site_name(title or html_title(html)),
     )
+
+
+def without_site_name(title: str | None) -> str | None:
+    """'Core Strength for Runners | Riverside RC' -> 'Core Strength for Runners'."""
+    if not title:
+        return None
+    for sep in (" | ", " – ", " — ", " - ", " · "):
+        head, found, site = title.rpartition(sep)
+        if found and head.strip() and len(site.split()) <= 5:
+            return head.strip()
+    return title.strip()
 
 
 _DROP_TAGS = (

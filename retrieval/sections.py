@@ -280,7 +280,7 @@ def take_title(
             if rest.strip():
                 remaining.insert(first, Block("text", rest))
             return head.strip(), remaining
-        if len(head) <= 150 and len(head.split()) <= 20:
+        if len(head) <= 150 and 3 <= len(head.split()) <= 20 and head[:1].isalnum():
             # A scraped page's first line is usually its title even when it reads as a sentence;
             # keep it in the text too, in case it is one.
             return head.strip().rstrip("."), blocks

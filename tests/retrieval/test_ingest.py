@@ -8,10 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from benchmarks.messy_corpus import compare_corpora, write_messy_corpus
 from retrieval.errors import KnowledgeError
-from retrieval.ingest import chunk_document, load_document, scan_knowledge
-from retrieval.loaders import html_fallback_text, split_front_matter
+from retrieval.ingest import chunk_document, load_document, parse_text, scan_knowledge
+from retrieval.loaders import html_fallback_text, split_front_matter, without_site_name
 
 MESSY = Path(__file__).parent / "fixtures" / "messy"
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
@@ -303,6 +306,40 @@ def test_html_without_main_content_falls_back_to_simple_text(tmp_path: Path) -> 
     assert "Do four strides." in doc.sections[0].text
 
 
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Core Strength for Runners | Riverside Running Club", "Core Strength for Runners"),
+        ("Hill Sprints - Club Blog", "Hill Sprints"),
+        ("Strength | a very long tagline that is clearly part of the title", None),
+        (None, None),
+    ],
+)
+def test_without_site_name(title: str | None, expected: str | None) -> None:
+    assert without_site_name(title) == (expected or title)
+
+
+def test_html_title_without_heading_drops_the_site_name(tmp_path: Path) -> None:
+    paragraph = "<p>Strides are short, relaxed accelerations over about 100 metres. " * 4
+    page = (
+        f"<html><head><title>Strides | Club Blog</title></head><body>{paragraph}</p></body></html>"
+    )
+    path = tmp_path / "strides.html"
+    path.write_text(page)
+    assert load_document(path, tmp_path).title == "Strides"
+
+
+def test_markdown_headings_in_a_txt_file_are_recovered(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("# Race Week\n\nRest more.\n\n## Taper\n\nCut volume by half.\n")
+    doc = load_document(path, tmp_path)
+    assert doc.title == "Race Week"
+    assert [(s.heading_path, s.text) for s in doc.sections] == [
+        ((), "Rest more."),
+        (("Taper",), "Cut volume by half."),
+    ]
+
+
 # ---------------------------------------------------------------------------------------------
 # PDF
 
@@ -408,3 +445,40 @@ def test_knowledge_articles_load_with_titles_and_headings() -> None:
         assert all(s.heading_path for s in doc.sections if s.text), doc.source
         chunks, dropped = chunk_document(doc)
         assert chunks and dropped == [], doc.source
+
+
+def test_messy_corpus_is_deterministic_and_recovers_the_articles(tmp_path: Path) -> None:
+    first = write_messy_corpus(KNOWLEDGE, tmp_path / "a")
+    second = write_messy_corpus(KNOWLEDGE, tmp_path / "b")
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    stems = sorted(p.stem for p in KNOWLEDGE.glob("*.md"))
+    assert sorted(p.stem for p in first) == stems
+    assert {p.suffix for p in first} == {".txt", ".html"}
+    figures = compare_corpora(KNOWLEDGE, tmp_path / "a")
+    assert figures["documents"] == len(stems)
+    assert figures["sentences_kept"] >= 0.98
+    assert figures["headings_recovered"] >= 0.95
+    assert figures["clutter_markers_left"] == 0
+
+
+markdownish = st.lists(
+    st.sampled_from(
+        [*"abcXYZ .,:?!#*-_[]()<>`|~\n\t\r0123456789’…", "\n\n", "Word ", "## ", "- ", "1. "]
+    ),
+    max_size=200,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=markdownish, suffix=st.sampled_from([".md", ".txt", ".html"]))
+def test_any_text_loads_or_fails_with_a_readable_reason(text: str, suffix: str) -> None:
+    try:
+        doc = parse_text(text.encode(), source=f"x{suffix}", suffix=suffix, stem="x")
+    except KnowledgeError as error:
+        assert str(error)
+        return
+    assert doc.title.strip()
+    chunks, skipped = chunk_document(doc)
+    assert all(c.text.strip() for c in chunks)
+    assert len({c.chunk_id for c in chunks}) == len(chunks)
+    assert all(s.reason for s in skipped)
