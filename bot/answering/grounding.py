@@ -265,7 +265,8 @@ def _check(
         result.dropped.append(Dropped(sentence, "repeats an instruction, not coaching advice"))
         return None
     if not valid:
-        if _is_connective(sentence, stems, known_stems, policy):
+        # A sentence that cited something made a claim, even if the number was invented.
+        if not numbers and _is_connective(sentence, stems, known_stems, policy):
             return CITATION_RE.sub("", sentence).replace(" .", ".").strip()
         best = _best_supporting(sentence, stems, refs, question, similarity, policy)
         if best is None:

@@ -76,10 +76,10 @@ class CoachAnswerer:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         question = question.strip()[:MAX_QUESTION_CHARS]
+        # Red flags come first: no LLM call, not even to condense a follow-up.
         flags = safety.detect_red_flags(question)
-
         mark = time.perf_counter()
-        complete = self._complete if self.chat_model is not None else None
+        complete = self._complete if self.chat_model is not None and not flags else None
         standalone = condense(question, history, complete)
         if history:
             timings["condense"] = _ms(mark)

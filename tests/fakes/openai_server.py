@@ -55,9 +55,15 @@ class RecordedRequest:
         return "\n".join(_content(m) for m in self.messages if m.get("role") == role)
 
 
-def error_response(status: int, retry_after: str | None = None) -> Scripted:
-    """An OpenAI-style error body; Retry-After in seconds when given."""
-    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+def error_response(
+    status: int, retry_after: str | None = None, *, retry_after_ms: str | None = None
+) -> Scripted:
+    """An OpenAI-style error body, with Retry-After (seconds) or retry-after-ms when given."""
+    headers = {}
+    if retry_after is not None:
+        headers["Retry-After"] = retry_after
+    if retry_after_ms is not None:
+        headers["retry-after-ms"] = retry_after_ms
     body = {"error": {"message": f"fake error {status}", "type": "server_error", "code": None}}
     return Scripted(status=status, body=body, headers=headers)
 
