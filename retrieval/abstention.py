@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -15,17 +16,28 @@ class Evidence(BaseModel):
 
     top_dense: float = Field(description="Best cosine similarity between query and a passage.")
     coverage: float = Field(description="Share of query content words that occur in the guides.")
+    lexical: float = Field(0.0, description="Best BM25 score per query content word.")
 
 
 class AbstentionPolicy(BaseModel):
-    """confidence = top_dense + coverage_weight * coverage; abstain below threshold."""
+    """confidence = top_dense + coverage_weight * coverage + lexical_weight * lexical.
+
+    Dense similarity alone misses exact rare words MiniLM never learnt ("Pallof press"), and
+    out-of-scope running questions ("marathon pacing") share plenty of words with the guides;
+    the three together separate them better than any one (see `coach eval --calibrate`).
+    """
 
     coverage_weight: float = 0.0
+    lexical_weight: float = 0.0
     threshold: float = 0.35
     calibrated_on: str = "uncalibrated default"
 
     def confidence(self, evidence: Evidence) -> float:
-        return evidence.top_dense + self.coverage_weight * evidence.coverage
+        return (
+            evidence.top_dense
+            + self.coverage_weight * evidence.coverage
+            + self.lexical_weight * evidence.lexical
+        )
 
     def abstains(self, evidence: Evidence) -> bool:
         return self.confidence(evidence) < self.threshold
@@ -47,14 +59,15 @@ def calibrate(
     out_of_scope: list[Evidence],
     *,
     max_false_abstain: float = 0.05,
-    weights: tuple[float, ...] = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4),
+    coverage_weights: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2),
+    lexical_weights: tuple[float, ...] = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3),
     label: str = "",
 ) -> AbstentionPolicy:
     """Pick weight and threshold that abstain on the most out-of-scope questions while wrongly
     abstaining on at most `max_false_abstain` of in-scope ones; ties go to the widest margin."""
     best: tuple[float, float, AbstentionPolicy] | None = None
-    for weight in weights:
-        probe = AbstentionPolicy(coverage_weight=weight)
+    for cov_w, lex_w in itertools.product(coverage_weights, lexical_weights):
+        probe = AbstentionPolicy(coverage_weight=cov_w, lexical_weight=lex_w)
         kept = sorted(probe.confidence(e) for e in in_scope)
         allowed = int(max_false_abstain * len(kept))
         # Threshold just below the (allowed+1)-th lowest in-scope confidence.
@@ -67,7 +80,10 @@ def calibrate(
         threshold = (floor + ceiling) / 2
         margin = ceiling - floor
         policy = AbstentionPolicy(
-            coverage_weight=weight, threshold=round(threshold, 4), calibrated_on=label
+            coverage_weight=cov_w,
+            lexical_weight=lex_w,
+            threshold=round(threshold, 4),
+            calibrated_on=label,
         )
         key = (caught, margin)
         if best is None or key > best[:2]:

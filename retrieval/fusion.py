@@ -1,22 +1,10 @@
-"""Pure ranking steps: reciprocal-rank fusion, near-duplicate collapse, source diversity."""
+"""Pure ranking steps after scoring: near-duplicate collapse and source diversity."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 import numpy as np
-
-
-def reciprocal_rank_fusion(
-    rankings: Mapping[str, Sequence[int]], weights: Mapping[str, float], k: float = 60.0
-) -> dict[int, float]:
-    """Fuse ranked lists of item indices; an item missing from a list gets nothing from it."""
-    fused: dict[int, float] = {}
-    for name, ranking in rankings.items():
-        weight = weights.get(name, 1.0)
-        for rank, item in enumerate(ranking):
-            fused[item] = fused.get(item, 0.0) + weight / (k + rank + 1)
-    return fused
 
 
 def collapse_near_duplicates(

@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 LOCK_NAME = "index.lock"
 # Bump when chunking or cleaning changes, so stored chunks are rebuilt rather than mixed.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 EMBED_BATCH = 64
 
 Progress = Callable[[int, int], None]
@@ -148,15 +148,18 @@ def _update_locked(
             old = store.get(previous.collection)
             for start in range(0, len(plan.reused_ids), 512):
                 ids = plan.reused_ids[start : start + 512]
-                chunks, vectors = ChromaStore.read_all_ids(old, ids)
-                ChromaStore.add(collection, chunks, vectors)
+                chunks, vectors, headings = ChromaStore.read_all_ids(old, ids)
+                ChromaStore.add(collection, chunks, vectors, headings)
                 done += len(chunks)
                 if progress:
                     progress(done, total)
         for start in range(0, len(plan.new_chunks), EMBED_BATCH):
             batch = plan.new_chunks[start : start + EMBED_BATCH]
-            vectors = embedder.embed([c.embedding_text() for c in batch])
-            ChromaStore.add(collection, batch, vectors)
+            # One call for passages and headings: the model batches them together.
+            vectors = embedder.embed(
+                [c.embedding_text() for c in batch] + [c.heading_text() for c in batch]
+            )
+            ChromaStore.add(collection, batch, vectors[: len(batch)], vectors[len(batch) :])
             done += len(batch)
             if progress:
                 progress(done, total)
@@ -259,14 +262,14 @@ def _plan(knowledge_dir: Path, previous: Manifest | None) -> _Plan:
 
 
 def _validate(collection, expected: int) -> None:
-    count = collection.count()
+    count = collection.count() // 2  # a passage vector and a heading vector per chunk
     if count != expected:
         raise IndexUnavailableError(
             f"New index has {count} passages, expected {expected}; "
             "the previous index keeps serving."
         )
     if expected:
-        got = collection.get(limit=1, include=["embeddings"])
+        got = collection.get(where={"kind": "chunk"}, limit=1, include=["embeddings"])
         vector = np.asarray(got["embeddings"][0], dtype=np.float32)
         nearest = ChromaStore.query(collection, vector, 1)
         if not nearest or nearest[0][0] != got["ids"][0]:

@@ -62,3 +62,10 @@ class LexicalIndex:
         if not tokens:
             return 0.0
         return sum(t in self.vocabulary for t in tokens) / len(tokens)
+
+    def strength(self, query: str) -> float:
+        """Best BM25 score per query content word: how squarely some passage uses its words."""
+        tokens = self.tokenize(query)
+        if not tokens:
+            return 0.0
+        return float(self.scores(query).max(initial=0.0)) / len(tokens)

@@ -44,6 +44,10 @@ class Chunk(BaseModel):
     def heading(self) -> str:
         return HEADING_SEP.join(self.heading_path)
 
+    def heading_text(self) -> str:
+        """Title and heading alone: runners' questions often echo a heading more than the text."""
+        return HEADING_SEP.join((self.title, *self.heading_path))
+
     def embedding_text(self) -> str:
         """Text handed to the embedder: title and heading give the passage its context."""
         context = HEADING_SEP.join((self.title, *self.heading_path))

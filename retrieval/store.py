@@ -83,64 +83,97 @@ class ChromaStore:
             log.debug("collection %s was already gone", name)
 
     @staticmethod
-    def add(collection, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+    def add(
+        collection, chunks: Sequence[Chunk], vectors: np.ndarray, heading_vectors: np.ndarray
+    ) -> None:
+        """Store each chunk twice: its passage vector and its title › heading vector."""
         for start in range(0, len(chunks), _ADD_BATCH):
             part = chunks[start : start + _ADD_BATCH]
+            end = start + len(part)
             collection.add(
-                ids=[c.chunk_id for c in part],
-                embeddings=vectors[start : start + len(part)],
-                documents=[c.text for c in part],
-                metadatas=[_metadata(c) for c in part],
+                ids=[c.chunk_id for c in part] + [heading_id(c.chunk_id) for c in part],
+                embeddings=np.concatenate([vectors[start:end], heading_vectors[start:end]]),
+                documents=[c.text for c in part] + [c.heading_text() for c in part],
+                metadatas=[_metadata(c, "chunk") for c in part]
+                + [_metadata(c, "heading") for c in part],
             )
 
     @staticmethod
-    def read_all(collection) -> tuple[list[Chunk], np.ndarray]:
-        """Every chunk with its vector, in (source, ordinal) order."""
+    def read_all(collection) -> tuple[list[Chunk], np.ndarray, np.ndarray]:
+        """Every chunk with its passage and heading vectors, in (source, ordinal) order."""
         got = collection.get(include=["documents", "metadatas", "embeddings"])
-        rows = []
-        for chunk_id, text, meta, vec in zip(
-            got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
-        ):
-            rows.append((_chunk(chunk_id, text, meta), vec))
-        rows.sort(key=lambda row: (row[0].source, row[0].ordinal, row[0].chunk_id))
-        chunks = [row[0] for row in rows]
-        vectors = np.asarray([row[1] for row in rows], dtype=np.float32).reshape(len(rows), -1)
-        return chunks, vectors
+        chunks, vectors, headings = _assemble(got)
+        order = sorted(
+            range(len(chunks)),
+            key=lambda i: (chunks[i].source, chunks[i].ordinal, chunks[i].chunk_id),
+        )
+        return [chunks[i] for i in order], vectors[order], headings[order]
 
     @staticmethod
-    def read_all_ids(collection, ids: Sequence[str]) -> tuple[list[Chunk], np.ndarray]:
-        """The given chunks with their vectors, in the order asked for."""
-        got = collection.get(ids=list(ids), include=["documents", "metadatas", "embeddings"])
-        by_id = {
-            cid: (_chunk(cid, text, meta), vec)
-            for cid, text, meta, vec in zip(
-                got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
-            )
-        }
-        missing = [cid for cid in ids if cid not in by_id]
+    def read_all_ids(collection, ids: Sequence[str]) -> tuple[list[Chunk], np.ndarray, np.ndarray]:
+        """The given chunks with both vectors, in the order asked for."""
+        got = collection.get(
+            ids=[*ids, *(heading_id(i) for i in ids)],
+            include=["documents", "metadatas", "embeddings"],
+        )
+        chunks, vectors, headings = _assemble(got)
+        position = {c.chunk_id: i for i, c in enumerate(chunks)}
+        missing = [cid for cid in ids if cid not in position]
         if missing:
             raise IndexUnavailableError(
                 f"{len(missing)} passages are missing from the live index; "
                 "run `coach index --rebuild`."
             )
-        chunks = [by_id[cid][0] for cid in ids]
-        vectors = np.asarray([by_id[cid][1] for cid in ids], dtype=np.float32)
-        return chunks, vectors.reshape(len(ids), -1)
+        order = [position[cid] for cid in ids]
+        return [chunks[i] for i in order], vectors[order], headings[order]
 
     @staticmethod
     def query(collection, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
         """Nearest chunk ids with cosine similarity (1 - cosine distance)."""
-        n = max(1, min(n, collection.count()))
+        n = max(1, min(n, collection.count() // 2))
         got = collection.query(
-            query_embeddings=vector.reshape(1, -1), n_results=n, include=["distances"]
+            query_embeddings=vector.reshape(1, -1),
+            n_results=n,
+            include=["distances"],
+            where={"kind": "chunk"},
         )
         return [
             (cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)
         ]
 
 
-def _metadata(chunk: Chunk) -> dict:
+def heading_id(chunk_id: str) -> str:
+    return f"{chunk_id}@heading"
+
+
+def _assemble(got: dict) -> tuple[list[Chunk], np.ndarray, np.ndarray]:
+    """Pair each chunk entry with its heading entry from a Chroma `get` result."""
+    chunks: list[Chunk] = []
+    vectors: list = []
+    heading_vectors: dict[str, object] = {}
+    for chunk_id, text, meta, vec in zip(
+        got["ids"], got["documents"], got["metadatas"], got["embeddings"], strict=True
+    ):
+        if meta.get("kind") == "heading":
+            heading_vectors[meta["chunk_id"]] = vec
+        else:
+            chunks.append(_chunk(chunk_id, text, meta))
+            vectors.append(vec)
+    dim = len(vectors[0]) if vectors else 0
+    heads = [heading_vectors.get(c.chunk_id) for c in chunks]
+    if any(h is None for h in heads):
+        raise IndexUnavailableError("The index is incomplete; run `coach index --rebuild`.")
+    return (
+        chunks,
+        np.asarray(vectors, dtype=np.float32).reshape(len(chunks), dim),
+        np.asarray(heads, dtype=np.float32).reshape(len(chunks), dim),
+    )
+
+
+def _metadata(chunk: Chunk, kind: str) -> dict:
     return {
+        "kind": kind,
+        "chunk_id": chunk.chunk_id,
         "source": chunk.source,
         "title": chunk.title,
         "heading": chunk.heading,

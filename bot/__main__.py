@@ -1,0 +1,5 @@
+"""`python -m bot` is `coach`."""
+
+from bot.cli import app
+
+app()

@@ -1,0 +1,235 @@
+"""`coach`: the command-line adapter. Each command parses, calls the core, renders."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from bot import render_cli
+from bot.settings import Settings
+from retrieval.errors import CoachError
+
+app = typer.Typer(
+    name="coach",
+    help="Club Coach: grounded, cited coaching answers and strength plans for running clubs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+log = logging.getLogger("coach")
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'setting'}: {e['msg']}" for e in exc.errors()
+        )
+        fail(f"Bad setting in the environment or .env: {problems}")
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def make_app(settings: Settings, *, quiet: bool = False):
+    from bot.app import CoachApp
+
+    notify = (lambda m: None) if quiet else (lambda m: err.print(f"[dim]{m}[/]", highlight=False))
+    try:
+        return CoachApp(settings, notify=notify)
+    except CoachError as exc:
+        fail(str(exc))
+
+
+def _run(action):
+    """Domain errors become one red line; anything else is logged with its traceback."""
+    try:
+        return action()
+    except CoachError as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+
+
+@app.callback()
+def main(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log details to stderr.")
+    ] = False,
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def index(
+    rebuild: Annotated[bool, typer.Option(help="Re-embed everything into a fresh index.")] = False,
+) -> None:
+    """Index the knowledge folder (incremental: unchanged files are not re-embedded)."""
+    settings = load_settings()
+    coach = make_app(settings)
+    started = time.perf_counter()
+    report = _run(
+        lambda: render_cli.with_progress(
+            err, lambda progress: coach.reindex(rebuild=rebuild, progress=progress)
+        )
+    )
+    render_cli.index_report(out, report, time.perf_counter() - started)
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str | None,
+        typer.Argument(
+            help="What to look for. With --json and no QUERY, reads one query per line from stdin."
+        ),
+    ] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=50, help="How many passages.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per query.")] = False,
+) -> None:
+    """Find the passages that best match a query (hybrid dense + lexical search)."""
+    if query is None and not as_json:
+        fail("give a QUERY, or use --json to read queries from stdin", 2)
+    coach = make_app(load_settings(), quiet=as_json)
+    if query is not None:
+        result = _run(lambda: coach.search(query, k))
+        if as_json:
+            out.print_json(result.model_dump_json()) if sys.stdout.isatty() else print(
+                result.model_dump_json()
+            )
+        else:
+            render_cli.search_result(out, result)
+        return
+    for line in sys.stdin:
+        if line.strip():
+            result = _run(lambda line=line: coach.search(line.strip(), k))
+            print(result.model_dump_json(), flush=True)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question, the way you'd ask a coach.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """Answer a question from the club's guides, citing the passages used."""
+    coach = make_app(load_settings(), quiet=as_json)
+    started = time.perf_counter()
+    answer = _run(lambda: coach.ask(question))
+    answer.timings_ms.setdefault("total", round((time.perf_counter() - started) * 1000, 3))
+    if as_json:
+        print(answer.model_dump_json())
+    else:
+        render_cli.answer(out, answer)
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print status as JSON.")] = False,
+) -> None:
+    """Show the index: when it was built, files, passages and skipped files with reasons."""
+    coach = make_app(load_settings(), quiet=True)
+    info = coach.status()
+    if as_json:
+        print(info.model_dump_json())
+    else:
+        render_cli.status(out, info)
+
+
+@app.command("eval")
+def evaluate(
+    eval_set: Annotated[Path | None, typer.Option("--set", help="Eval set (.jsonl).")] = None,
+    knowledge: Annotated[
+        Path | None,
+        typer.Option(
+            help="Evaluate on this knowledge folder instead (indexed in a temporary place)."
+        ),
+    ] = None,
+    calibrate: Annotated[
+        bool, typer.Option(help="Re-calibrate the abstention threshold on this set and save it.")
+    ] = False,
+    baseline: Annotated[bool, typer.Option(help="Also run the naive baseline.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
+) -> None:
+    """Measure retrieval quality (recall@1/3/5, MRR, abstention) against a naive baseline."""
+    from retrieval import evaluation
+
+    settings = load_settings()
+    report = _run(
+        lambda: evaluation.run_cli_eval(
+            settings.knowledge_dir if knowledge is None else knowledge,
+            settings.data_dir,
+            eval_set=eval_set,
+            calibrate=calibrate,
+            with_baseline=baseline,
+            temporary=knowledge is not None,
+            notify=lambda m: err.print(f"[dim]{m}[/]"),
+        )
+    )
+    if as_json:
+        print(report.model_dump_json())
+    else:
+        render_cli.eval_report(out, report)
+
+
+@app.command()
+def console() -> None:
+    """Open the local console: /ask, /plan, /sources, /help, like the Discord bot."""
+    from bot.console import run_console
+
+    coach = make_app(load_settings())
+    _run(lambda: run_console(coach))
+
+
+@app.command("bot")
+def run_discord_bot() -> None:
+    """Start the Discord bot (needs DISCORD_TOKEN; see the README's Discord section)."""
+    settings = load_settings()
+    if settings.discord_token is None:
+        fail("DISCORD_TOKEN is not set. Put it in .env or the environment (README: Discord).")
+    from bot.discord_bot.runner import run_bot
+
+    _run(lambda: run_bot(make_app(settings)))
+
+
+@app.command()
+def start() -> None:
+    """The main job: the Discord bot when DISCORD_TOKEN is set, otherwise the local console."""
+    settings = load_settings()
+    if settings.discord_token is not None:
+        run_discord_bot()
+    else:
+        err.print(
+            "[dim]DISCORD_TOKEN not set: opening the local console "
+            "(type /help, or just ask a question).[/]"
+        )
+        console()
+
+
+def _register_plan() -> None:
+    from bot.plan_command import plan
+
+    app.command("plan", help=plan.__doc__)(plan)
+
+
+try:
+    _register_plan()
+except ImportError as exc:  # planner not installed in this checkout
+    log.debug("plan command unavailable: %s", exc)
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,138 @@
+"""Rich renderers for the CLI: the only place that prints to the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from retrieval.indexer import IndexReport
+from retrieval.inventory import IndexStatus
+from retrieval.models import Answer, SearchResult
+
+T = TypeVar("T")
+
+
+def with_progress(console: Console, work: Callable[[Callable[[int, int], None]], T]) -> T:
+    """Run `work(progress)` under a progress bar fed with (done, total) passages."""
+    with Progress(
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("index", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return work(progress)
+
+
+def index_report(console: Console, report: IndexReport, seconds: float) -> None:
+    if report.switched:
+        console.print(
+            f"[green]Indexed[/] {report.files} files, {report.chunks} passages "
+            f"({report.embedded} embedded, {report.reused} reused) in {seconds:.1f} s."
+        )
+    else:
+        console.print(
+            f"[green]Up to date:[/] {report.files} files, {report.chunks} passages, "
+            f"nothing changed ({seconds:.2f} s)."
+        )
+    for label, names in (
+        ("added", report.added),
+        ("changed", report.changed),
+        ("removed", report.removed),
+    ):
+        if names:
+            console.print(f"  {label}: {escape(', '.join(names))}")
+    skipped(console, report.skipped)
+
+
+def skipped(console: Console, items) -> None:
+    if not items:
+        return
+    console.print(f"[yellow]Skipped {len(items)}:[/]")
+    for item in items:
+        where = f"{item.source} › {item.section}" if item.section else item.source
+        console.print(f"  [yellow]•[/] {escape(where)}: {escape(item.reason)}")
+
+
+def search_result(console: Console, result: SearchResult) -> None:
+    if result.abstained:
+        console.print("[yellow]Weak evidence: our guides probably don't cover this.[/]")
+    for hit in result.hits:
+        console.print(
+            f"[bold]{hit.rank}.[/] [cyan]{escape(hit.title)}[/] › {escape(hit.heading or '-')} "
+            f"[dim]({escape(hit.source)}, score {hit.score:.2f})[/]"
+        )
+        text = hit.text if len(hit.text) <= 300 else hit.text[:297] + "..."
+        console.print(f"   {escape(text)}", highlight=False)
+    console.print(f"[dim]{result.timings_ms.get('total', 0):.1f} ms[/]")
+
+
+def answer(console: Console, answer: Answer) -> None:
+    console.print(escape(answer.answer), highlight=False)
+    if answer.suggestions:
+        console.print(f"[dim]Our guides do cover: {escape('; '.join(answer.suggestions))}[/]")
+    if answer.citations:
+        console.print("\n[bold]Sources[/]")
+        for c in answer.citations:
+            heading = f" › {c.heading}" if c.heading else ""
+            console.print(
+                f"  [{c.n}] {escape(c.title + heading)} [dim]({escape(c.source)})[/]",
+                highlight=False,
+            )
+
+
+def status(console: Console, info: IndexStatus) -> None:
+    if info.built_at is None:
+        console.print(f"No index yet for {escape(info.knowledge_dir)}: run `coach index`.")
+        return
+    table = Table(show_header=False, box=None)
+    table.add_row("knowledge", escape(info.knowledge_dir))
+    table.add_row("built", f"{info.built_at:%Y-%m-%d %H:%M:%S} UTC")
+    table.add_row("files", str(info.files))
+    table.add_row("passages", str(info.chunks))
+    table.add_row("store", escape(info.store))
+    table.add_row("collection", escape(info.collection or "-"))
+    console.print(table)
+    skipped(console, info.skipped)
+
+
+def eval_report(console: Console, report) -> None:
+    table = Table(
+        title=f"Retrieval eval: {report.eval_set} ({report.in_scope} in scope, "
+        f"{report.out_of_scope} out of scope)"
+    )
+    table.add_column("system")
+    for name in ("R@1", "R@3", "R@5", "MRR", "abstain P", "abstain R", "wrong abstain"):
+        table.add_column(name, justify="right")
+    for row in report.systems:
+        table.add_row(
+            row.name,
+            *(
+                f"{v:.3f}"
+                for v in (
+                    row.recall_at_1,
+                    row.recall_at_3,
+                    row.recall_at_5,
+                    row.mrr,
+                    row.abstain_precision,
+                    row.abstain_recall,
+                    row.wrong_abstain_rate,
+                )
+            ),
+        )
+    console.print(table)
+    if report.misses:
+        console.print("[yellow]Club Coach misses at 5:[/]")
+        for miss in report.misses:
+            console.print(f"  • {escape(miss)}", highlight=False)

@@ -1,0 +1,296 @@
+"""Retrieval quality: recall@k, MRR and abstention on an eval set, against a naive baseline."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from retrieval.abstention import AbstentionPolicy, Evidence, calibrate, save_policy
+from retrieval.models import HEADING_SEP
+
+PUBLIC_EVAL_SET = Path(__file__).with_name("evalsets") / "public.jsonl"
+RECALL_DEPTH = 5
+
+
+class ExpectedPassage(BaseModel):
+    source: str
+    heading: str = ""
+
+
+class EvalItem(BaseModel):
+    id: str
+    question: str
+    kind: Literal["in_scope", "out_of_scope"]
+    expected: list[ExpectedPassage] = Field(default_factory=list)
+
+
+class Ranked(BaseModel):
+    """One system's answer to one question: ranked passages and whether it abstained."""
+
+    passages: list[tuple[str, str, str]] = Field(description="(source, heading, text) by rank")
+    abstained: bool
+    evidence: Evidence | None = None
+
+
+class SystemScores(BaseModel):
+    name: str
+    recall_at_1: float
+    recall_at_3: float
+    recall_at_5: float
+    mrr: float
+    abstain_precision: float
+    abstain_recall: float
+    wrong_abstain_rate: float
+
+
+class EvalReport(BaseModel):
+    eval_set: str
+    in_scope: int
+    out_of_scope: int
+    systems: list[SystemScores]
+    misses: list[str] = Field(default_factory=list)
+    policy: AbstentionPolicy
+
+
+Matcher = Callable[[tuple[str, str, str], EvalItem], bool]
+
+
+def load_eval_set(path: Path = PUBLIC_EVAL_SET) -> list[EvalItem]:
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                items.append(EvalItem.model_validate_json(line))
+            except ValueError as exc:
+                raise ValueError(f"{path}:{number}: not a valid eval item ({exc})") from exc
+    return items
+
+
+# -- matching (pure) -------------------------------------------------------------------------
+def same_source(found: str, expected: str) -> bool:
+    """Sources match by path without extension: a messy `x.txt` stands in for `x.md`."""
+    return Path(found).with_suffix("").as_posix() == Path(expected).with_suffix("").as_posix()
+
+
+def heading_matcher(passage: tuple[str, str, str], item: EvalItem) -> bool:
+    """The passage sits under an expected heading path (itself or one of its subsections)."""
+    source, heading, _ = passage
+    found = _path(heading)
+    return any(
+        same_source(source, e.source) and found[: len(_path(e.heading))] == _path(e.heading)
+        for e in item.expected
+    )
+
+
+def text_matcher(sections: dict[tuple[str, str], str]) -> Matcher:
+    """For systems without headings: the passage must contain a sentence of an expected section."""
+
+    def match(passage: tuple[str, str, str], item: EvalItem) -> bool:
+        source, _, text = passage
+        body = _words(text)
+        for e in item.expected:
+            for (src, heading), section_text in sections.items():
+                if not same_source(src, e.source):
+                    continue
+                if e.heading and not (
+                    heading == e.heading or heading.startswith(e.heading + HEADING_SEP)
+                ):
+                    continue
+                if same_source(source, e.source) and any(
+                    s in body for s in _sentence_keys(section_text)
+                ):
+                    return True
+        return False
+
+    return match
+
+
+def _path(heading: str) -> list[str]:
+    """Heading path parts, compared without case and punctuation."""
+    parts = heading.split(HEADING_SEP.strip()) if heading else []
+    return [" ".join(re.sub(r"[^\w\s]", " ", p.lower()).split()) for p in parts]
+
+
+def _words(text: str) -> str:
+    return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower())) + " "
+
+
+def _sentence_keys(text: str) -> list[str]:
+    from retrieval.sentences import split_sentences
+
+    keys = []
+    for sentence in split_sentences(text):
+        words = _words(sentence).strip()
+        if len(words.split()) >= 6:
+            keys.append(f" {words} ")
+    return keys
+
+
+# -- scoring (pure) --------------------------------------------------------------------------
+def score_system(
+    name: str, items: Sequence[EvalItem], ranked: Sequence[Ranked], matcher: Matcher
+) -> tuple[SystemScores, list[str]]:
+    hits_at = {1: 0, 3: 0, 5: 0}
+    reciprocal = 0.0
+    misses: list[str] = []
+    in_scope = [(i, r) for i, r in zip(items, ranked, strict=True) if i.kind == "in_scope"]
+    out_scope = [(i, r) for i, r in zip(items, ranked, strict=True) if i.kind == "out_of_scope"]
+    for item, result in in_scope:
+        first = next(
+            (rank for rank, p in enumerate(result.passages[:RECALL_DEPTH], 1) if matcher(p, item)),
+            None,
+        )
+        if first is None:
+            misses.append(f"{item.id} {item.question!r}")
+            continue
+        reciprocal += 1 / first
+        for depth in hits_at:
+            hits_at[depth] += first <= depth
+    abstained_in = sum(r.abstained for _, r in in_scope)
+    abstained_out = sum(r.abstained for _, r in out_scope)
+    abstained_all = abstained_in + abstained_out
+    n_in = len(in_scope) or 1
+    scores = SystemScores(
+        name=name,
+        recall_at_1=hits_at[1] / n_in,
+        recall_at_3=hits_at[3] / n_in,
+        recall_at_5=hits_at[5] / n_in,
+        mrr=reciprocal / n_in,
+        abstain_precision=abstained_out / abstained_all if abstained_all else 1.0,
+        abstain_recall=abstained_out / len(out_scope) if out_scope else 1.0,
+        wrong_abstain_rate=abstained_in / n_in,
+    )
+    return scores, misses
+
+
+def calibrate_policy(items: Sequence[EvalItem], ranked: Sequence[Ranked], label: str):
+    pairs = list(zip(items, ranked, strict=True))
+    return calibrate(
+        [r.evidence for i, r in pairs if i.kind == "in_scope" and r.evidence],
+        [r.evidence for i, r in pairs if i.kind == "out_of_scope" and r.evidence],
+        label=label,
+    )
+
+
+# -- runners (adapters: model, Chroma) -------------------------------------------------------
+def rank_with_retriever(
+    retriever, items: Sequence[EvalItem], k: int = RECALL_DEPTH
+) -> list[Ranked]:
+    out = []
+    for item in items:
+        result = retriever.search(item.question, k)
+        out.append(
+            Ranked(
+                passages=[(h.source, h.heading, h.text) for h in result.hits],
+                abstained=result.abstained,
+                evidence=retriever.evidence(item.question),
+            )
+        )
+    return out
+
+
+def reapply_policy(ranked: Sequence[Ranked], policy: AbstentionPolicy) -> list[Ranked]:
+    return [
+        r.model_copy(update={"abstained": policy.abstains(r.evidence)}) if r.evidence else r
+        for r in ranked
+    ]
+
+
+def expected_sections(knowledge_dir: Path) -> dict[tuple[str, str], str]:
+    """(source, heading) -> section text of the clean knowledge, for text matching."""
+    from retrieval.ingest import load_document, scan_knowledge
+
+    sections: dict[tuple[str, str], str] = {}
+    paths, _ = scan_knowledge(knowledge_dir)
+    for path in paths:
+        try:
+            doc = load_document(path, knowledge_dir)
+        except Exception:  # a broken file just has no sections to match
+            continue
+        for section in doc.sections:
+            key = (doc.source, HEADING_SEP.join(section.heading_path))
+            sections[key] = sections.get(key, "") + "\n" + section.text
+    return sections
+
+
+def run_eval(
+    retriever,
+    baseline,
+    items: Sequence[EvalItem],
+    sections: dict[tuple[str, str], str],
+    *,
+    eval_set: str,
+    calibrate_abstention: bool = False,
+) -> EvalReport:
+    ranked = rank_with_retriever(retriever, items)
+    policy = retriever.policy
+    if calibrate_abstention:
+        policy = calibrate_policy(items, ranked, label=eval_set)
+        ranked = reapply_policy(ranked, policy)
+    ours, misses = score_system("club-coach", items, ranked, heading_matcher)
+    systems = [ours]
+    if baseline is not None:
+        base_ranked = baseline.rank(items)
+        base_policy = calibrate_policy(items, base_ranked, label="baseline")
+        base_ranked = reapply_policy(base_ranked, base_policy)
+        systems.append(
+            score_system("naive-baseline", items, base_ranked, text_matcher(sections))[0]
+        )
+    return EvalReport(
+        eval_set=eval_set,
+        in_scope=sum(i.kind == "in_scope" for i in items),
+        out_of_scope=sum(i.kind == "out_of_scope" for i in items),
+        systems=systems,
+        misses=misses,
+        policy=policy,
+    )
+
+
+def run_cli_eval(
+    knowledge_dir: Path,
+    data_dir: Path,
+    *,
+    eval_set: Path | None,
+    calibrate: bool,
+    with_baseline: bool,
+    temporary: bool,
+    notify: Callable[[str], None],
+    reference_dir: Path | None = None,
+) -> EvalReport:
+    """`coach eval`: index (temporarily for a foreign folder), rank, score, maybe calibrate."""
+    from retrieval.baseline import NaiveBaseline
+    from retrieval.embedding import SentenceTransformerEmbedder
+    from retrieval.service import open_retriever
+
+    items = load_eval_set(eval_set or PUBLIC_EVAL_SET)
+    notify("Loading the embedding model...")
+    embedder = SentenceTransformerEmbedder()
+    with tempfile.TemporaryDirectory(prefix="coach-eval-") as tmp:
+        work_dir = Path(tmp) if temporary else data_dir
+        notify(f"Indexing {knowledge_dir}...")
+        retriever = open_retriever(knowledge_dir, work_dir, embedder)
+        baseline = None
+        if with_baseline:
+            notify("Building the naive baseline (800/100 character splitter, dense only)...")
+            baseline = NaiveBaseline(knowledge_dir, embedder, Path(tmp) / "baseline")
+        sections = expected_sections(reference_dir or Path("knowledge"))
+        if not sections or reference_dir is None:
+            sections = expected_sections(knowledge_dir) or sections
+        report = run_eval(
+            retriever,
+            baseline,
+            items,
+            sections,
+            eval_set=(eval_set or PUBLIC_EVAL_SET).name,
+            calibrate_abstention=calibrate,
+        )
+    if calibrate:
+        save_policy(report.policy)
+        notify(f"Saved abstention policy: {json.dumps(report.policy.model_dump())}")
+    return report
