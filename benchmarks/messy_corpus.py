@@ -274,17 +274,22 @@ def compare_corpora(knowledge_dir: Path, messy_dir: Path) -> dict[str, float]:
     clean = _load_all(knowledge_dir)
     messy = _load_all(messy_dir)
     headings_found = headings_total = sentences_found = sentences_total = leaks = 0
+    paths_found = paths_total = 0
     sizes: list[int] = []
     for stem, doc in clean.items():
         other = messy.get(stem)
         clean_headings = {h for s in doc.sections for h in s.heading_path}
+        clean_paths = {s.heading_path for s in doc.sections}
         headings_total += len(clean_headings)
+        paths_total += len(clean_paths)
         sentences = [s for sec in doc.sections for s in re.split(r"(?<=[.!?])\s+", sec.text)]
         sentences_total += len(sentences)
         if other is None:
             continue
         messy_headings = {h for s in other.sections for h in s.heading_path}
         headings_found += len(clean_headings & messy_headings)
+        # Plain text cannot say that a heading is nested under another: paths may flatten.
+        paths_found += len(clean_paths & {s.heading_path for s in other.sections})
         messy_text = " ".join(" ".join(s.text.split()) for s in other.sections)
         sentences_found += sum(" ".join(s.split()) in messy_text for s in sentences)
         leaks += sum(marker in messy_text for marker in CLUTTER_MARKERS)
@@ -293,6 +298,7 @@ def compare_corpora(knowledge_dir: Path, messy_dir: Path) -> dict[str, float]:
     return {
         "documents": len(messy),
         "headings_recovered": headings_found / max(1, headings_total),
+        "heading_paths_exact": paths_found / max(1, paths_total),
         "sentences_kept": sentences_found / max(1, sentences_total),
         "clutter_markers_left": leaks,
         "chunks": len(sizes),

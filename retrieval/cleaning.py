@@ -100,7 +100,6 @@ _DATE_LINE = re.compile(
 _READ_TIME_LINE = re.compile(
     rf"(?:reading\s+time\s*:?\s*\d{{1,3}}\s*min(?:ute)?s?|{_READ_TIME})", re.IGNORECASE
 )
-_DATE_ANYWHERE = re.compile(_DATE, re.IGNORECASE)
 
 _NAME_WORD = re.compile(r"(?:[A-Z][\w.'’-]*|@\w+|and|&|de|van|von|der|la|le|da|di|the|of|MD|PhD)$")
 _BYLINE = re.compile(
@@ -321,7 +320,6 @@ _COMMENT_SIGNATURE = _fullmatch(
     r"(?:pingback|trackback)\s*:.*",
     r"\[(?:…|\.\.\.)\].*\[(?:…|\.\.\.)\]",
 )
-_FIRST_COMMENT = re.compile(r"^\s*1[.)]\s+\S")
 
 
 def is_related_heading(text: str) -> bool:
@@ -516,7 +514,8 @@ def clean_lines(
         if text and is_related_heading(text) and _related_heading_context(lines, i):
             i = related_block_end(lines, i)
             continue
-        if clutter_kind(text) is not None:
+        # A comment signature above the article ("Leave a comment" under the title) is chrome.
+        if clutter_kind(text) is not None or is_comment_signature(text):
             i += 1
             continue
         kept.append(raw)

@@ -229,6 +229,21 @@ def test_related_block_end(lines: list[str], expected_end: int) -> None:
     assert related_block_end(lines, 0) == expected_end
 
 
+def test_clean_lines_drops_comment_links_above_the_article() -> None:
+    lines = [
+        "Hill Sprints",
+        "Posted on June 3, 2024 by admin — Leave a comment",
+        "Leave a comment",
+        "",
+        "Sprint up a steep hill for ten seconds and walk back down.",
+    ]
+    assert clean_lines(lines) == [
+        "Hill Sprints",
+        "",
+        "Sprint up a steep hill for ten seconds and walk back down.",
+    ]
+
+
 def test_clean_lines_keeps_fenced_code_untouched() -> None:
     lines = ["Intro text that is long enough to count.", "```", "Share", "Menu", "```"]
     assert clean_lines(lines, markdown=True) == lines
