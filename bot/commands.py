@@ -15,6 +15,11 @@ from pydantic import BaseModel, Field
 
 from bot.feedback import FeedbackStore, GapGroup, group_gaps
 from bot.text_limits import neutralize_mentions, trim
+from planner.errors import PlanError
+from planner.models import Plan, PlanRequest
+from planner.render_ics import render_ics
+from planner.render_markdown import render_markdown, render_markdown_pages
+from planner.service import Planner, make_request, parse_days, parse_runs
 from retrieval.errors import CoachError
 from retrieval.models import HEADING_SEP, Answer, Turn
 
@@ -74,9 +79,15 @@ class App(Protocol):
     def status(self) -> IndexStatus: ...
     def sources(self, topic: str | None = None) -> list[SourceInfo]: ...
     def reindex(self, *, rebuild: bool = False) -> IndexReport: ...
+    @property
+    def planner(self) -> Planner: ...
 
 
 # -- ask --------------------------------------------------------------------------------------
+
+
+def cooldown_text(seconds: float) -> str:
+    return f"Easy there! You can ask again in {max(1, round(seconds))} s."
 
 
 def clean_question(text: str) -> str:
@@ -118,6 +129,123 @@ def answer_reply(answer: Answer) -> Reply:
         sources=sources,
         footer=footer,
     )
+
+
+# -- plan ---------------------------------------------------------------------------------------
+
+SWAPPABLE_BLOCKS = ("main", "accessory", "core")
+
+
+def plan_request(
+    *,
+    free_days: str,
+    today: date,
+    runs: str | None = None,
+    minutes: int | str = 45,
+    experience: str = "some",
+    equipment: str = "none",
+    phase: str | None = None,
+    race_date: str | None = None,
+    weeks: int | str = 8,
+    avoid: str | None = None,
+    start: str | None = None,
+    owner: str | None = None,
+) -> PlanRequest:
+    """Typed options (slash command or console flags) to a validated request, or a PlanError."""
+    return make_request(
+        runs=parse_runs(runs or ""),
+        free_days=parse_days(free_days),
+        minutes=minutes,
+        experience=experience,
+        equipment=equipment,
+        phase=phase or None,
+        race_date=parse_date(race_date, "race date"),
+        weeks=weeks,
+        avoid=avoid or (),
+        today=today,
+        start=parse_date(start, "start"),
+        owner=owner,
+    )
+
+
+def parse_date(text: str | None, name: str) -> date | None:
+    if text is None or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise PlanError(f"{name} {text!r} is not a date: use YYYY-MM-DD, e.g. 2025-05-04") from None
+
+
+def make_plan(app: App, request: PlanRequest) -> Plan:
+    return app.planner.plan(request)
+
+
+def plan_reply(plan: Plan, *, max_chars: int | None = None) -> Reply:
+    """The plan (shortened to `max_chars` when given) with its heading as the title."""
+    text = render_markdown(plan, max_chars=max_chars)
+    first, _, rest = text.partition("\n")
+    title = first.removeprefix("## ").strip() if first.startswith("## ") else "Strength plan"
+    body = rest if first.startswith("## ") else text
+    swaps = f" · {len(plan.swaps)} swap(s)" if plan.swaps else ""
+    return Reply(kind="plan", title=title, body=body.strip(), footer=f"plan {plan.plan_id}{swaps}")
+
+
+def plan_pages_reply(plan: Plan) -> Reply:
+    """Every detail of the plan, page by page."""
+    pages = render_markdown_pages(plan, page_chars=1900)
+    return Reply(kind="plan", title="Full plan", body="\n\n".join(pages), ephemeral=True)
+
+
+def why_reply(app: App, plan: Plan, exercise: str | None = None) -> Reply:
+    exercise_id = find_exercise(plan, exercise) if exercise else None
+    title = f"Why {exercise_name(plan, exercise_id)}" if exercise_id else "Why this plan"
+    text = app.planner.explain(plan, exercise_id)
+    return Reply(
+        kind="plan",
+        title=title,
+        body=text.removeprefix("**Why this plan**").strip(),
+        ephemeral=True,
+    )
+
+
+def swap_plan(app: App, plan: Plan, exercise: str, week: int | None = None) -> Plan:
+    return app.planner.swap(plan, find_exercise(plan, exercise), week)
+
+
+def ics_attachment(plan: Plan, start: date | None = None) -> Attachment:
+    return Attachment(
+        filename=f"strength-plan-{plan.plan_id[:8]}.ics", data=render_ics(plan, start=start)
+    )
+
+
+def plan_exercises(plan: Plan) -> list[tuple[str, str]]:
+    """(exercise id, name) of every swappable exercise, each once, in plan order."""
+    seen: dict[str, str] = {}
+    for _, session in plan.sessions():
+        for block in session.blocks:
+            if block.kind in SWAPPABLE_BLOCKS:
+                for x in block.exercises:
+                    seen.setdefault(x.exercise_id, x.name)
+    return list(seen.items())
+
+
+def exercise_name(plan: Plan, exercise_id: str) -> str:
+    return dict(plan_exercises(plan)).get(exercise_id, exercise_id)
+
+
+def find_exercise(plan: Plan, text: str) -> str:
+    """An exercise of the plan by id or name (any case); InputError listing them otherwise."""
+    wanted = " ".join(text.lower().replace("_", " ").replace("-", " ").split())
+    exercises = plan_exercises(plan)
+    for exercise_id, name in exercises:
+        if wanted in (exercise_id.lower().replace("-", " ").replace("_", " "), name.lower()):
+            return exercise_id
+    matches = [(i, n) for i, n in exercises if wanted and wanted in n.lower()]
+    if len(matches) == 1:
+        return matches[0][0]
+    listed = ", ".join(f"{name} (`{exercise_id}`)" for exercise_id, name in exercises)
+    raise InputError(f"No exercise “{text}” in this plan. Pick one of: {listed}")
 
 
 # -- sources, status, gaps, help ----------------------------------------------------------------

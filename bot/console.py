@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -14,6 +16,7 @@ from rich.markup import escape
 
 from bot import commands as handlers
 from bot.commands import InputError, Reply
+from planner.models import Plan
 from retrieval.errors import CoachError
 from retrieval.models import Turn
 
@@ -25,6 +28,44 @@ log = logging.getLogger(__name__)
 HISTORY_TURNS = 6
 PROMPT = "you › "
 QUIT = frozenset({"/quit", "/exit", "/q"})
+# The `coach plan` options, as `--name value` or `--name=value`.
+PLAN_FLAGS = {
+    "--runs": "runs",
+    "--free": "free_days",
+    "--minutes": "minutes",
+    "--experience": "experience",
+    "--equipment": "equipment",
+    "--phase": "phase",
+    "--race-date": "race_date",
+    "--weeks": "weeks",
+    "--avoid": "avoid",
+    "--start": "start",
+}
+PLAN_EXAMPLE = "/plan --runs tue:easy,thu:intervals,sun:long --free mon,fri"
+
+
+def parse_flags(text: str) -> dict[str, str]:
+    """`--runs tue:easy --free=mon,fri` to {"runs": ..., "free_days": ...}; InputError if odd."""
+    try:
+        tokens = shlex.split(text)
+    except ValueError as error:
+        raise InputError(f"Could not read that: {error}. Example: {PLAN_EXAMPLE}") from None
+    flags: dict[str, str] = {}
+    i = 0
+    while i < len(tokens):
+        name, eq, value = tokens[i].partition("=")
+        if name not in PLAN_FLAGS:
+            raise InputError(f"Unknown option {name}. Options: {', '.join(PLAN_FLAGS)}.")
+        if not eq:
+            i += 1
+            if i == len(tokens):
+                raise InputError(f"{name} needs a value. Example: {PLAN_EXAMPLE}")
+            value = tokens[i]
+        flags[PLAN_FLAGS[name]] = value
+        i += 1
+    if "free_days" not in flags:
+        raise InputError(f"Say which days you can lift with --free. Example: {PLAN_EXAMPLE}")
+    return flags
 
 
 def render_reply(console: Console, reply: Reply) -> None:
@@ -52,6 +93,7 @@ class Session:
     app: CoachApp
     console: Console
     history: list[Turn] = field(default_factory=list)
+    plan: Plan | None = None
     out_dir: Path = field(default_factory=Path.cwd)
 
     def handle(self, line: str) -> bool:
@@ -75,6 +117,10 @@ class Session:
             "/help": lambda _: render_reply(self.console, handlers.help_reply(discord=False)),
             "/new": self.new,
             "/kb": self.kb,
+            "/plan": self.make_plan,
+            "/why": self.why,
+            "/swap": self.swap,
+            "/ics": self.ics,
         }
 
     def ask(self, text: str) -> None:
@@ -90,6 +136,39 @@ class Session:
 
     def sources(self, topic: str) -> None:
         render_reply(self.console, handlers.sources_reply(self.app.sources(topic or None), topic))
+
+    def make_plan(self, text: str) -> None:
+        request = handlers.plan_request(today=date.today(), **parse_flags(text))
+        with self.console.status("planning…"):
+            self.plan = handlers.make_plan(self.app, request)
+        render_reply(self.console, handlers.plan_reply(self.plan))
+        self.console.print("[dim]Next: /why [exercise], /swap <exercise> [week], /ics[/]")
+
+    def current_plan(self) -> Plan:
+        if self.plan is None:
+            raise InputError(f"Make a plan first, e.g. {PLAN_EXAMPLE}")
+        return self.plan
+
+    def why(self, exercise: str) -> None:
+        reply = handlers.why_reply(self.app, self.current_plan(), exercise or None)
+        render_reply(self.console, reply)
+
+    def swap(self, text: str) -> None:
+        words = text.split()
+        week = None
+        if len(words) > 1 and words[-1].isdigit():
+            week = int(words.pop())
+        if not words:
+            raise InputError("Name the exercise to swap, e.g. /swap goblet squat")
+        self.plan = handlers.swap_plan(self.app, self.current_plan(), " ".join(words), week)
+        render_reply(self.console, handlers.plan_reply(self.plan))
+
+    def ics(self, start: str) -> None:
+        when = handlers.parse_date(start, "start")
+        attachment = handlers.ics_attachment(self.current_plan(), when)
+        path = self.out_dir / attachment.filename
+        path.write_bytes(attachment.data)
+        self.console.print(f"Calendar written to [bold]{escape(str(path))}[/]: open it to import.")
 
     def kb(self, rest: str) -> None:
         sub = rest.split()[0].lower() if rest.split() else "status"

@@ -83,6 +83,12 @@ class FeedbackRecord(BaseModel):
     review_message_id: int | None = None
 
 
+class PlanRecord(BaseModel):
+    id: str
+    user_id: int | None
+    plan_json: str
+
+
 class GapQuestion(BaseModel):
     """A question the guides did not serve well: abstained on, or voted 👎."""
 
@@ -271,9 +277,11 @@ class FeedbackStore:
             )
         return plan_id
 
-    def plan(self, plan_id: str) -> str | None:
-        rows = self._rows("SELECT plan FROM plans WHERE id = ?", (plan_id,))
-        return rows[0]["plan"] if rows else None
+    def plan(self, plan_id: str) -> PlanRecord | None:
+        rows = self._rows("SELECT id, user_id, plan FROM plans WHERE id = ?", (plan_id,))
+        if not rows:
+            return None
+        return PlanRecord(id=rows[0]["id"], user_id=rows[0]["user_id"], plan_json=rows[0]["plan"])
 
     # -- gaps ------------------------------------------------------------------------------------
 

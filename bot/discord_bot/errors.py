@@ -12,15 +12,11 @@ from bot.discord_bot.render import render_embeds
 from bot.text_limits import MESSAGE_CHARS, trim
 from retrieval.errors import CoachError
 
-try:  # TEMP until planner lands
-    from planner.errors import PlanError
-except ImportError:  # pragma: no cover
-    PlanError = CoachError  # type: ignore[misc,assignment]
-
 log = logging.getLogger(__name__)
 
-# Errors whose message is written for the person who ran the command.
-USER_ERRORS: tuple[type[Exception], ...] = (CoachError, PlanError, app_commands.CheckFailure)
+# Errors whose message is written for the person who ran the command (PlanError and
+# InputError are CoachErrors too).
+USER_ERRORS: tuple[type[Exception], ...] = (CoachError, app_commands.CheckFailure)
 
 INTERNAL_ERROR = (
     "Something went wrong on our side and it has been logged for the coaches. "

@@ -79,7 +79,8 @@ def test_thread_turns_start_with_the_seed_answer(store: FeedbackStore) -> None:
 
 def test_plans_round_trip(store: FeedbackStore) -> None:
     plan_id = store.save_plan('{"weeks": 8}', user_id=3)
-    assert store.plan(plan_id) == '{"weeks": 8}'
+    record = store.plan(plan_id)
+    assert record is not None and (record.user_id, record.plan_json) == (3, '{"weeks": 8}')
     assert store.plan("0" * 16) is None
 
 

@@ -24,10 +24,6 @@ log = logging.getLogger(__name__)
 HISTORY_TURNS = 6
 
 
-def cooldown_text(seconds: float) -> str:
-    return f"Easy there! You can ask again in {max(1, round(seconds))} s."
-
-
 def can_start_thread(channel: object) -> bool:
     """Threads grow from messages in ordinary text channels (not DMs, not other threads)."""
     return isinstance(channel, discord.TextChannel)
@@ -79,7 +75,7 @@ class AskCog(commands.Cog):
         question = handlers.clean_question(question)
         wait = self.bot.cooldown.hit(interaction.user.id)
         if wait:
-            await interaction.response.send_message(cooldown_text(wait), ephemeral=True)
+            await interaction.response.send_message(handlers.cooldown_text(wait), ephemeral=True)
             return
         await interaction.response.defer(thinking=True)
         async with self.bot.busy():
@@ -138,7 +134,7 @@ class AskCog(commands.Cog):
         question = handlers.clean_question(text)
         wait = self.bot.cooldown.hit(message.author.id)
         if wait:
-            await message.reply(cooldown_text(wait), mention_author=False, delete_after=10)
+            await message.reply(handlers.cooldown_text(wait), mention_author=False, delete_after=10)
             return
         async with message.channel.typing():
             answer, answer_id = await self.answer(

@@ -1,16 +1,220 @@
-"""`/plan`: a strength plan around the runner's week, with why / swap / calendar buttons."""
+"""`/plan`: a strength plan around the runner's week, with why / full / calendar / swap."""
 
 from __future__ import annotations
 
+import asyncio
+import re
+from datetime import date
+from typing import Literal
+
+import discord
+from discord import app_commands
 from discord.ext import commands
 
+from bot import commands as handlers
 from bot.discord_bot.client import CoachBot
+from bot.discord_bot.delivery import send_followups
+from bot.discord_bot.errors import report_error
+from bot.discord_bot.render import render_messages
+from bot.text_limits import EMBED_DESCRIPTION, SELECT_LABEL, SELECT_OPTIONS, trim
+from planner.models import MAX_MINUTES, MAX_WEEKS, MIN_MINUTES, Plan
+
+PLAN_GONE = "That plan is no longer on record. Make a new one with `/plan`."
+NOT_YOURS = "Only the person who made this plan can change it. Make your own with `/plan`."
+# Room for the title and footer next to the plan in one embed.
+PLAN_CHARS = EMBED_DESCRIPTION - 96
+
+
+async def load_plan(bot: CoachBot, key: str) -> tuple[Plan, int | None] | None:
+    record = await asyncio.to_thread(bot.store.plan, key)
+    if record is None:
+        return None
+    return Plan.model_validate_json(record.plan_json), record.user_id
+
+
+async def save_plan(bot: CoachBot, plan: Plan, user_id: int) -> str:
+    return await asyncio.to_thread(bot.store.save_plan, plan.model_dump_json(), user_id=user_id)
+
+
+def plan_view(key: str, plan: Plan) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(PlanButton("why", key))
+    view.add_item(PlanButton("full", key))
+    view.add_item(PlanButton("ics", key))
+    exercises = handlers.plan_exercises(plan)
+    if exercises:
+        view.add_item(SwapSelect(key, exercises))
+    return view
+
+
+_BUTTONS = {
+    "why": ("💡", "Why this plan?"),
+    "full": ("📄", "Full plan"),
+    "ics": ("📅", "Calendar (.ics)"),
+}
+
+
+class PlanButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"coach:plan:(?P<action>why|full|ics):(?P<key>[0-9a-f]{16})",
+):
+    """Why / full plan / calendar file: shown only to whoever presses."""
+
+    def __init__(self, action: Literal["why", "full", "ics"], key: str) -> None:
+        emoji, label = _BUTTONS[action]
+        super().__init__(
+            discord.ui.Button(
+                emoji=emoji,
+                label=label,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"coach:plan:{action}:{key}",
+            )
+        )
+        self.action: Literal["why", "full", "ics"] = action
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> PlanButton:
+        return cls(match["action"], match["key"])  # type: ignore[arg-type]
+
+    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
+        try:
+            await self._respond(interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def _respond(self, interaction: discord.Interaction[CoachBot]) -> None:
+        bot = interaction.client
+        await interaction.response.defer(thinking=True, ephemeral=True)
+        loaded = await load_plan(bot, self.key)
+        if loaded is None:
+            await interaction.followup.send(PLAN_GONE, ephemeral=True)
+            return
+        plan, _ = loaded
+        if self.action == "why":
+            reply = await bot.run_blocking(handlers.why_reply, bot.app, plan)
+        elif self.action == "full":
+            reply = handlers.plan_pages_reply(plan)
+        else:
+            attachment = await asyncio.to_thread(handlers.ics_attachment, plan)
+            reply = handlers.Reply(
+                kind="plan",
+                title="Your plan as a calendar",
+                body="Open the file to add every session to your calendar. Importing a "
+                "newer version of the plan updates the same events.",
+                attachments=[attachment],
+            )
+        await send_followups(interaction, render_messages(reply), ephemeral=True)
+
+
+class SwapSelect(
+    discord.ui.DynamicItem[discord.ui.Select],
+    template=r"coach:plan:swap:(?P<key>[0-9a-f]{16})",
+):
+    """Pick an exercise to swap for its nearest alternative; the plan message updates."""
+
+    def __init__(
+        self,
+        key: str,
+        exercises: list[tuple[str, str]] | None = None,
+        *,
+        options: list[discord.SelectOption] | None = None,
+    ) -> None:
+        options = options or [
+            discord.SelectOption(label=trim(name, SELECT_LABEL), value=exercise_id)
+            for exercise_id, name in (exercises or [])[:SELECT_OPTIONS]
+        ]
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"coach:plan:swap:{key}",
+                placeholder="🔁 Swap an exercise…",
+                options=options,
+            )
+        )
+        self.key = key
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str]
+    ) -> SwapSelect:
+        return cls(match["key"], options=item.options)
+
+    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
+        try:
+            await self._swap(interaction)
+        except Exception as error:
+            await report_error(interaction, error)
+
+    async def _swap(self, interaction: discord.Interaction[CoachBot]) -> None:
+        bot = interaction.client
+        loaded = await load_plan(bot, self.key)
+        if loaded is None:
+            await interaction.response.send_message(PLAN_GONE, ephemeral=True)
+            return
+        plan, owner = loaded
+        if owner is not None and owner != interaction.user.id:
+            await interaction.response.send_message(NOT_YOURS, ephemeral=True)
+            return
+        await interaction.response.defer()
+        swapped = await bot.run_blocking(handlers.swap_plan, bot.app, plan, self.item.values[0])
+        key = await save_plan(bot, swapped, interaction.user.id)
+        (message,) = render_messages(handlers.plan_reply(swapped, max_chars=PLAN_CHARS))
+        await interaction.edit_original_response(
+            embeds=message.embeds, view=plan_view(key, swapped)
+        )
 
 
 class PlanCog(commands.Cog):
     def __init__(self, bot: CoachBot) -> None:
         self.bot = bot
 
+    @app_commands.command(name="plan", description="A strength plan that fits around your runs.")
+    @app_commands.describe(
+        free_days="Days you can lift, e.g. “mon,thu”",
+        runs="Your running week as day:kind, e.g. “tue:easy, thu:intervals, sun:long”",
+        minutes=f"Minutes per session ({MIN_MINUTES}-{MAX_MINUTES}, default 45)",
+        experience="Your lifting experience (default: some)",
+        equipment="What you can train with (default: none, bodyweight only)",
+        phase="Your training phase; or give a race date instead",
+        race_date="Your next race as YYYY-MM-DD, instead of a phase",
+        weeks=f"Plan length in weeks (1-{MAX_WEEKS}, default 8)",
+        avoid="Injured areas or movements to avoid, e.g. “knee, lunges”",
+        start="First day of the plan as YYYY-MM-DD (default: today)",
+    )
+    async def plan_command(
+        self,
+        interaction: discord.Interaction[CoachBot],
+        free_days: app_commands.Range[str, 3, 100],
+        runs: app_commands.Range[str, 1, 200] | None = None,
+        minutes: app_commands.Range[int, MIN_MINUTES, MAX_MINUTES] = 45,
+        experience: Literal["new", "some", "experienced"] = "some",
+        equipment: Literal["none", "bands", "dumbbells", "gym"] = "none",
+        phase: Literal["base", "build", "in-season", "taper"] | None = None,
+        race_date: app_commands.Range[str, 8, 10] | None = None,
+        weeks: app_commands.Range[int, 1, MAX_WEEKS] = 8,
+        avoid: app_commands.Range[str, 1, 200] | None = None,
+        start: app_commands.Range[str, 8, 10] | None = None,
+    ) -> None:
+        # Checked before deferring, so a typo gets a private answer at once.
+        request = handlers.plan_request(
+            free_days=free_days, runs=runs, minutes=minutes, experience=experience,
+            equipment=equipment, phase=phase, race_date=race_date, weeks=weeks, avoid=avoid,
+            start=start, today=date.today(), owner=str(interaction.user.id),
+        )  # fmt: skip
+        wait = self.bot.cooldown.hit(interaction.user.id)
+        if wait:
+            await interaction.response.send_message(handlers.cooldown_text(wait), ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True)
+        async with self.bot.busy():
+            plan = await self.bot.run_blocking(handlers.make_plan, self.bot.app, request)
+            key = await save_plan(self.bot, plan, interaction.user.id)
+            messages = render_messages(handlers.plan_reply(plan, max_chars=PLAN_CHARS))
+            await send_followups(interaction, messages, view=plan_view(key, plan))
+
 
 async def setup(bot: CoachBot) -> None:
+    bot.add_dynamic_items(PlanButton, SwapSelect)
     await bot.add_cog(PlanCog(bot))
