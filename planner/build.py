@@ -2,39 +2,21 @@
 
 from __future__ import annotations
 
-import math
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
 from planner.book import Playbook
-from planner.catalogue import Exercise, Pool, kit_for
+from planner.catalogue import Pool, kit_for
 from planner.errors import PlanError
-from planner.models import (
-    DAY_NAMES,
-    BaselineTest,
-    Block,
-    BlockKind,
-    DayChoice,
-    Plan,
-    PlanRequest,
-    Prescription,
-    Session,
-    Week,
-    monday_of,
-)
+from planner.models import DAY_NAMES, DayChoice, Plan, PlanRequest, Session, Week, monday_of
 from planner.phases import WeekFrame, frame_weeks
-from planner.prescribe import WeekContext, block_rounds, prescribe, unique, week_context
+from planner.prescribe import unique, week_context
 from planner.rules import RuleBook
-from planner.schedule import DayOption, Rejection, day_options, pick_days, place
-from planner.selection import Selector, SessionPicks, WeekPicks, exercise_ids
-from planner.timing import block_minutes, session_minutes
-
-
-class SessionTooLong(PlanError):
-    """The runner's minutes can't hold a session's main lifts and essentials."""
-
+from planner.schedule import DayOption, Rejection, day_options, pick_days
+from planner.selection import Selector, WeekPicks, exercise_ids
+from planner.sessions import SessionMaker, SessionTooLong, available_tests
 
 PLAN_NAMESPACE = uuid.UUID("5b0c8d0e-3f52-4c1e-9f3e-6a7f2f1c9a10")
 Cite = Callable[[str], int]
@@ -89,6 +71,9 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
     last_date: date | None = None
     weeks: list[Week] = []
     gaps: list[str] = []
+    maker = SessionMaker(request, book)
+    # Once a week shape needs one main lift to fit, later weeks keep it: same lifts, steady loads.
+    lifts_for: dict[int, int] = {}
     max_lifts = book.rules.param("compound-first", "max_main")
     min_lifts = book.rules.param("compound-first", "min_main")
     for frame in frames:
@@ -104,15 +89,14 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
             last_test = frame.number
         sessions: list[Session] = []
         # "One or two main lifts": drop to one when two don't fit the runner's minutes.
-        for lifts in range(max_lifts, min_lifts - 1, -1):
+        for lifts in range(lifts_for.get(len(days), max_lifts), min_lifts - 1, -1):
             key = (len(days), lifts)
             if days and key not in picks_cache:
                 picks_cache[key] = selector.choose_week(len(days), prior, lifts)
             try:
                 sessions = [
-                    build_session(request, book, frame, ctx, option, picks_cache[key].sessions[i],
-                                  tests if retest and i == 0 else [], cite,
-                                  rotating=len(days) > 1)
+                    maker.session(frame, ctx, option, picks_cache[key].sessions[i],
+                                  tests if retest and i == 0 else [], rotating=len(days) > 1)
                     for i, option in enumerate(days)
                 ]  # fmt: skip
                 break
@@ -120,9 +104,10 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
                 if lifts == min_lifts:
                     raise
         if days:
+            lifts_for[len(days)] = lifts
             prior |= exercise_ids(picks_cache[(len(days), lifts)].sessions)
             gaps += picks_cache[(len(days), lifts)].gaps
-        add_strides(sessions, frame, request, book, cite)
+        maker.add_strides(sessions, frame)
         weeks.append(make_week(frame, sessions, retest, cite))
     if not any(week.sessions for week in weeks):
         raise PlanError(no_session_message(request, book))
@@ -169,146 +154,6 @@ def week_days(
     if frame.partial or len(kept) == len(usual):
         return kept
     return pick_days(options, len(usual), allowed=allowed)
-
-
-def build_session(
-    request: PlanRequest,
-    book: Playbook,
-    frame: WeekFrame,
-    ctx: WeekContext,
-    option: DayOption,
-    picks: SessionPicks,
-    tests: Sequence[dict],
-    cite: Cite,
-    *,
-    rotating: bool,
-) -> Session:
-    """One session's blocks, trimmed (accessories first) to fit the runner's minutes."""
-    rules = book.rules
-    rounds = {kind: block_rounds(kind, ctx, rules) for kind in ("accessory", "core")}
-    test_minutes = float(sum(test["minutes"] for test in tests))
-    trimmed: list[str] = []
-    blocks = make_blocks(picks, ctx, rounds, book, cite)
-    for kind, label in (("accessory", "accessory rounds"), ("core", "core rounds")):
-        if session_minutes(blocks, test_minutes) <= request.minutes or rounds[kind] <= 1:
-            continue
-        rounds[kind] = 1
-        trimmed.append(label)
-        blocks = make_blocks(picks, ctx, rounds, book, cite)
-    minutes = session_minutes(blocks, test_minutes)
-    if minutes > request.minutes:
-        need = 5 * math.ceil(minutes / 5)
-        raise SessionTooLong(
-            f"{request.minutes} minutes is too short: a {picks.focus.lower()} session needs about "
-            f"{need} minutes for its main lift and essentials, even with accessories cut to one "
-            f"round. Give a session length of at least {need} minutes."
-        )
-    session_cites = [cite("session-order"), cite("full-body"), cite("training-log")]
-    if rotating:
-        session_cites.append(cite("rotate-focus"))
-    if trimmed:
-        session_cites.append(cite("trim-accessories-first"))
-    return Session(
-        label=picks.label,
-        focus=picks.focus,
-        day=option.day,
-        date=frame.start + timedelta(days=option.index),
-        placement=place(option, frame.phase, rules, cite),
-        blocks=blocks,
-        tests=[make_test(test, cite) for test in tests],
-        minutes=minutes,
-        trimmed=trimmed,
-        log_prompt=log_prompt(rules.param("training-log", "fields")),
-        cites=unique(session_cites),
-    )
-
-
-def make_blocks(
-    picks: SessionPicks, ctx: WeekContext, rounds: dict[str, int], book: Playbook, cite: Cite
-) -> list[Block]:
-    rules, layouts, catalogue = book.rules, book.layouts, book.catalogue
-    block_cites: dict[BlockKind, list[int]] = {
-        "warm-up": [cite("warm-up"), cite("session-order")],
-        "main": [cite("compound-first"), cite(f"phase-{ctx.phase}")],
-        "accessory": [cite("accessory-circuit"), cite("session-order")],
-        "core": [cite("core-every-session"), cite("session-order")],
-        "cool-down": [cite("cool-down"), cite("session-order")],
-    }
-    content: list[tuple[BlockKind, list[tuple[str, Exercise]]]] = [
-        ("warm-up", [("warm-up", e) for e in picks.warm_up]),
-        ("main", [(p.slot, p.exercise) for p in picks.main]),
-        ("accessory", [(p.slot, p.exercise) for p in picks.accessory]),
-        ("core", [(p.slot, p.exercise) for p in picks.core]),
-        ("cool-down", [("cool-down", e) for e in picks.cool_down]),
-    ]
-    blocks: list[Block] = []
-    for kind, items in content:
-        block_round = rounds.get(kind, 1)
-        prescriptions: list[Prescription] = [
-            prescribe(exercise, slot, kind, ctx, block_round, rules, layouts, cite)
-            for slot, exercise in items
-        ]
-        circuit = kind in ("accessory", "core")
-        blocks.append(
-            Block(
-                kind=kind,
-                format="circuit" if circuit else "straight",
-                rounds=block_round if circuit else None,
-                rest_s=rules.param(
-                    "accessory-circuit" if kind == "accessory" else "core-every-session",
-                    "round_rest_s",
-                ) if circuit else None,
-                minutes=block_minutes(kind, prescriptions, block_round, catalogue, rules,
-                                      layouts.timing),
-                exercises=prescriptions,
-                note=BLOCK_NOTES[kind],
-                cites=unique(block_cites[kind]),
-            )
-        )  # fmt: skip
-    return blocks
-
-
-BLOCK_NOTES: dict[str, str] = {
-    "warm-up": "Whole body: upper back, hip flexors and glutes.",
-    "main": "Compound lifts first, while you are fresh.",
-    "accessory": "Circuit: back to back, rest only between rounds.",
-    "core": "Last, so the core is fresh for the big lifts.",
-    "cool-down": "Mobility and breathing; stretch what you trained.",
-}
-
-
-def available_tests(request: PlanRequest, book: Playbook) -> list[dict]:
-    """Baseline tests this runner can do (injuries and run types permitting)."""
-    kinds = set(request.runs.values())
-    found = []
-    for test in book.rules.param("retest", "tests"):
-        if set(test.get("avoid", ())).intersection(request.avoid):
-            continue
-        if test.get("needs_runs") and not kinds.intersection(test["needs_runs"]):
-            continue
-        found.append(test)
-    return found
-
-
-def make_test(test: dict, cite: Cite) -> BaselineTest:
-    return BaselineTest(test_id=test["id"], name=test["name"], how=test["how"],
-                        cites=[cite("retest")])  # fmt: skip
-
-
-def add_strides(
-    sessions: list[Session], frame: WeekFrame, request: PlanRequest, book: Playbook, cite: Cite
-) -> None:
-    """Finish one session a week with strides when fatigue tolerance is high and time allows."""
-    params = book.rules["strides"].params
-    if frame.phase not in params["phases"] or (frame.deload and params["skip_deload"]):
-        return
-    fits = [s for s in sessions if s.minutes + params["minutes"] <= request.minutes]
-    for session in sorted(fits, key=lambda s: (s.placement.kind != "rest-day", s.minutes))[
-        : params["per_week"]
-    ]:
-        session.strides = params["what"]
-        session.minutes = round(session.minutes + params["minutes"], 1)
-        session.cites = unique([*session.cites, cite("strides")])
 
 
 def make_week(frame: WeekFrame, sessions: list[Session], retest: bool, cite: Cite) -> Week:
@@ -387,10 +232,6 @@ def describe_option(option: DayOption, hours: int) -> str:
     if option.after_hard:
         return f"No run that day; it follows your {option.run_before} run."
     return "No run that day, and no hard run the next day."
-
-
-def log_prompt(fields: Sequence[str]) -> str:
-    return "Log it: " + ", ".join(fields) + "."
 
 
 def no_session_message(request: PlanRequest, book: Playbook) -> str:

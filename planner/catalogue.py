@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -42,7 +43,7 @@ class Exercise(BaseModel):
     avoid: tuple[Avoid, ...] = ()
     cue: str = ""
 
-    @property
+    @cached_property
     def muscles(self) -> frozenset[str]:
         return frozenset(self.primary) | frozenset(self.secondary)
 

@@ -100,6 +100,16 @@ def _amount(exercise: Exercise, reps: str, hold: str, carry: str | None = None) 
     return f"{text} each side" if exercise.unilateral and exercise.unit != "carry" else text
 
 
+def load_key(kind: BlockKind, ctx: WeekContext, rules: RuleBook) -> tuple:
+    """Everything about a week that `prescribe` reads for this block kind (for caching)."""
+    if kind in ("warm-up", "cool-down"):
+        return ()
+    if kind != "main":
+        return (ctx.deload,)
+    new_block = ctx.block > 0 and ctx.step == 0
+    return (ctx.phase, ctx.experience, ctx.deload, ctx.step, new_block, main_reps(ctx, rules))
+
+
 def slot_rule(slot: str, layouts: Layouts) -> str:
     if slot in layouts.slots:
         return layouts.slots[slot].rule

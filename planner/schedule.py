@@ -73,14 +73,16 @@ def day_options(request: PlanRequest, rules: RuleBook) -> tuple[list[DayOption],
 def no_day_message(request: PlanRequest, rejected: Sequence[Rejection], hard: set[str]) -> str:
     why = " ".join(rejection.reason for rejection in rejected)
     usable = [
-        DAY_NAMES[day].lower()[:3]
+        DAY_NAMES[day]
         for index, day in enumerate(DAYS)
         if day not in request.free_days
         and request.runs.get(day) not in hard
         and request.runs.get(DAYS[(index + 1) % 7]) not in hard
     ]
     if usable:
-        fix = f"add a free day that works, e.g. --free {','.join(usable)}"
+        fix = "add a free day that works: " + (
+            usable[0] if len(usable) == 1 else ", ".join(usable[:-1]) + " or " + usable[-1]
+        )
     else:
         fix = "make one of your hard runs easy, or drop one, to open a day for lifting"
     return f"none of your free days works for lifting. {why} To fix it: {fix}."

@@ -57,6 +57,7 @@ class Selector:
         self.layouts = layouts
         self.rules = rules
         self.order = order
+        self.reachable = coverable_groups(pool, rules.param("full-body", "groups"))
 
     def choose_week(
         self, count: int, prior: frozenset[str] = frozenset(), main_lifts: int = 2
@@ -181,10 +182,9 @@ class Selector:
         self, sessions: list[SessionPicks], week_ids: set[str], prior: frozenset[str]
     ) -> None:
         groups = self.rules.param("full-body", "groups")
-        reachable = coverable_groups(self.pool, groups)
         for session in sessions:
             for group in missing_groups(session.trained(), groups):
-                if group not in reachable:
+                if group not in self.reachable:
                     continue
                 muscles = set(groups[group])
                 candidates = [
