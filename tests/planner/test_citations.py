@@ -73,7 +73,7 @@ def test_resolution_rules(chunks: list[Chunk], expected: str) -> None:
 @pytest.mark.parametrize("heading", ["Topic", "Top › Lat", "top"])
 def test_near_misses_do_not_resolve(heading: str) -> None:
     rule = Rule(id="r", text="t", cite=PassageRef(source="a.md", heading=heading))
-    with pytest.raises(PlanError, match="r -> a.md"):
+    with pytest.raises(PlanError, match=r"r -> a\.md"):
         resolve_citations([rule], [chunk("a.md", ("Top", "Later"), 0)])
 
 
@@ -123,5 +123,5 @@ def test_malformed_rule_data_is_reported(data: list, expected: str) -> None:
 
 
 def test_malformed_catalogue_is_reported() -> None:
-    with pytest.raises(PlanError, match="exercises.yaml is malformed"):
+    with pytest.raises(PlanError, match=r"exercises\.yaml is malformed"):
         load_catalogue([{"id": "x", "name": "X", "avoid": ["spleen"]}])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -57,7 +58,7 @@ def check_frequency(plan: Plan, book: Playbook) -> None:
 
 def check_non_consecutive(plan: Plan, book: Playbook) -> None:
     dates = sorted(s.date for _, s in plan.sessions())
-    assert all((b - a).days >= 2 for a, b in zip(dates, dates[1:], strict=False))
+    assert all((b - a).days >= 2 for a, b in pairwise(dates))
     assert {s.day for _, s in plan.sessions()} == {"mon", "wed", "fri"}
 
 
@@ -256,10 +257,18 @@ def check_strides(plan: Plan, book: Playbook) -> None:
 
 
 RULE_CASES: list[tuple[str, dict[str, Any], str, Callable[[Plan, Playbook], None]]] = [
-    ("frequency", {"experience": "experienced", "free_days": ALL_DAYS, "runs": {}}, "pass",
-     check_frequency),
-    ("non-consecutive", {"experience": "experienced", "free_days": ALL_DAYS, "runs": {}}, "pass",
-     check_non_consecutive),
+    (
+        "frequency",
+        {"experience": "experienced", "free_days": ALL_DAYS, "runs": {}},
+        "pass",
+        check_frequency,
+    ),
+    (
+        "non-consecutive",
+        {"experience": "experienced", "free_days": ALL_DAYS, "runs": {}},
+        "pass",
+        check_non_consecutive,
+    ),
     ("separate-days", {"free_days": ("tue",)}, "pass", check_separate_days),
     ("priority-first", {"free_days": ("tue",)}, "pass", check_lift_first),
     ("priority-first", {"free_days": ("tue",), "phase": "in-season"}, "pass", check_run_first),
@@ -285,11 +294,14 @@ RULE_CASES: list[tuple[str, dict[str, Any], str, Callable[[Plan, Playbook], None
     ("rpe-loads", {}, "pass", check_rpe),
     ("phase-base", {}, "pass", check_base),
     ("phase-base", {"experience": "new"}, "pass", check_base_new_lifter),
-    ("phase-build", {"phase": None, "race_date": TODAY + timedelta(weeks=9, days=3),
-                     "weeks": 12}, "pass", check_build),  # fmt: skip
+    (
+        "phase-build",
+        {"phase": None, "race_date": TODAY + timedelta(weeks=9, days=3), "weeks": 12},
+        "pass",
+        check_build,
+    ),
     ("phase-in-season", {"phase": "in-season"}, "pass", check_in_season),
-    ("phase-taper", {"phase": None, "race_date": TODAY + timedelta(days=10)}, "pass",
-     check_taper),
+    ("phase-taper", {"phase": None, "race_date": TODAY + timedelta(days=10)}, "pass", check_taper),
     ("rotate-focus", {}, "pass", check_rotate),
     ("rotate-focus", {"free_days": ("fri",)}, "n/a", lambda plan, book: None),
     ("progression", {}, "pass", check_progression),
@@ -297,12 +309,16 @@ RULE_CASES: list[tuple[str, dict[str, Any], str, Callable[[Plan, Playbook], None
     ("deload", {}, "pass", check_deload),
     ("deload", {"weeks": 3}, "n/a", lambda plan, book: None),
     ("retest", {"weeks": 16}, "pass", check_retest),
-    ("retest", {"avoid": ("knee",), "runs": {"tue": "easy", "sun": "long"}}, "n/a",
-     lambda plan, book: None),
+    (
+        "retest",
+        {"avoid": ("knee",), "runs": {"tue": "easy", "sun": "long"}},
+        "n/a",
+        lambda plan, book: None,
+    ),
     ("training-log", {}, "pass", check_log),
     ("strides", {}, "pass", check_strides),
     ("strides", {"phase": "taper"}, "n/a", lambda plan, book: None),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(
@@ -381,34 +397,75 @@ def flip_order(plan: Plan, book: Playbook) -> None:
 
 VIOLATIONS: list[tuple[str, dict[str, Any], Callable[[Plan, Playbook], None]]] = [
     ("frequency", {}, lambda p, b: setattr(p.weeks[1], "sessions", [])),
-    ("non-consecutive", {}, lambda p, b: setattr(p.weeks[0].sessions[1], "date",
-                                                 first(p).date + timedelta(days=1))),
+    (
+        "non-consecutive",
+        {},
+        lambda p, b: setattr(p.weeks[0].sessions[1], "date", first(p).date + timedelta(days=1)),
+    ),
     ("separate-days", {}, swap_day("tue")),
     ("priority-first", {"free_days": ("tue",)}, flip_order),
     ("hard-run-recovery", {}, swap_day("wed")),
     ("full-body", {}, lambda p, b: drop(p, 1, with_catalogue(b, lambda e: "calves" in e.muscles))),
     ("session-order", {}, lambda p, b: first(p).blocks.reverse()),
-    ("warm-up", {}, lambda p, b: drop(p, 1, with_catalogue(b, lambda e: e.region == "upper"),
-                                      ("warm-up",))),
-    ("compound-first", {}, lambda p, b: block(first(p), "main").exercises.append(
-        block(first(p), "accessory").exercises[-1])),
+    (
+        "warm-up",
+        {},
+        lambda p, b: drop(p, 1, with_catalogue(b, lambda e: e.region == "upper"), ("warm-up",)),
+    ),
+    (
+        "compound-first",
+        {},
+        lambda p, b: block(first(p), "main").exercises.append(
+            block(first(p), "accessory").exercises[-1]
+        ),
+    ),
     ("trim-accessories-first", {}, set_main("sets", 1)),
     ("accessory-circuit", {}, lambda p, b: setattr(block(first(p), "accessory"), "rounds", 5)),
     ("core-every-session", {}, lambda p, b: setattr(block(first(p), "core"), "exercises", [])),
-    ("anti-rotation", {}, lambda p, b: drop(p, 1, with_catalogue(
-        b, lambda e: e.pattern == "anti-rotation"))),
-    ("cool-down", {}, lambda p, b: drop(p, 1, with_catalogue(b, lambda e: e.pattern == "breathing"),
-                                        ("cool-down",))),
-    ("push-pull", {}, lambda p, b: drop(p, 1, with_catalogue(
-        b, lambda e: e.region == "upper" and e.direction == "pull"))),
-    ("upper-lower", {}, lambda p, b: drop(p, 1, with_catalogue(
-        b, lambda e: e.region == "upper" and e.direction == "push"))),
-    ("single-leg", {}, lambda p, b: drop(p, 1, with_catalogue(
-        b, lambda e: e.unilateral and e.pattern != "calf-raise"))),
-    ("lateral-hip", {}, lambda p, b: drop(p, 1, with_catalogue(
-        b, lambda e: e.pattern == "hip-abduction"))),
+    (
+        "anti-rotation",
+        {},
+        lambda p, b: drop(p, 1, with_catalogue(b, lambda e: e.pattern == "anti-rotation")),
+    ),
+    (
+        "cool-down",
+        {},
+        lambda p, b: drop(
+            p, 1, with_catalogue(b, lambda e: e.pattern == "breathing"), ("cool-down",)
+        ),
+    ),
+    (
+        "push-pull",
+        {},
+        lambda p, b: drop(
+            p, 1, with_catalogue(b, lambda e: e.region == "upper" and e.direction == "pull")
+        ),
+    ),
+    (
+        "upper-lower",
+        {},
+        lambda p, b: drop(
+            p, 1, with_catalogue(b, lambda e: e.region == "upper" and e.direction == "push")
+        ),
+    ),
+    (
+        "single-leg",
+        {},
+        lambda p, b: drop(
+            p, 1, with_catalogue(b, lambda e: e.unilateral and e.pattern != "calf-raise")
+        ),
+    ),
+    (
+        "lateral-hip",
+        {},
+        lambda p, b: drop(p, 1, with_catalogue(b, lambda e: e.pattern == "hip-abduction")),
+    ),
     ("calves", {}, lambda p, b: drop(p, 1, with_catalogue(b, lambda e: e.pattern == "calf-raise"))),
-    ("tibialis", {}, lambda p, b: drop(p, 1, with_catalogue(b, lambda e: e.pattern == "tib-raise"))),
+    (
+        "tibialis",
+        {},
+        lambda p, b: drop(p, 1, with_catalogue(b, lambda e: e.pattern == "tib-raise")),
+    ),
     ("tempo", {}, set_main("tempo", None)),
     ("rpe-loads", {}, set_main("rpe", 9.5)),
     ("phase-base", {}, set_main("reps", "15–20")),
@@ -421,7 +478,7 @@ VIOLATIONS: list[tuple[str, dict[str, Any], Callable[[Plan, Playbook], None]]] =
     ("retest", {}, lambda p, b: setattr(p.weeks[4].sessions[0], "tests", [])),
     ("training-log", {}, lambda p, b: setattr(first(p), "log_prompt", "")),
     ("strides", {}, lambda p, b: [setattr(s, "strides", None) for s in p.weeks[1].sessions]),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(
