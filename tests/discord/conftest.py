@@ -12,11 +12,14 @@ from pathlib import Path
 import discord
 import pytest
 
+from bot.app import CoachApp
 from bot.discord_bot.client import CoachBot
+from bot.feedback import FeedbackStore
 from bot.settings import Settings
 from retrieval.indexer import IndexReport
 from retrieval.inventory import IndexStatus, SourceInfo
 from retrieval.models import Answer, Citation, Skipped, Turn
+from tests.conftest import KNOWLEDGE_DIR
 from tests.fakes.discord_server import FakeDiscord
 
 
@@ -112,6 +115,28 @@ def fake_app(settings: Settings) -> FakeApp:
     return FakeApp(settings)
 
 
+@pytest.fixture(scope="session")
+def built_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Path:
+    """A data dir with the bundled knowledge indexed once for the session."""
+    data_dir = tmp_path_factory.mktemp("coach-data")
+    app = CoachApp(Settings(data_dir=data_dir, knowledge_dir=KNOWLEDGE_DIR), embedder=embedder)  # type: ignore[arg-type]
+    _ = app.retriever
+    return data_dir
+
+
+@pytest.fixture
+def real_app(built_data_dir: Path, embedder: object) -> CoachApp:
+    """The real CoachApp (extractive answers) over the session's index."""
+    settings = Settings(data_dir=built_data_dir, knowledge_dir=KNOWLEDGE_DIR, cooldown_s=0)
+    return CoachApp(settings, embedder=embedder)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def bot_store(tmp_path: Path) -> FeedbackStore:
+    """A bot store of the test's own: the index is shared across tests, feedback is not."""
+    return FeedbackStore(tmp_path / "bot.sqlite3")
+
+
 @contextlib.asynccontextmanager
 async def fake_discord(coach_role: str = "Coach") -> AsyncIterator[FakeDiscord]:
     """A FakeDiscord on 127.0.0.1 with discord.py's REST base pointed at it."""
@@ -127,10 +152,12 @@ async def fake_discord(coach_role: str = "Coach") -> AsyncIterator[FakeDiscord]:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(app: object, fake: FakeDiscord) -> AsyncIterator[CoachBot]:
+async def running_bot(
+    app: object, fake: FakeDiscord, *, store: FeedbackStore | None = None
+) -> AsyncIterator[CoachBot]:
     """The real discord.py bot, logged in and connected to `fake`, until the block ends."""
     # Real Discord streams guilds in for a while after READY; the fake sends its one at once.
-    bot = CoachBot(app, guild_ready_timeout=0.05)  # type: ignore[arg-type]
+    bot = CoachBot(app, store=store, guild_ready_timeout=0.05)  # type: ignore[arg-type]
     task = asyncio.create_task(bot.start("fake-token"))
     ready = asyncio.create_task(bot.wait_until_ready())
     try:
