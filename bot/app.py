@@ -39,10 +39,10 @@ class CoachApp:
         self._progress = progress
         self._lock = threading.RLock()
         self._retriever: HybridRetriever | None = None
-        from bot.answering import check_llm_setting
+        from bot.answering.chat_model import parse_llm
 
         # Fail at start-up, not at the first question, on an unknown COACH_LLM.
-        check_llm_setting(settings)
+        parse_llm(settings.llm)
 
     # -- lazily built parts ----------------------------------------------------------------
     @property

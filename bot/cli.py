@@ -177,6 +177,7 @@ def evaluate(
             calibrate=calibrate,
             with_baseline=baseline,
             temporary=knowledge is not None,
+            reference_dir=settings.knowledge_dir,
             notify=lambda m: err.print(f"[dim]{m}[/]"),
         )
     )

@@ -112,7 +112,7 @@ def eval_report(console: Console, report) -> None:
         title=f"Retrieval eval: {report.eval_set} ({report.in_scope} in scope, "
         f"{report.out_of_scope} out of scope)"
     )
-    table.add_column("system")
+    table.add_column("system", no_wrap=True)
     for name in ("R@1", "R@3", "R@5", "MRR", "abstain P", "abstain R", "wrong abstain"):
         table.add_column(name, justify="right")
     for row in report.systems:

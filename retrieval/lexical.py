@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 
@@ -41,6 +42,8 @@ class LexicalIndex:
     def __init__(self, texts: Sequence[str], tokenizer: Tokenizer | None = None) -> None:
         import bm25s
 
+        # bm25s sets its logger to DEBUG on import, so every index build would reach the user.
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.tokenize = tokenizer or Tokenizer()
         corpus = [self.tokenize(t) for t in texts]
         self.vocabulary = frozenset(tok for doc in corpus for tok in doc)

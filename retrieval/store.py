@@ -128,14 +128,20 @@ class ChromaStore:
         return [chunks[i] for i in order], vectors[order], headings[order]
 
     @staticmethod
-    def query(collection, vector: np.ndarray, n: int) -> list[tuple[str, float]]:
-        """Nearest chunk ids with cosine similarity (1 - cosine distance)."""
-        n = max(1, min(n, collection.count() // 2))
+    def query(
+        collection, vector: np.ndarray, n: int, *, chunks_only: bool = True
+    ) -> list[tuple[str, float]]:
+        """Nearest ids with cosine similarity (1 - cosine distance).
+
+        `chunks_only` skips the heading entries our own collections hold beside each passage.
+        """
+        size = collection.count() // 2 if chunks_only else collection.count()
+        n = max(1, min(n, size))
         got = collection.query(
             query_embeddings=vector.reshape(1, -1),
             n_results=n,
             include=["distances"],
-            where={"kind": "chunk"},
+            where={"kind": "chunk"} if chunks_only else None,
         )
         return [
             (cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)
