@@ -22,8 +22,15 @@ def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets its own data dir and runs outside the repo (no stray .env)."""
     monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "coach-data"))
     monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(KNOWLEDGE_DIR))
-    for name in ("COACH_CHROMA_URL", "COACH_LLM", "COACH_LLM_BASE_URL", "COACH_LLM_API_KEY",
-                 "DISCORD_TOKEN", "COACH_GUILD_ID", "COACH_REVIEW_CHANNEL_ID"):
+    for name in (
+        "COACH_CHROMA_URL",
+        "COACH_LLM",
+        "COACH_LLM_BASE_URL",
+        "COACH_LLM_API_KEY",
+        "DISCORD_TOKEN",
+        "COACH_GUILD_ID",
+        "COACH_REVIEW_CHANNEL_ID",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
