@@ -97,9 +97,10 @@ class CoachAnswerer:
             answer = self._extractive(question, standalone, result, "extractive")
             return self._finish(answer, timings, started)
 
+        system, user = self._prompts(standalone, result.hits)
         mark = time.perf_counter()
         try:
-            raw = self._generate(standalone, result.hits)
+            raw = self._complete(system, user)
         except Exception as exc:  # timeouts, 5xx, 429 after retries, malformed output
             timings["llm"] = _ms(mark)
             log.warning("LLM failed, answering extractively: %s: %s", type(exc).__name__, exc)
@@ -128,7 +129,7 @@ class CoachAnswerer:
             raise LLMOutputError("The LLM returned an empty or non-text reply.")
         return content
 
-    def _generate(self, question: str, hits: Sequence[Hit]) -> str:
+    def _prompts(self, question: str, hits: Sequence[Hit]) -> tuple[str, str]:
         system = render_prompt("system", self.prompts_dir, max_words=self.max_words)
         user = render_prompt(
             "answer",
@@ -136,7 +137,7 @@ class CoachAnswerer:
             passages=format_passages(hits),
             question=escape_text(question),
         )
-        return self._complete(system, user)
+        return system, user
 
     def _grounded(
         self, question: str, standalone: str, raw: str, hits: Sequence[Hit]
