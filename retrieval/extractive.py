@@ -136,8 +136,15 @@ def _redundant(sentence: str, kept: list[str]) -> bool:
     return False
 
 
+_CONNECTIVE = re.compile(r"^(?:so|and|but|also|then|thus|therefore|that said),?\s+(?=\w)", re.I)
+
+
 def _as_sentence(text: str) -> str:
+    """A quoted sentence that reads on its own: no dangling 'So,' or 'And' lifted from context."""
     text = re.sub(r"\s+", " ", text).strip()
+    stripped = _CONNECTIVE.sub("", text)
+    if stripped != text:
+        text = stripped[:1].upper() + stripped[1:]
     return text if text[-1:] in ".!?" else f"{text}."
 
 
