@@ -59,6 +59,8 @@ class CoachBot(commands.AutoShardedBot):
     def __init__(
         self, app: CoachApp, *, store: FeedbackStore | None = None, **options: Any
     ) -> None:
+        # The bot never joins voice: the missing voice libraries are not worth a warning.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=bot_intents(),

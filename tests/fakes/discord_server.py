@@ -78,6 +78,8 @@ class FakeDiscord:
         self.review_channel_id = self.snowflake()
         self.member = FakeUser(self.snowflake(), "runner")
         self.coach = FakeUser(self.snowflake(), "coach")
+        self.users = [self.member, self.coach, self.bot]
+        self.sent_at: dict[str, float] = {}  # interaction token -> perf_counter() when sent
         self.calls: list[Call] = []
         self.commands: dict[tuple[int | None, str], dict[str, Any]] = {}
         self.channels: dict[int, dict[str, Any]] = {}
@@ -149,9 +151,17 @@ class FakeDiscord:
 
         return await asyncio.wait_for(enough(), timeout)
 
+    def add_user(self, username: str) -> FakeUser:
+        """Another server member (no coach role)."""
+        user = FakeUser(self.snowflake(), username)
+        self.users.append(user)
+        return user
+
     async def interact(self, payload: dict[str, Any]) -> None:
         """Deliver an interaction (or a message, for MESSAGE_CREATE payloads) to the bot."""
         event = "INTERACTION_CREATE" if "token" in payload else "MESSAGE_CREATE"
+        if "token" in payload:
+            self.sent_at[payload["token"]] = time.perf_counter()
         await self.dispatch(event, payload)
 
     async def callback(self, payload: dict[str, Any], timeout: float = 10.0) -> Call:
@@ -594,7 +604,7 @@ class FakeDiscord:
         return 404, {"message": f"Unknown route {m} {p}", "code": 0}
 
     def _user(self, user_id: int) -> FakeUser:
-        return next(u for u in (self.member, self.coach, self.bot) if u.id == user_id)
+        return next(u for u in self.users if u.id == user_id)
 
     def _callback(
         self, interaction_id: str, token: str, body: dict[str, Any], files: list
