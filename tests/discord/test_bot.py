@@ -303,3 +303,37 @@ async def test_commands_sync_with_described_options(
                 assert option["description"], (command["name"], option["name"])
                 for sub in option.get("options", []):
                     assert sub["description"], (command["name"], sub["name"])
+
+
+async def test_coach_commands_refuse_dms_even_for_coaches(fake_app: FakeApp) -> None:
+    async with fake_discord() as fake, running_bot(fake_app, fake):
+        dm = fake.dm_channel(fake.coach)
+        payload = fake.slash("kb", sub="status", user=fake.coach, channel_id=int(dm["id"]))
+        await fake.interact(payload)
+        callback = await fake.callback(payload)
+        assert callback.json["data"]["flags"] & EPHEMERAL
+        assert "in the club's server" in callback.json["data"]["embeds"][0]["description"]
+
+
+async def test_mentions_inside_a_bot_thread_carry_the_conversation(fake_app: FakeApp) -> None:
+    async with fake_discord() as fake, running_bot(fake_app, fake) as bot:
+        _, message = await _ask(fake, "How often should I lift?")
+        press = fake.component(message, _custom_ids(message, fake)[2])
+        await fake.interact(press)
+        path = f"/channels/{fake.channel_id}/messages/{message['id']}/threads"
+        started = await fake.wait_for(lambda c: c.method == "POST" and c.path == path)
+        await bot.wait_idle(5)
+        thread_id = int(started.response["id"])
+        await fake.interact(
+            fake.user_message(f"<@{fake.bot.id}> and in race week?", channel_id=thread_id)
+        )
+        await fake.wait_for(
+            lambda c: (
+                c.method == "POST"
+                and c.path == f"/channels/{thread_id}/messages"
+                and bool(c.json.get("embeds"))
+            )
+        )
+        question, history = fake_app.questions[-1]
+        assert question == "and in race week?"
+        assert [t.question for t in history] == ["How often should I lift?"]

@@ -80,6 +80,7 @@ class FakeDiscord:
         self.coach = FakeUser(self.snowflake(), "coach")
         self.users = [self.member, self.coach, self.bot]
         self.sent_at: dict[str, float] = {}  # interaction token -> perf_counter() when sent
+        self.reject_token = False  # answer 401 to every request, as for a wrong token
         self.calls: list[Call] = []
         self.commands: dict[tuple[int | None, str], dict[str, Any]] = {}
         self.channels: dict[int, dict[str, Any]] = {}
@@ -517,6 +518,8 @@ class FakeDiscord:
     def _route(self, call: Call) -> tuple[int, Any]:
         m, p, body = call.method, call.path, call.json or {}
         app = str(self.app_id)
+        if self.reject_token:
+            return 401, {"message": "401: Unauthorized", "code": 0}
         if (m, p) == ("GET", "/users/@me"):
             return 200, {**self.bot.payload(), "verified": True, "mfa_enabled": False, "flags": 0}
         if (m, p) == ("GET", "/oauth2/applications/@me"):
