@@ -80,8 +80,9 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
         phase_weeks[frame.phase] += 1
         ctx = week_context(frame.number, frame.phase, request.experience, frame.deload,
                            phase_weeks[frame.phase], rules)  # fmt: skip
-        days = week_days(frame, options, template(sessions_wanted(frame.phase, request, book)),
-                         last_date)  # fmt: skip
+        usual_days = template(sessions_wanted(frame.phase, request, book))
+        days = week_days(frame, options, usual_days, last_date)
+        numbers = session_numbers(days, usual_days)
         if days:
             last_date = frame.start + timedelta(days=days[-1].index)
         retest = is_test_week(frame, bool(days and tests), last_test, rules)
@@ -96,7 +97,8 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
             try:
                 sessions = [
                     maker.session(frame, ctx, option, picks_cache[key].sessions[i],
-                                  tests if retest and i == 0 else [], rotating=len(days) > 1)
+                                  tests if retest and i == 0 else [], number=numbers[i],
+                                  rotating=len(days) > 1)
                     for i, option in enumerate(days)
                 ]  # fmt: skip
                 break
@@ -110,7 +112,8 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
         maker.add_strides(sessions, frame)
         weeks.append(make_week(frame, sessions, retest, cite))
     if not any(week.sessions for week in weeks):
-        raise PlanError(no_session_message(request, book))
+        near_race = any(frame.race_week or frame.cut_short for frame in frames)
+        raise PlanError(no_session_message(request, book, near_race=near_race))
     for gap in dict.fromkeys(gaps):
         avoid = ", ".join(request.avoid) or "none"
         notes.append(
@@ -154,6 +157,12 @@ def week_days(
     if frame.partial or len(kept) == len(usual):
         return kept
     return pick_days(options, len(usual), allowed=allowed)
+
+
+def session_numbers(days: Sequence[DayOption], usual: Sequence[DayOption]) -> list[int]:
+    """Each session's place in the usual week, so a partial or re-planned week keeps its ids."""
+    extra = iter(range(len(usual) + 1, len(usual) + 8))
+    return [usual.index(day) + 1 if day in usual else next(extra) for day in days]
 
 
 def make_week(frame: WeekFrame, sessions: list[Session], retest: bool, cite: Cite) -> Week:
@@ -234,8 +243,8 @@ def describe_option(option: DayOption, hours: int) -> str:
     return "No run that day, and no hard run the next day."
 
 
-def no_session_message(request: PlanRequest, book: Playbook) -> str:
-    if request.race_date is not None:
+def no_session_message(request: PlanRequest, book: Playbook, *, near_race: bool) -> str:
+    if request.race_date is not None and near_race:
         days = book.rules.param("phase-taper", "last_session_days_before_race")
         return (
             f"no lifting session fits before your race on {request.race_date.isoformat()}: the "

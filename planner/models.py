@@ -288,6 +288,7 @@ class BaselineTest(BaseModel):
 
 
 class Session(BaseModel):
+    number: int = Field(description="Place in the usual week (1 = first lifting day); stable.")
     label: str
     focus: str
     day: Day

@@ -1,9 +1,10 @@
 """An iCalendar file of the plan's sessions, with UIDs that survive updates of the same plan.
 
-UIDs come from the plan identity (owner + first Monday) plus week and session number, not
-the weekday: when an updated plan moves a session to another day, re-importing moves the
-event instead of leaving a stale copy. SEQUENCE grows with the request's `today` and with
-each swap, so calendars treat a re-import as a newer revision of the same events.
+UIDs come from the plan identity (owner + first Monday) plus the week and the session's
+place in the usual week, not the weekday: when an updated plan moves a session to another
+day, re-importing moves the event instead of leaving a stale copy, and a plan re-made
+mid-week keeps the ids of the sessions still ahead. SEQUENCE grows with the request's
+`today` and with each swap, so calendars treat a re-import as a newer revision.
 """
 
 from __future__ import annotations
@@ -42,10 +43,10 @@ def render_ics(plan: Plan, *, start: date | None = None) -> bytes:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", "Club Coach strength plan")
     for week in plan.weeks:
-        for number, session in enumerate(week.sessions, start=1):
+        for session in week.sessions:
             day = session.date + shift
             event = Event()
-            event.add("uid", event_uid(plan, week.number, number))
+            event.add("uid", event_uid(plan, week.number, session.number))
             event.add("dtstamp", stamp)
             event.add("last-modified", stamp)
             event.add("sequence", sequence(plan))

@@ -55,6 +55,7 @@ class SessionMaker:
         picks: SessionPicks,
         tests: Sequence[dict],
         *,
+        number: int,
         rotating: bool,
     ) -> Session:
         """One session's blocks, trimmed (accessories first) to fit the runner's minutes."""
@@ -83,6 +84,7 @@ class SessionMaker:
         if trimmed:
             session_cites.append(cite("trim-accessories-first"))
         return Session(
+            number=number,
             label=picks.label,
             focus=picks.focus,
             day=option.day,
