@@ -72,3 +72,42 @@ def test_unexpected_errors_are_one_line_and_logged(
     assert "Something went wrong on our side" in text and "secret detail" not in text
     assert "Club Coach" in text  # the session carried on
     assert any(r.exc_info and "secret detail" in str(r.exc_info[1]) for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/plan --runs tue:easy", "Say which days you can lift with --free"),
+        ("/plan --free mon --colour red", "Unknown option --colour"),
+        ("/plan --free", "--free needs a value"),
+        ("/plan --free 'mon", "Could not read that"),
+        ("/why", "Make a plan first"),
+    ],
+)
+def test_plan_input_errors_say_what_to_type(fake_app: FakeApp, line: str, expected: str) -> None:
+    assert expected in _run(fake_app, [line])
+
+
+def test_plan_why_swap_and_calendar_with_the_real_app(real_app, tmp_path) -> None:
+    from bot import commands as handlers
+    from planner.models import PlanRequest
+
+    text = _run(real_app, [
+        "/plan --runs tue:easy,sat:long --free=mon,thu --weeks 4 --equipment dumbbells",
+        "/why",
+        "/swap nonsense exercise",
+    ])  # fmt: skip
+    assert "Strength plan · 4 weeks" in text
+    assert "Days" in text and "Sources" in text
+    assert "No exercise “nonsense exercise” in this plan. Pick one of:" in text
+
+    request = PlanRequest(
+        runs={"tue": "easy"}, free_days=("mon", "thu"), weeks=4, today=handlers.today()
+    )
+    first_name = handlers.plan_exercises(real_app.planner.plan(request))[0][1]
+    text = _run(
+        real_app, ["/plan --runs tue:easy --free mon,thu --weeks 4", f"/swap {first_name}", "/ics"]
+    )
+    assert "Swapped:" in text
+    (ics,) = list(tmp_path.glob("strength-plan-*.ics"))
+    assert ics.read_bytes().startswith(b"BEGIN:VCALENDAR")
