@@ -219,6 +219,24 @@ def ics_attachment(plan: Plan, start: date | None = None) -> Attachment:
     )
 
 
+def complete_list(current: str, vocabulary: Sequence[str], limit: int = 25) -> list[str]:
+    """Autocomplete for comma lists: `"knee, lu"` -> `["knee, lunges"]`, never repeating a word."""
+    *done, partial = [part.strip() for part in current.split(",")]
+    done = [d for d in done if d]
+    prefix = ", ".join(done) + (", " if done else "")
+    partial = partial.lower()
+    found = [w for w in vocabulary if w.startswith(partial) and w not in done]
+    found += [w for w in vocabulary if partial and partial in w and w not in found + done]
+    return [prefix + w for w in found][:limit]
+
+
+def topic_choices(items: Sequence[SourceInfo], current: str, limit: int = 25) -> list[str]:
+    """Tags of the known guides that contain what was typed so far."""
+    tags = sorted({t.lower() for item in items for t in item.tags})
+    typed = current.strip().lower()
+    return [t for t in tags if typed in t][:limit]
+
+
 def plan_exercises(plan: Plan) -> list[tuple[str, str]]:
     """(exercise id, name) of every swappable exercise, each once, in plan order."""
     seen: dict[str, str] = {}
@@ -414,7 +432,3 @@ def _ago(delta: timedelta) -> str:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-def today() -> date:
-    return datetime.now().date()

@@ -337,3 +337,22 @@ async def test_mentions_inside_a_bot_thread_carry_the_conversation(fake_app: Fak
         question, history = fake_app.questions[-1]
         assert question == "and in race week?"
         assert [t.question for t in history] == ["How often should I lift?"]
+
+
+@pytest.mark.parametrize(
+    ("command", "options", "focused", "expected"),
+    [
+        ("sources", {"topic": "cal"}, "topic", ["calves"]),
+        ("plan", {"free_days": "mon, th"}, "free_days", ["mon, thu"]),
+        ("plan", {"free_days": "mon", "avoid": "knee, lun"}, "avoid", ["knee, lunges"]),
+    ],
+)
+async def test_options_autocomplete(
+    fake_app: FakeApp, command: str, options: dict, focused: str, expected: list[str]
+) -> None:
+    async with fake_discord() as fake, running_bot(fake_app, fake):
+        payload = fake.autocomplete(command, options, focused)
+        await fake.interact(payload)
+        callback = await fake.callback(payload)
+        assert callback.json["type"] == 8
+        assert [c["value"] for c in callback.json["data"]["choices"]] == expected

@@ -123,3 +123,27 @@ def test_help_mentions_every_command(discord: bool) -> None:
     for command in ("/ask", "/plan", "/sources"):
         assert command in text
     assert ("/kb" in text) and (("mention" in text) or not discord)
+
+
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [
+        ("", ["knee", "lunges", "lower-back"]),
+        ("lu", ["lunges"]),
+        ("knee, lo", ["knee, lower-back"]),
+        ("knee, ", ["knee, lunges", "knee, lower-back"]),
+        ("back", ["lower-back"]),
+        ("yoga", []),
+    ],
+)
+def test_complete_list(current: str, expected: list[str]) -> None:
+    assert handlers.complete_list(current, ["knee", "lunges", "lower-back"]) == expected
+
+
+def test_topic_choices() -> None:
+    items = [
+        SourceInfo(source="a.md", title="A", origin="", tags=["Calves", "shins"], chunks=1),
+        SourceInfo(source="b.md", title="B", origin="", tags=["calves"], chunks=1),
+    ]
+    assert handlers.topic_choices(items, "ca") == ["calves"]
+    assert handlers.topic_choices(items, "") == ["calves", "shins"]

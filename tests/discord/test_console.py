@@ -89,6 +89,7 @@ def test_plan_input_errors_say_what_to_type(fake_app: FakeApp, line: str, expect
 
 
 def test_plan_why_swap_and_calendar_with_the_real_app(real_app, tmp_path) -> None:
+
     from bot import commands as handlers
     from planner.models import PlanRequest
 

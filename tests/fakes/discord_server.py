@@ -24,7 +24,8 @@ GATEWAY_HELLO, GATEWAY_HEARTBEAT, GATEWAY_IDENTIFY, GATEWAY_HEARTBEAT_ACK = 10, 
 GATEWAY_DISPATCH, GATEWAY_RESUME = 0, 6
 
 CHANNEL_TEXT, CHANNEL_DM, CHANNEL_PUBLIC_THREAD = 0, 1, 11
-INTERACTION_COMMAND, INTERACTION_COMPONENT, INTERACTION_MODAL = 2, 3, 5
+INTERACTION_COMMAND, INTERACTION_COMPONENT, INTERACTION_AUTOCOMPLETE = 2, 3, 4
+INTERACTION_MODAL = 5
 OPTION_SUB_COMMAND, OPTION_STRING, OPTION_INTEGER = 1, 3, 4
 
 
@@ -371,6 +372,16 @@ class FakeDiscord:
         if command.get("guild_id"):
             data["guild_id"] = command["guild_id"]
         payload["data"] = data
+        return payload
+
+    def autocomplete(
+        self, name: str, options: dict[str, Any], focused: str, *, user: FakeUser | None = None
+    ) -> dict[str, Any]:
+        """An APPLICATION_COMMAND_AUTOCOMPLETE interaction while typing option `focused`."""
+        payload = self.slash(name, options, user=user)
+        payload["type"] = INTERACTION_AUTOCOMPLETE
+        for option in payload["data"]["options"]:
+            option["focused"] = option["name"] == focused
         return payload
 
     def component(

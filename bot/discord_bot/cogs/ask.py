@@ -102,6 +102,20 @@ class AskCog(commands.Cog):
         reply = handlers.sources_reply(items, topic)
         await send_followups(interaction, render_messages(reply), ephemeral=True)
 
+    @sources_command.autocomplete("topic")
+    async def topic_autocomplete(
+        self, interaction: discord.Interaction[CoachBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            items = await asyncio.wait_for(asyncio.to_thread(self.bot.app.sources), 2.0)
+        except Exception:
+            # Suggestions are a nicety: typing any topic still works.
+            log.warning("topic suggestions failed", exc_info=True)
+            return []
+        return [
+            app_commands.Choice(name=t, value=t) for t in handlers.topic_choices(items, current)
+        ]
+
     @app_commands.command(name="help", description="What I can do and how to ask.")
     async def help_command(self, interaction: discord.Interaction[CoachBot]) -> None:
         embeds = render_embeds(handlers.help_reply(discord=True))

@@ -17,7 +17,7 @@ from bot.discord_bot.delivery import send_followups
 from bot.discord_bot.errors import report_error
 from bot.discord_bot.render import render_messages
 from bot.text_limits import EMBED_DESCRIPTION, SELECT_LABEL, SELECT_OPTIONS, trim
-from planner.models import MAX_MINUTES, MAX_WEEKS, MIN_MINUTES, Plan
+from planner.models import AVOID, DAYS, MAX_MINUTES, MAX_WEEKS, MIN_MINUTES, Plan
 
 PLAN_GONE = "That plan is no longer on record. Make a new one with `/plan`."
 NOT_YOURS = "Only the person who made this plan can change it. Make your own with `/plan`."
@@ -213,6 +213,20 @@ class PlanCog(commands.Cog):
             key = await save_plan(self.bot, plan, interaction.user.id)
             messages = render_messages(handlers.plan_reply(plan, max_chars=PLAN_CHARS))
             await send_followups(interaction, messages, view=plan_view(key, plan))
+
+    @plan_command.autocomplete("free_days")
+    async def free_days_autocomplete(
+        self, interaction: discord.Interaction[CoachBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=c, value=c) for c in handlers.complete_list(current, DAYS)]
+
+    @plan_command.autocomplete("avoid")
+    async def avoid_autocomplete(
+        self, interaction: discord.Interaction[CoachBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=c, value=c) for c in handlers.complete_list(current, AVOID)
+        ]
 
 
 async def setup(bot: CoachBot) -> None:
