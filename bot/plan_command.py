@@ -127,7 +127,7 @@ def plan(
         if ics is not None:
             ics.write_bytes(render_ics(result))
             count = sum(len(week.sessions) for week in result.weeks)
-            err.print(f"Wrote {count} sessions to {ics}", highlight=False)
+            err.print(f"Wrote {count} sessions to {ics}", highlight=False, soft_wrap=True)
         if json_out:
             typer.echo(result.model_dump_json(indent=2))
         elif why or why_exercise:
