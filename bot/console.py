@@ -68,15 +68,20 @@ def parse_flags(text: str) -> dict[str, str]:
     return flags
 
 
+def markdown(text: str) -> Markdown:
+    """Discord-flavoured text: a single newline is a line break there, so keep it one here."""
+    return Markdown(text.replace("\n", "  \n"))
+
+
 def render_reply(console: Console, reply: Reply) -> None:
     """A reply as rich text: title, body, fields, numbered sources, footer."""
     if reply.title:
         console.print(f"[bold cyan]{escape(reply.title)}[/]")
     if reply.body:
-        console.print(Markdown(reply.body))
+        console.print(markdown(reply.body))
     for item in reply.fields:
         console.print(f"[bold]{escape(item.name)}[/]")
-        console.print(Markdown(item.value))
+        console.print(markdown(item.value))
     if reply.sources:
         console.print("[bold]Sources[/]")
         for source in reply.sources:
