@@ -71,8 +71,12 @@ def explain_exercise(plan: Plan, book: Playbook, exercise_id: str) -> str:
     week, _, first = found[0]
     request = plan.request
     slot = book.layouts.slots.get(first.slot)
-    why_slot = slot.label if slot else "top-up so the session covers every muscle group"
-    rule_id = slot.rule if slot else "full-body"
+    if slot is not None:
+        why_slot, rule_id = slot.label, slot.rule
+    elif first.slot in ("warm-up", "cool-down"):
+        why_slot, rule_id = first.slot, first.slot
+    else:
+        why_slot, rule_id = "top-up so the session covers every muscle group", "full-body"
     cite = plan.cite
     muscles = ", ".join(exercise.primary)
     lines = [

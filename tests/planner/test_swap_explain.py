@@ -134,6 +134,20 @@ def test_explain_exercise_gives_why_it_its_day_and_its_load(book: Playbook) -> N
     citations_resolve(plan, text)
 
 
+@pytest.mark.parametrize(
+    ("exercise_id", "expected"),
+    [
+        ("band-pull-apart", "fills the warm-up slot: Open with a short full-body warm-up"),
+        ("breathing-90-90", "fills the cool-down slot: Finish with mobility"),
+        ("single-leg-calf-raise", "fills the calf raise slot: Calf raises in every session"),
+    ],
+)
+def test_explain_names_the_rule_behind_each_slot(
+    book: Playbook, exercise_id: str, expected: str
+) -> None:
+    assert expected in explain_exercise(make_plan(book), book, exercise_id)
+
+
 def test_explain_unknown_exercise(book: Playbook) -> None:
     with pytest.raises(PlanError, match="'moon-walk' is not in this plan"):
         explain_exercise(make_plan(book), book, "moon-walk")
