@@ -68,10 +68,6 @@ class CoachAnswerer:
         self.compose_extractive = compose_extractive
         self.similarity = SentenceSimilarity(embedder)
 
-    @property
-    def mode(self) -> str:
-        return "llm" if self.chat_model is not None else "extractive"
-
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         started = time.perf_counter()
         timings: dict[str, float] = {}
@@ -187,7 +183,8 @@ class CoachAnswerer:
         answer = self.compose_extractive(standalone, _without_instructions(result), self.embedder)
         answer.question = question
         answer.mode = mode  # type: ignore[assignment]
-        answer.timings_ms = {}
+        compose = answer.timings_ms.get("compose")
+        answer.timings_ms = {} if compose is None else {"compose": compose}
         if answer.abstained:
             answer.suggestions = self._suggestions(standalone)
             answer.answer = self._with_hint(answer.answer, answer.suggestions)
@@ -245,6 +242,7 @@ class CoachAnswerer:
 
     def _finish(self, answer: Answer, timings: dict[str, float], started: float) -> Answer:
         answer.answer = trim(clean_text(answer.answer), self.max_chars)
+        _drop_unused_citations(answer)
         timings["total"] = _ms(started)
         answer.timings_ms = {**answer.timings_ms, **timings}
         return answer
@@ -272,6 +270,18 @@ def _strip_instructions(hit: Hit) -> Hit | None:
         for line in lines
     ).strip()
     return hit.model_copy(update={"text": kept}) if kept else None
+
+
+def _drop_unused_citations(answer: Answer) -> None:
+    """After trimming, keep the citations still cited, renumbered 1..m in order of use."""
+    used = _order_of_use(answer.answer, max((c.n for c in answer.citations), default=0))
+    if used == [c.n for c in answer.citations]:
+        return
+    by_number = {c.n: c for c in answer.citations}
+    answer.answer = grounding.renumber(answer.answer, used)
+    answer.citations = [
+        by_number[old].model_copy(update={"n": new}) for new, old in enumerate(used, start=1)
+    ]
 
 
 def _order_of_use(text: str, n_passages: int) -> list[int]:
