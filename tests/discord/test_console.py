@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from rich.console import Console
@@ -103,7 +104,7 @@ def test_plan_why_swap_and_calendar_with_the_real_app(real_app, tmp_path) -> Non
     assert "No exercise “nonsense exercise” in this plan. Pick one of:" in text
 
     request = PlanRequest(
-        runs={"tue": "easy"}, free_days=("mon", "thu"), weeks=4, today=handlers.today()
+        runs={"tue": "easy"}, free_days=("mon", "thu"), weeks=4, today=date.today()
     )
     first_name = handlers.plan_exercises(real_app.planner.plan(request))[0][1]
     text = _run(
