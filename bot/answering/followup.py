@@ -8,11 +8,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from retrieval.models import Turn
 
 from .grounding import STOPWORDS, WORD_RE, content_stems, is_instruction
-from .prompts import escape_text, format_history, render_prompt
+from .prompts import PROMPTS_DIR, escape_text, format_history, render_prompt
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,12 @@ def condense_rules(question: str, history: Sequence[Turn]) -> str:
     return _merge(question, standalone)
 
 
-def condense(question: str, history: Sequence[Turn], complete: Complete | None = None) -> str:
+def condense(
+    question: str,
+    history: Sequence[Turn],
+    complete: Complete | None = None,
+    prompts_dir: Path = PROMPTS_DIR,
+) -> str:
     """The standalone question to retrieve with: LLM rewrite if given, rules otherwise."""
     if not history or not looks_like_followup(question):
         return question.strip()
@@ -69,9 +75,12 @@ def condense(question: str, history: Sequence[Turn], complete: Complete | None =
     if complete is None:
         return fallback
     try:
-        system = render_prompt("condense_system")
+        system = render_prompt("condense_system", prompts_dir)
         user = render_prompt(
-            "condense", history=format_history(history), question=escape_text(question)
+            "condense",
+            prompts_dir,
+            history=format_history(history),
+            question=escape_text(question),
         )
         rewritten = _clean_rewrite(complete(system, user), question, history)
     except Exception as exc:  # any LLM failure: the rules still give a usable question

@@ -76,7 +76,7 @@ class CoachAnswerer:
         flags = safety.detect_red_flags(question)
         mark = time.perf_counter()
         complete = self._complete if self.chat_model is not None and not flags else None
-        standalone = condense(question, history, complete)
+        standalone = condense(question, history, complete, self.prompts_dir)
         if history:
             timings["condense"] = _ms(mark)
         flags = flags or safety.detect_red_flags(standalone)
@@ -105,7 +105,11 @@ class CoachAnswerer:
         timings["llm"] = _ms(mark)
 
         mark = time.perf_counter()
-        answer, reason = self._grounded(question, standalone, raw, result.hits)
+        try:
+            answer, reason = self._grounded(question, standalone, raw, result.hits)
+        except Exception as exc:  # a bug in checking must not cost the member an answer
+            log.exception("citation check failed")
+            answer, reason = None, f"citation check failed: {exc}"
         timings["validate"] = _ms(mark)
         if answer is None:
             log.warning("LLM answer unusable, answering extractively: %s", reason)

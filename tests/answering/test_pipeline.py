@@ -316,3 +316,18 @@ def test_answer_fits_the_surface(guides_retriever, embedder, fake_llm) -> None:
     assert len(answer.answer) <= 200
     assert answer.answer.endswith(".")
     assert_well_formed(answer)
+
+
+async def test_concurrent_answers_from_threads_like_the_bot(guides_retriever, embedder) -> None:
+    import asyncio
+
+    async with FakeOpenAIServer(reply=replying(lambda p: f"{first_sentence(p[1])} [1].")) as llm:
+        llm.delay_s = 0.2
+        answerer = make_answerer(fast_settings(llm), guides_retriever, embedder)
+        questions = [FOAM_QUESTION, "How many reps should I do?", "How often should I lift?"]
+        answers = await asyncio.gather(*(asyncio.to_thread(answerer.answer, q) for q in questions))
+        seen = {user_text(r.messages).split("<question>")[1] for r in llm.chat_requests}
+
+    assert [a.mode for a in answers] == ["llm"] * 3
+    assert [a.question for a in answers] == questions
+    assert len(seen) == 3
