@@ -215,7 +215,11 @@ def _plan(knowledge_dir: Path, previous: Manifest | None) -> _Plan:
                 continue
             doc = load_document(path, knowledge_dir)
         except (KnowledgeError, OSError) as exc:
-            reason = str(exc) if isinstance(exc, KnowledgeError) else f"cannot read: {exc}"
+            reason = (
+                str(exc)
+                if isinstance(exc, KnowledgeError)
+                else f"cannot read this file ({exc.strerror or exc})"
+            )
             if old:
                 # A broken edit must not take the last good version of the file offline.
                 reason += " (still serving the last good version)"
