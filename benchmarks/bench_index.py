@@ -1,0 +1,255 @@
+"""Indexing speed: full rebuild throughput against the raw model on the same texts, re-index costs.
+
+Builds a larger corpus by copying the knowledge articles N times (each copy's paragraphs carry
+a marker word, so chunk texts and ids differ), then measures, in one process and interleaved
+(raw, index, raw, index, ...):
+
+- raw: `SentenceTransformer.encode` over exactly the texts the indexer embeds (each chunk's
+  embedding_text() and heading_text()), one call, the indexer's batch size;
+- index: `update_index(rebuild=True)`: scan, load, clean, chunk, embed, write Chroma, validate;
+- unchanged: `update_index` on an untouched folder (target <= 1 s);
+- one file changed: `update_index` after appending a paragraph to one article.
+
+Targets: index throughput >= 0.8x raw; unchanged re-index <= 1 s.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_index [--copies 8] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks._common import (
+    KNOWLEDGE,
+    emit_result,
+    machine,
+    note,
+    print_targets,
+    set_torch_threads,
+    setup,
+    target,
+)
+
+_NATO = (
+    "alpha bravo charlie delta echo foxtrot golf hotel india juliet "
+    "kilo lima mike november oscar papa quebec romeo sierra tango"
+)
+MARKERS = _NATO.split()
+# A list item, numbered item, quote or table row keeps its prefix; the marker goes after it.
+_STRUCTURE = re.compile(r"^(\s*(?:[-*+] |\d+\. |> |\| )?)(.*)$")
+
+RATIO_TARGET = 0.8
+UNCHANGED_TARGET_S = 1.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", type=int, default=8, help="copies of knowledge/ to index")
+    parser.add_argument("--repeats", type=int, default=3, help="raw/index pairs (median)")
+    parser.add_argument("--profile", action="store_true", help="cProfile one rebuild")
+    parser.add_argument(
+        "--torch-threads", type=int, default=None, help="torch intra-op threads (default: torch's)"
+    )
+    args = parser.parse_args(argv)
+    setup()
+    set_torch_threads(args.torch_threads)
+    report = run(copies=args.copies, repeats=args.repeats, profile=args.profile)
+    render(report)
+    print(f"  machine: {machine()}")
+    m = report["metrics"]
+    headline = (
+        f"{m['chunks']} chunks: raw {m['raw_chunks_per_s']:.1f}/s, index "
+        f"{m['index_chunks_per_s']:.1f}/s; one file changed {m['one_file_changed_s']:.2f} s"
+    )
+    emit_result("index", m, report["targets"], headline=headline)
+    return 0
+
+
+# -- corpus -----------------------------------------------------------------------------------
+def marker(copy: int) -> str:
+    word = MARKERS[copy % len(MARKERS)]
+    return word if copy < len(MARKERS) else f"{word}{copy // len(MARKERS)}"
+
+
+def mark_paragraphs(text: str, word: str) -> str:
+    """Prefix every body line (not front matter, headings or blank lines) with `word`."""
+    lines = text.split("\n")
+    in_front = bool(lines) and lines[0].strip() == "---"
+    out: list[str] = []
+    for number, line in enumerate(lines):
+        if in_front:
+            out.append(line)
+            if number > 0 and line.strip() == "---":
+                in_front = False
+            continue
+        if not line.strip() or line.lstrip().startswith("#"):
+            out.append(line)
+            continue
+        prefix, rest = _STRUCTURE.match(line).groups()
+        out.append(f"{prefix}{word.capitalize()}: {rest}")
+    return "\n".join(out)
+
+
+def write_corpus(source: Path, target_dir: Path, copies: int) -> int:
+    """Copy every Markdown article `copies` times under copy-NN/ folders; returns files written."""
+    articles = sorted(source.glob("*.md"))
+    for copy in range(copies):
+        folder = target_dir / f"copy-{copy:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in articles:
+            text = mark_paragraphs(path.read_text(encoding="utf-8"), marker(copy))
+            (folder / path.name).write_text(text, encoding="utf-8")
+    return copies * len(articles)
+
+
+def indexer_texts(knowledge_dir: Path) -> tuple[int, list[str]]:
+    """(chunks, texts) exactly as `update_index` embeds them on a rebuild, in its order."""
+    from retrieval.indexer import EMBED_BATCH
+    from retrieval.ingest import chunk_document, load_document, scan_knowledge
+
+    chunks, seen = [], set()
+    paths, _ = scan_knowledge(knowledge_dir)
+    for path in paths:
+        for chunk in chunk_document(load_document(path, knowledge_dir))[0]:
+            if chunk.chunk_id not in seen:
+                seen.add(chunk.chunk_id)
+                chunks.append(chunk)
+    texts: list[str] = []
+    for start in range(0, len(chunks), EMBED_BATCH):
+        batch = chunks[start : start + EMBED_BATCH]
+        texts += [c.embedding_text() for c in batch] + [c.heading_text() for c in batch]
+    return len(chunks), texts
+
+
+# -- measurement ------------------------------------------------------------------------------
+def run(copies: int = 8, repeats: int = 3, profile: bool = False) -> dict:
+    from retrieval.embedding import SentenceTransformerEmbedder
+    from retrieval.service import open_store, refresh_index
+
+    with tempfile.TemporaryDirectory(prefix="bench-index-") as tmp:
+        knowledge_dir, data_dir = Path(tmp) / "knowledge", Path(tmp) / "data"
+        files = write_corpus(KNOWLEDGE, knowledge_dir, copies)
+        chunks, texts = indexer_texts(knowledge_dir)
+        note(f"corpus: {files} files, {chunks} chunks, {len(texts)} texts to embed")
+
+        embedder = SentenceTransformerEmbedder()
+        store = open_store(data_dir)
+        embedder.embed(texts[:64])  # first-call costs (allocator, kernels) belong to neither side
+
+        def raw() -> float:
+            started = time.perf_counter()
+            embedder.model.encode(
+                texts,
+                batch_size=embedder.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            return time.perf_counter() - started
+
+        def rebuild() -> float:
+            started = time.perf_counter()
+            report = refresh_index(knowledge_dir, data_dir, store, embedder, rebuild=True)
+            seconds = time.perf_counter() - started
+            if report.chunks != chunks or report.embedded != chunks:
+                raise RuntimeError(
+                    f"indexer embedded {report.embedded}/{report.chunks} chunks, expected {chunks}"
+                )
+            return seconds
+
+        raw_s, index_s = [], []
+        for round_ in range(repeats):
+            raw_s.append(raw())
+            index_s.append(rebuild())
+            note(f"round {round_ + 1}/{repeats}: raw {raw_s[-1]:.1f} s, index {index_s[-1]:.1f} s")
+
+        unchanged_s = []
+        for _ in range(5):
+            started = time.perf_counter()
+            report = refresh_index(knowledge_dir, data_dir, store, embedder)
+            unchanged_s.append(time.perf_counter() - started)
+            assert not report.switched, "an untouched folder must not switch generations"
+
+        changed_s, changed_embedded = [], 0
+        edited = sorted(knowledge_dir.rglob("*.md"))[0]
+        for attempt in range(3):
+            with edited.open("a", encoding="utf-8") as handle:
+                handle.write(f"\n\nAn added closing note, number {attempt}, for the benchmark.\n")
+            started = time.perf_counter()
+            report = refresh_index(knowledge_dir, data_dir, store, embedder)
+            changed_s.append(time.perf_counter() - started)
+            changed_embedded = report.embedded
+
+        profile_text = _profile_rebuild(knowledge_dir, data_dir, store, embedder) if profile else ""
+
+    raw_med, index_med = statistics.median(raw_s), statistics.median(index_s)
+    raw_rate, index_rate = chunks / raw_med, chunks / index_med
+    ratio = index_rate / raw_rate
+    unchanged = statistics.median(unchanged_s)
+    metrics = {
+        "files": files,
+        "chunks": chunks,
+        "texts_embedded": len(texts),
+        "raw_seconds": [round(s, 3) for s in raw_s],
+        "index_seconds": [round(s, 3) for s in index_s],
+        "raw_chunks_per_s": round(raw_rate, 2),
+        "index_chunks_per_s": round(index_rate, 2),
+        "index_to_raw_ratio": round(ratio, 3),
+        "unchanged_reindex_s": round(unchanged, 3),
+        "unchanged_reindex_runs_s": [round(s, 3) for s in unchanged_s],
+        "one_file_changed_s": round(statistics.median(changed_s), 3),
+        "one_file_changed_embedded": changed_embedded,
+    }
+    targets = [
+        target("index/raw throughput", ratio, ">=", RATIO_TARGET, "x"),
+        target("unchanged re-index", unchanged, "<=", UNCHANGED_TARGET_S, " s"),
+    ]
+    return {"metrics": metrics, "targets": targets, "profile": profile_text}
+
+
+def _profile_rebuild(knowledge_dir: Path, data_dir: Path, store, embedder) -> str:
+    from retrieval.service import refresh_index
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    refresh_index(knowledge_dir, data_dir, store, embedder, rebuild=True)
+    profiler.disable()
+    buffer = io.StringIO()
+    pstats.Stats(profiler, stream=buffer).sort_stats("cumulative").print_stats(25)
+    return buffer.getvalue()
+
+
+def render(report: dict) -> None:
+    m = report["metrics"]
+    print(f"Indexing: {m['files']} files, {m['chunks']} chunks ({m['texts_embedded']} texts)")
+    print(f"  {'':28}{'median s':>10}{'chunks/s':>10}   runs (s)")
+    for label, key, rate in (
+        ("raw model encode", "raw_seconds", "raw_chunks_per_s"),
+        ("update_index(rebuild=True)", "index_seconds", "index_chunks_per_s"),
+    ):
+        runs = m[key]
+        print(f"  {label:28}{statistics.median(runs):>10.2f}{m[rate]:>10.1f}   {runs}")
+    print(f"  index/raw throughput ratio: {m['index_to_raw_ratio']:.3f}x")
+    print(
+        f"  unchanged folder re-index: {m['unchanged_reindex_s']:.3f} s (median of 5; runs "
+        f"{m['unchanged_reindex_runs_s']})"
+    )
+    print(
+        f"  one file changed re-index: {m['one_file_changed_s']:.3f} s "
+        f"({m['one_file_changed_embedded']} chunks re-embedded, median of 3)"
+    )
+    print_targets(report["targets"])
+    if report["profile"]:
+        print(report["profile"])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
