@@ -1,0 +1,114 @@
+"""Server mode: the index lives in a real `chroma run` process reached over HTTP."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from retrieval.errors import IndexUnavailableError
+from retrieval.service import open_retriever, open_store, refresh_index
+from retrieval.store import COLLECTION_PREFIX
+from tests.retrieval.conftest import CountingEmbedder, write_articles
+
+pytestmark = pytest.mark.server
+
+CHROMA = Path(sys.executable).parent / "chroma"
+STARTUP_TIMEOUT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def heartbeat(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = (root / "server.log").open("wb")
+    argv = [str(CHROMA), "run", "--path", str(root / "db"), "--host", "127.0.0.1"]
+    server = subprocess.Popen(
+        [*argv, "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        while not heartbeat(url):
+            if server.poll() is not None:
+                pytest.fail(f"chroma run exited early:\n{(root / 'server.log').read_text()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"chroma run gave no heartbeat in {STARTUP_TIMEOUT_S} s")
+            time.sleep(0.25)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
+def test_index_and_search_through_the_server(chroma_url: str, tmp_path: Path, embedder) -> None:
+    import chromadb
+
+    knowledge = write_articles(tmp_path / "knowledge")
+    data_dir = tmp_path / "data"
+    counting = CountingEmbedder(embedder)
+    retriever = open_retriever(knowledge, data_dir, counting, chroma_url=chroma_url)
+
+    hits = retriever.search("how do I run a hill session", 3).hits
+    assert hits[0].source == "hill-repeats.md"
+    # The collection is on the server, not in an embedded store under the data dir.
+    port = int(chroma_url.rsplit(":", 1)[1])
+    client = chromadb.HttpClient(
+        host="127.0.0.1", port=port, settings=chromadb.Settings(anonymized_telemetry=False)
+    )
+    names = [c if isinstance(c, str) else c.name for c in client.list_collections()]
+    assert retriever.manifest.collection in names
+    assert retriever.manifest.collection.startswith(COLLECTION_PREFIX)
+    assert client.get_collection(retriever.manifest.collection).count() == 2 * len(
+        retriever.chunks()
+    )
+    assert not (data_dir / "chroma").exists()
+
+    # Incremental over HTTP too: a second run with a fresh client embeds nothing.
+    texts = counting.texts
+    report = refresh_index(knowledge, data_dir, open_store(data_dir, chroma_url), counting)
+    assert (report.embedded, report.switched) == (0, False)
+    assert counting.texts == texts
+
+
+def test_dead_server_is_a_readable_error(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    with pytest.raises(IndexUnavailableError) as caught:
+        open_store(tmp_path / "data", url)
+    message = str(caught.value)
+    assert url in message
+    assert "chroma run" in message
+    assert "COACH_CHROMA_URL" in message
+
+
+@pytest.mark.parametrize("url", ["http://", "http://:8000"])
+def test_malformed_url_is_a_readable_error(tmp_path: Path, url: str) -> None:
+    with pytest.raises(IndexUnavailableError, match="is not a URL"):
+        open_store(tmp_path / "data", url)

@@ -1,0 +1,84 @@
+"""Query expansion with the runner lexicon: phrases, whole words, and the bundled data file."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from retrieval.expansion import LEXICON_PATH, LexiconEntry, QueryExpander, load_expander
+
+ENTRIES = [
+    LexiconEntry(says=["wind down", "cool off"], means=["cool-down", "mobility"]),
+    LexiconEntry(says=["lift", "s&c", "upper/lower"], means=["strength", "lifting"]),
+    LexiconEntry(says=["knackered", "dead legs"], means=["fatigue", "recovery"]),
+    LexiconEntry(says=["tired"], means=["fatigue", "tired"]),  # overlaps the entry above
+    LexiconEntry(says=[], means=["never"]),  # empty entries are ignored
+    LexiconEntry(says=["ignored"], means=[]),
+]
+
+
+@pytest.fixture
+def expander() -> QueryExpander:
+    return QueryExpander(ENTRIES)
+
+
+@pytest.mark.parametrize(
+    ("query", "extra"),
+    [
+        ("how do I wind down after a session", ["cool-down", "mobility"]),
+        ("Wind  Down", []),  # phrases match their own spacing only
+        ("WIND DOWN please", ["cool-down", "mobility"]),  # case does not matter
+        ("should i lift today", ["strength", "lifting"]),
+        ("lift.", ["strength", "lifting"]),  # punctuation is a boundary
+        ("is lifting ok", []),  # whole words only: 'lift' is not in 'lifting'
+        ("uplift the mood", []),
+        ("s&c twice a week?", ["strength", "lifting"]),
+        ("upper/lower or full body", ["strength", "lifting"]),
+        ("knackered and tired", ["fatigue", "recovery", "tired"]),  # no repeats
+        ("my dead legs", ["fatigue", "recovery"]),
+        ("deadlegs", []),
+        ("ignored never", []),
+        ("", []),
+    ],
+)
+def test_extra_terms(expander: QueryExpander, query: str, extra: list[str]) -> None:
+    assert expander.extra_terms(query) == extra
+
+
+@pytest.mark.parametrize(
+    ("query", "expanded"),
+    [
+        ("how to cool off", "how to cool off cool-down mobility"),
+        ("marathon pacing", "marathon pacing"),  # nothing matched: the query as it was
+    ],
+)
+def test_expand_appends_terms_to_the_question(
+    expander: QueryExpander, query: str, expanded: str
+) -> None:
+    assert expander.expand(query) == expanded
+
+
+def test_bundled_lexicon_is_valid_and_loaded() -> None:
+    raw = yaml.safe_load(LEXICON_PATH.read_text(encoding="utf-8"))
+    entries = [LexiconEntry.model_validate(item) for item in raw]
+    assert len(entries) >= 10
+    assert all(e.says and e.means for e in entries)
+    expander = load_expander()
+    # Every phrase a coach listed actually triggers its entry, whatever punctuation it holds.
+    for entry in entries:
+        for phrase in entry.says:
+            found = expander.extra_terms(f"so, {phrase}?")
+            assert set(entry.means) <= set(found), phrase
+
+
+@pytest.mark.parametrize(
+    ("query", "term"),
+    [
+        ("i'm knackered after the gym", "fatigue"),
+        ("how to wind down after lifting", "cool-down"),
+        ("are situps worth it", "core"),
+        ("foam roller before a run?", "foam"),
+    ],
+)
+def test_bundled_lexicon_bridges_runner_talk(query: str, term: str) -> None:
+    assert term in load_expander().extra_terms(query)

@@ -1,0 +1,418 @@
+"""Incremental, atomic indexing: what is re-embedded, crash safety, the writer lock, bad files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from retrieval import indexer
+from retrieval.errors import IndexBusyError
+from retrieval.indexer import LOCK_NAME, IndexReport, update_index
+from retrieval.ingest import chunk_document, load_document
+from retrieval.manifest import Manifest, load_manifest
+from retrieval.search import HybridRetriever
+from retrieval.service import open_retriever, open_store
+from retrieval.store import COLLECTION_PREFIX, ChromaStore
+from tests.retrieval.conftest import (
+    ARTICLES,
+    CountingEmbedder,
+    FailingEmbedder,
+    write_articles,
+)
+
+NEW_ARTICLE = """# Tempo runs
+
+## What a tempo run is
+
+A tempo run is twenty minutes at a comfortably hard effort, the pace you could race for about
+an hour. It teaches the body to clear lactate and to hold form while tired.
+
+## Pacing the middle block
+
+Settle in over the first five minutes rather than charging out. If you cannot say a short
+sentence, ease off a little; the aim is a steady, repeatable effort, not a race.
+"""
+
+TIP = (
+    "Keep easy runs easy enough to chat with a friend the whole way round, because the aerobic "
+    "base is built at that effort and nowhere else, whatever your watch says about the pace. "
+) * 4
+LAZY_QUERY = "should I have a lazy break so my body can heal"  # finds rest-days.md
+
+
+@dataclass
+class Indexed:
+    """A built index over the test articles, plus handles to change and re-run it."""
+
+    knowledge: Path
+    data_dir: Path
+    store: ChromaStore
+    embedder: CountingEmbedder
+    first: IndexReport
+
+    def update(self, embedder=None) -> IndexReport:
+        return update_index(
+            self.knowledge,
+            self.data_dir,
+            self.store,
+            embedder or self.embedder,
+            model_name=self.embedder.name,
+        )
+
+    def manifest(self) -> Manifest:
+        manifest = load_manifest(self.data_dir)
+        assert manifest is not None
+        return manifest
+
+    def retriever(self) -> HybridRetriever:
+        return HybridRetriever(self.store, self.data_dir, self.embedder)
+
+
+def build(knowledge: Path, data_dir: Path, embedder) -> Indexed:
+    counting = CountingEmbedder(embedder)
+    store = open_store(data_dir)
+    first = update_index(knowledge, data_dir, store, counting, model_name=counting.name)
+    return Indexed(knowledge, data_dir, store, counting, first)
+
+
+@pytest.fixture
+def indexed(knowledge: Path, data_dir: Path, embedder) -> Indexed:
+    return build(knowledge, data_dir, embedder)
+
+
+def chunk_count(path: Path, root: Path) -> int:
+    """How many chunks a file yields, computed without the indexer."""
+    return len(chunk_document(load_document(path, root))[0])
+
+
+def assert_consistent(ix: Indexed) -> None:
+    """Manifest, Chroma and the served chunks agree, and no chunk id appears twice."""
+    manifest = ix.manifest()
+    listed = [cid for entry in manifest.files.values() for cid in entry.chunk_ids]
+    assert len(listed) == len(set(listed)) == manifest.chunk_count
+    served = [c.chunk_id for c in ix.retriever().chunks()]
+    assert len(served) == len(set(served))
+    assert set(served) == set(listed)
+    # A passage entry and a heading entry per chunk, nothing else.
+    assert ix.store.get(manifest.collection).count() == 2 * manifest.chunk_count
+    assert ix.store.collection_names() == [manifest.collection]
+
+
+def ids_of(ix: Indexed, source: str) -> list[str]:
+    return ix.manifest().files[source].chunk_ids
+
+
+# -- incremental updates -----------------------------------------------------------------------
+def test_first_build_embeds_every_chunk(indexed: Indexed) -> None:
+    expected = sum(chunk_count(indexed.knowledge / name, indexed.knowledge) for name in ARTICLES)
+    report = indexed.first
+    assert report.switched
+    assert report.files == len(ARTICLES)
+    assert report.chunks == report.embedded == expected
+    assert report.reused == 0
+    assert sorted(report.added) == sorted(ARTICLES)
+    assert report.changed == report.removed == report.skipped == []
+    # One passage text and one heading text per chunk went through the model.
+    assert indexed.embedder.texts == 2 * expected
+    assert indexed.manifest().collection == report.collection
+    assert_consistent(indexed)
+
+
+def test_unchanged_rerun_embeds_nothing_and_keeps_the_collection(indexed: Indexed) -> None:
+    calls = indexed.embedder.calls
+    report = indexed.update()
+    assert not report.switched
+    assert report.embedded == 0
+    assert report.reused == report.chunks == indexed.first.chunks
+    assert report.collection == indexed.first.collection
+    assert report.added == report.changed == report.removed == []
+    assert indexed.embedder.calls == calls
+    assert_consistent(indexed)
+
+
+def test_touched_file_with_same_content_is_not_re_embedded(indexed: Indexed) -> None:
+    path = indexed.knowledge / "rest-days.md"
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    report = indexed.update()
+    assert (report.embedded, report.switched) == (0, False)
+    # The new mtime is remembered, so the next run takes the fast path without hashing.
+    assert indexed.manifest().files["rest-days.md"].mtime_ns == path.stat().st_mtime_ns
+
+
+def test_changed_file_re_embeds_only_its_own_chunks(indexed: Indexed) -> None:
+    path = indexed.knowledge / "rest-days.md"
+    path.write_text(
+        ARTICLES["rest-days.md"].replace("a slow walk with the dog", "a slow stroll in the park"),
+        encoding="utf-8",
+    )
+    texts = indexed.embedder.texts
+    report = indexed.update()
+    own = chunk_count(path, indexed.knowledge)
+    assert report.switched
+    assert report.changed == ["rest-days.md"]
+    assert report.added == report.removed == []
+    assert report.embedded == own
+    assert report.reused == indexed.first.chunks - own
+    assert indexed.embedder.texts - texts == 2 * own
+    texts_served = [c.text for c in indexed.retriever().chunks()]
+    assert any("stroll in the park" in t for t in texts_served)
+    assert not any("walk with the dog" in t for t in texts_served)
+    assert_consistent(indexed)
+
+
+def test_editing_one_section_changes_only_that_sections_chunk_id(indexed: Indexed) -> None:
+    before = ids_of(indexed, "hill-repeats.md")
+    path = indexed.knowledge / "hill-repeats.md"
+    path.write_text(
+        ARTICLES["hill-repeats.md"].replace("stop the set there", "call it a day"),
+        encoding="utf-8",
+    )
+    indexed.update()
+    after = ids_of(indexed, "hill-repeats.md")
+    gone, new = set(before) - set(after), set(after) - set(before)
+    assert len(gone) == len(new) == 1
+    assert all("#recovering-between-repeats#" in cid for cid in gone | new)
+    assert len(after) == len(before)
+    assert_consistent(indexed)
+
+
+def test_added_file_is_embedded_alone_and_searchable(indexed: Indexed) -> None:
+    path = indexed.knowledge / "tempo-runs.md"
+    path.write_text(NEW_ARTICLE, encoding="utf-8")
+    report = indexed.update()
+    own = chunk_count(path, indexed.knowledge)
+    assert report.added == ["tempo-runs.md"]
+    assert report.embedded == own
+    assert report.reused == indexed.first.chunks
+    assert report.chunks == indexed.first.chunks + own
+    hits = indexed.retriever().search("how fast should a tempo run feel", 3).hits
+    assert hits[0].source == "tempo-runs.md"
+    assert_consistent(indexed)
+
+
+def test_deleted_file_is_never_served_again(indexed: Indexed) -> None:
+    retriever = indexed.retriever()
+    query = "which lane should I use at the athletics stadium"
+    assert retriever.search(query, 5).hits[0].source == "track-etiquette.md"
+    (indexed.knowledge / "track-etiquette.md").unlink()
+    report = indexed.update()
+    assert report.removed == ["track-etiquette.md"]
+    assert report.embedded == 0
+    assert "track-etiquette.md" not in indexed.manifest().files
+    # Both the retriever that was already serving and a fresh one forget the file.
+    for serving in (retriever, indexed.retriever()):
+        assert all(h.source != "track-etiquette.md" for h in serving.search(query, 10).hits)
+        assert all(c.source != "track-etiquette.md" for c in serving.chunks())
+    assert_consistent(indexed)
+
+
+@pytest.mark.parametrize(
+    ("copies", "expect_suffix"),
+    [
+        ({"copy-of-rest-days.md": ARTICLES["rest-days.md"]}, False),
+        ({"sub/rest-days.md": ARTICLES["rest-days.md"]}, False),
+        # The same long tip pasted three times under one heading.
+        ({"repeated.md": f"# Repeated tips\n\n## Tip\n\n{TIP}\n\n{TIP}\n\n{TIP}\n"}, True),
+    ],
+    ids=["copied-file", "same-name-in-subfolder", "repeated-paragraph"],
+)
+def test_duplicate_content_never_gives_duplicate_chunk_ids(
+    indexed: Indexed, copies: dict[str, str], expect_suffix: bool
+) -> None:
+    for name, text in copies.items():
+        (indexed.knowledge / name).parent.mkdir(exist_ok=True)
+        (indexed.knowledge / name).write_text(text, encoding="utf-8")
+    report = indexed.update()
+    assert sorted(report.added) == sorted(copies)
+    ids = [cid for name in copies for cid in ids_of(indexed, name)]
+    assert any(cid.endswith("-2") for cid in ids) == expect_suffix
+    assert_consistent(indexed)
+
+
+# -- atomic switch -----------------------------------------------------------------------------
+def test_crash_mid_run_keeps_the_old_index_serving(
+    indexed: Indexed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    retriever = indexed.retriever()
+    old_collection = indexed.first.collection
+    (indexed.knowledge / "tempo-runs.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    (indexed.knowledge / "rest-days.md").write_text(
+        ARTICLES["rest-days.md"].replace("a slow walk with the dog", "a slow stroll in the park"),
+        encoding="utf-8",
+    )
+    # One chunk per embedding call, so the crash comes after part of the new index was written.
+    monkeypatch.setattr(indexer, "EMBED_BATCH", 1)
+    failing = FailingEmbedder(indexed.embedder.inner, fail_on=2)
+    with pytest.raises(RuntimeError, match="embedding worker died"):
+        indexed.update(failing)
+    assert failing.calls == 2
+
+    assert indexed.manifest().collection == old_collection
+    assert indexed.store.collection_names() == [old_collection]  # half-built one is gone
+    assert not retriever.refresh()
+    hits = retriever.search("dog walk tempo run", 10).hits
+    assert any("walk with the dog" in h.text for h in hits)
+    assert all(h.source != "tempo-runs.md" for h in hits)
+    assert_consistent(indexed)
+
+    report = indexed.update()
+    assert report.switched
+    assert sorted([*report.added, *report.changed]) == ["rest-days.md", "tempo-runs.md"]
+    assert indexed.store.collection_names() == [report.collection] != [old_collection]
+    assert retriever.refresh()
+    assert any("stroll in the park" in c.text for c in retriever.chunks())
+    assert_consistent(indexed)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda k: None,
+        lambda k: (k / "tempo-runs.md").write_text(NEW_ARTICLE, encoding="utf-8"),
+    ],
+    ids=["nothing-changed", "file-added"],
+)
+def test_orphan_collection_from_a_crashed_run_is_dropped(
+    indexed: Indexed, change: Callable[[Path], object]
+) -> None:
+    orphan = f"{COLLECTION_PREFIX}19990101000000-dead00"
+    indexed.store.create(orphan)
+    assert orphan in indexed.store.collection_names()
+    change(indexed.knowledge)
+    report = indexed.update()
+    assert indexed.store.collection_names() == [report.collection]
+    assert_consistent(indexed)
+
+
+# -- writer lock -------------------------------------------------------------------------------
+def test_second_writer_gets_a_readable_busy_error(indexed: Indexed) -> None:
+    (indexed.knowledge / "tempo-runs.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    with FileLock(str(indexed.data_dir / LOCK_NAME)):
+        with pytest.raises(IndexBusyError) as caught:
+            indexed.update()
+        message = str(caught.value)
+        assert "Another indexer" in message
+        assert "keeps serving" in message
+        # A reader opening the index meanwhile is served the existing generation.
+        retriever = open_retriever(
+            indexed.knowledge, indexed.data_dir, indexed.embedder, store=indexed.store
+        )
+        assert retriever.manifest.collection == indexed.first.collection
+        assert retriever.search(LAZY_QUERY, 3).hits[0].source == "rest-days.md"
+    assert indexed.update().added == ["tempo-runs.md"]
+
+
+def test_busy_lock_with_no_index_yet_is_an_error(knowledge: Path, data_dir: Path, embedder) -> None:
+    data_dir.mkdir(parents=True)
+    with FileLock(str(data_dir / LOCK_NAME)), pytest.raises(IndexBusyError):
+        open_retriever(knowledge, data_dir, CountingEmbedder(embedder))
+
+
+# -- bad files while an index exists -----------------------------------------------------------
+BAD_FILES: dict[str, str] = {
+    "empty.md": "file is empty",
+    "binary.md": "binary file",
+    "latin.txt": "not UTF-8",
+    "huge.md": "larger than",
+    "outside.md": "symlink points outside the knowledge folder",
+    "vanishing.md": "",  # whatever the reason, it must be readable (checked below)
+}
+
+
+def write_bad_files(knowledge: Path, outside: Path) -> None:
+    (knowledge / "empty.md").write_bytes(b"")
+    (knowledge / "binary.md").write_bytes(b"# Title\n\n\x00\x01\x02 not really text \x00" * 20)
+    # Invalid UTF-8 that is not Windows-1252 either (0x81, 0x8d... are unassigned there).
+    (knowledge / "latin.txt").write_bytes(b"Warm up well\n\n" + b"\x81\x8d\x8f\x90\x9d" * 40)
+    with open(knowledge / "huge.md", "wb") as handle:
+        handle.truncate(20_000_000)  # sparse: 20 MB on paper, nothing on disk
+    outside.write_text("# Elsewhere\n\n## Secret\n\nThis file lives outside the folder.\n")
+    os.symlink(outside, knowledge / "outside.md")
+    (knowledge / "vanishing.md").write_text(NEW_ARTICLE, encoding="utf-8")
+
+
+@dataclass
+class BadRun:
+    ix: Indexed
+    retriever: HybridRetriever  # opened before the bad files arrived
+    report: IndexReport
+
+    def reason(self, source: str) -> str:
+        reasons = [s.reason for s in self.report.skipped if s.source == source]
+        assert len(reasons) == 1, f"{source} skipped {len(reasons)} times: {self.report.skipped}"
+        return reasons[0]
+
+
+@pytest.fixture(scope="module")
+def bad_run(tmp_path_factory: pytest.TempPathFactory, embedder) -> BadRun:
+    root = tmp_path_factory.mktemp("bad-files")
+    ix = build(write_articles(root / "knowledge"), root / "data", embedder)
+    retriever = ix.retriever()
+    write_bad_files(ix.knowledge, root / "outside.md")
+    # A previously good file turns binary (a botched save).
+    (ix.knowledge / "rest-days.md").write_bytes(b"\x00" * 64 + ARTICLES["rest-days.md"].encode())
+
+    real_scan = indexer.scan_knowledge
+
+    def scan_then_delete(folder: Path):
+        found = real_scan(folder)
+        (folder / "vanishing.md").unlink()  # deleted between the scan and the read
+        return found
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indexer, "scan_knowledge", scan_then_delete)
+        report = ix.update()
+    return BadRun(ix, retriever, report)
+
+
+@pytest.mark.parametrize(("source", "reason"), [(k, v) for k, v in BAD_FILES.items() if v])
+def test_bad_file_is_skipped_with_its_reason(bad_run: BadRun, source: str, reason: str) -> None:
+    assert reason in bad_run.reason(source)
+
+
+def test_file_deleted_while_indexing_is_skipped_readably(bad_run: BadRun) -> None:
+    reason = bad_run.reason("vanishing.md")
+    # A coach reads this: no errno codes or absolute temp paths.
+    assert "Errno" not in reason
+    assert str(bad_run.ix.knowledge) not in reason
+    assert "vanishing.md" not in bad_run.ix.manifest().files
+
+
+def test_bad_files_leave_the_good_ones_indexed_and_searchable(bad_run: BadRun) -> None:
+    report = bad_run.report
+    assert report.embedded == 0
+    assert not report.switched
+    assert sorted(bad_run.ix.manifest().files) == sorted(ARTICLES)
+    assert {s.source for s in bad_run.ix.manifest().skipped} >= set(BAD_FILES)
+    hits = bad_run.retriever.search("how to run a hill session", 3).hits
+    assert hits[0].source == "hill-repeats.md"
+    assert_consistent(bad_run.ix)
+
+
+def test_broken_edit_keeps_serving_the_last_good_version(bad_run: BadRun) -> None:
+    reason = bad_run.reason("rest-days.md")
+    assert "binary file" in reason
+    assert reason.endswith("(still serving the last good version)")
+    assert "rest-days.md" not in bad_run.report.removed
+    served = {c.source for c in bad_run.retriever.chunks()}
+    assert "rest-days.md" in served
+    assert bad_run.retriever.search(LAZY_QUERY, 3).hits[0].source == "rest-days.md"
+
+
+def test_repaired_file_returns_without_re_embedding(indexed: Indexed) -> None:
+    path = indexed.knowledge / "rest-days.md"
+    path.write_bytes(b"\x00" * 64)
+    broken = indexed.update()
+    assert [s.source for s in broken.skipped] == ["rest-days.md"]
+    path.write_text(ARTICLES["rest-days.md"], encoding="utf-8")
+    repaired = indexed.update()
+    assert repaired.skipped == []
+    assert (repaired.embedded, repaired.switched) == (0, False)
+    assert indexed.manifest().skipped == []
+    assert_consistent(indexed)
