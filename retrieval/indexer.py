@@ -276,7 +276,8 @@ def _validate(collection, expected: int) -> None:
         got = collection.get(where={"kind": "chunk"}, limit=1, include=["embeddings"])
         vector = np.asarray(got["embeddings"][0], dtype=np.float32)
         nearest = ChromaStore.query(collection, vector, 1)
-        if not nearest or nearest[0][0] != got["ids"][0]:
+        # A mirrored file stores the very same vector, and its twin may come back first.
+        if not nearest or (nearest[0][0] != got["ids"][0] and nearest[0][1] < 0.999):
             raise IndexUnavailableError("New index failed its self-check; previous index kept.")
 
 
