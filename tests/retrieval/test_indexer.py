@@ -235,6 +235,24 @@ def test_duplicate_content_never_gives_duplicate_chunk_ids(
     assert_consistent(indexed)
 
 
+def test_mirrored_copies_pass_the_self_check(tmp_path: Path, embedder) -> None:
+    # Identical files hold identical vectors; the post-build self-check queries one chunk's
+    # vector and used to demand that very id back, so a twin coming first failed the build.
+    for trial in range(5):
+        knowledge = tmp_path / f"mirrors-{trial}"
+        knowledge.mkdir()
+        for copy in range(4):
+            (knowledge / f"copy-{copy}.md").write_text(ARTICLES["rest-days.md"], encoding="utf-8")
+        report = update_index(
+            knowledge,
+            tmp_path / f"data-{trial}",
+            open_store(tmp_path / f"data-{trial}"),
+            embedder,
+            model_name=embedder.name,
+        )
+        assert report.chunks == 4 * 2
+
+
 # -- atomic switch -----------------------------------------------------------------------------
 def test_crash_mid_run_keeps_the_old_index_serving(
     indexed: Indexed, monkeypatch: pytest.MonkeyPatch
