@@ -183,6 +183,8 @@ class HybridRetriever:
 
     def _dense_scores(self, served: _Served, ids: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """Exact blended similarity for candidate chunks (Chroma found them; numpy scores them)."""
+        if not ids.size:  # an empty index stores (0, 0) arrays, which cannot meet the query
+            return np.zeros(0, dtype=np.float32)
         w = self.config.passage_weight
         passage = served.vectors[ids] @ vector
         heading = served.heading_vectors[ids] @ vector
