@@ -84,7 +84,7 @@ of each on the straight, staying relaxed through the shoulders and landing under
 def write_articles(folder: Path, names: Sequence[str] | None = None) -> Path:
     """Write the test articles (all, or the named ones) into `folder` and return it."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name in names or ARTICLES:
+    for name in ARTICLES if names is None else names:
         (folder / name).write_text(ARTICLES[name], encoding="utf-8")
     return folder
 

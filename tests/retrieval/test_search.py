@@ -181,3 +181,23 @@ def test_refresh_picks_up_a_generation_published_by_another_writer(
     assert any(c.source == "notices/spring.md" for c in retriever.chunks())
     hits = retriever.search("spring handicap race breakfast", 3).hits
     assert hits[0].source == "notices/spring.md"
+
+
+@pytest.mark.parametrize("start_with", [[], ["rest-days.md"]], ids=["empty", "emptied"])
+def test_index_with_no_passages_answers_with_no_hits(
+    tmp_path: Path, embedder, start_with: list[str]
+) -> None:
+    knowledge = write_articles(tmp_path / "knowledge", start_with)
+    retriever = open_retriever(knowledge, tmp_path / "data", CountingEmbedder(embedder))
+    for name in start_with:
+        (knowledge / name).unlink()
+    report = update_index(
+        knowledge, tmp_path / "data", retriever.store, embedder, model_name=embedder.name
+    )
+    assert report.chunks == 0
+    result = retriever.search("how often should I rest", 5)
+    assert result.hits == []
+    assert result.abstained
+    assert retriever.chunks() == []
+    assert retriever.related_topics("rest", 3) == []
+    assert retriever.evidence("rest").top_dense == 0.0
