@@ -253,6 +253,36 @@ def test_mirrored_copies_pass_the_self_check(tmp_path: Path, embedder) -> None:
         assert report.chunks == 4 * 2
 
 
+@pytest.mark.parametrize(
+    "damage",
+    ["corrupt-manifest", "collection-deleted", "model-changed", "rebuild-asked"],
+)
+def test_full_rebuild_when_the_old_index_cannot_be_trusted(indexed: Indexed, damage: str) -> None:
+    model = indexed.embedder.name
+    rebuild = False
+    if damage == "corrupt-manifest":
+        (indexed.data_dir / "index-manifest.json").write_text("{not json", encoding="utf-8")
+    elif damage == "collection-deleted":
+        indexed.store.drop(indexed.first.collection)
+    elif damage == "model-changed":
+        model = "another-model"
+    else:
+        rebuild = True
+    report = update_index(
+        indexed.knowledge,
+        indexed.data_dir,
+        indexed.store,
+        indexed.embedder,
+        model_name=model,
+        rebuild=rebuild,
+    )
+    assert report.switched
+    assert report.embedded == report.chunks == indexed.first.chunks
+    assert report.reused == 0
+    assert report.collection != indexed.first.collection
+    assert_consistent(indexed)
+
+
 # -- atomic switch -----------------------------------------------------------------------------
 def test_crash_mid_run_keeps_the_old_index_serving(
     indexed: Indexed, monkeypatch: pytest.MonkeyPatch
