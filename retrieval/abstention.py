@@ -16,7 +16,7 @@ class Evidence(BaseModel):
 
     top_dense: float = Field(description="Best cosine similarity between query and a passage.")
     coverage: float = Field(description="Share of query content words that occur in the guides.")
-    lexical: float = Field(0.0, description="Best BM25 score per query content word.")
+    lexical: float = Field(0.0, description="Best BM25 score of any passage for the query.")
 
 
 class AbstentionPolicy(BaseModel):
@@ -59,8 +59,8 @@ def calibrate(
     out_of_scope: list[Evidence],
     *,
     max_false_abstain: float = 0.05,
-    coverage_weights: tuple[float, ...] = (0.0, 0.05, 0.1, 0.2),
-    lexical_weights: tuple[float, ...] = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3),
+    coverage_weights: tuple[float, ...] = (0.0,),
+    lexical_weights: tuple[float, ...] = (0.0, 0.01, 0.02, 0.03, 0.04),
     label: str = "",
 ) -> AbstentionPolicy:
     """Pick weight and threshold that abstain on the most out-of-scope questions while wrongly
