@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from functools import cached_property
 
 from bot.settings import Settings
-from retrieval.errors import IndexUnavailableError
+from retrieval.errors import IndexUnavailableError, KnowledgeError
 from retrieval.indexer import IndexReport, Progress
 from retrieval.inventory import IndexStatus, SourceInfo, index_status, list_sources
 from retrieval.manifest import load_manifest
@@ -39,10 +39,11 @@ class CoachApp:
         self._progress = progress
         self._lock = threading.RLock()
         self._retriever: HybridRetriever | None = None
-        from bot.answering.chat_model import parse_llm
+        from bot.answering.chat_model import make_chat_model
 
-        # Fail at start-up, not at the first question, on an unknown COACH_LLM.
-        parse_llm(settings.llm)
+        # Fail at start-up, not at the first question, on an unknown COACH_LLM or a provider
+        # that cannot be set up (missing base URL, key...). Building the client is cheap.
+        make_chat_model(settings)
 
     # -- lazily built parts ----------------------------------------------------------------
     @property
@@ -66,6 +67,7 @@ class CoachApp:
             if self._retriever is None:
                 from retrieval.service import open_retriever
 
+                _require_folder(self.settings.knowledge_dir)
                 if load_manifest(self.settings.data_dir) is None:
                     self._notify(
                         f"Building the index of {self.settings.knowledge_dir} for the first time "
@@ -101,6 +103,7 @@ class CoachApp:
     def reindex(self, *, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
         from retrieval.service import refresh_index
 
+        _require_folder(self.settings.knowledge_dir)
         report = refresh_index(
             self.settings.knowledge_dir,
             self.settings.data_dir,
@@ -129,3 +132,12 @@ class CoachApp:
         if manifest is None:
             raise IndexUnavailableError("No index yet: run `coach index`.")
         return list_sources(manifest, topic)
+
+
+def _require_folder(knowledge_dir) -> None:
+    """Say so before loading a model for a folder that isn't there."""
+    if not knowledge_dir.is_dir():
+        raise KnowledgeError(
+            f"Knowledge folder {knowledge_dir} does not exist; "
+            "create it or set COACH_KNOWLEDGE_DIR."
+        )

@@ -102,6 +102,8 @@ def split_text(text: str, *, max_chars: int, overlap_chars: int, min_chars: int)
         if len(current) > carried and _length([*current, (sep, unit)]) > max_chars:
             pieces.append(current)
             current = _overlap(current, overlap_chars, max_chars - len(unit) - 1)
+            if _length([*current, (sep, unit)]) > max_chars:
+                current = []  # separators the budget can't see: no overlap beats a long piece
             carried = len(current)
         current.append((sep, unit))
     fresh = current[carried:]
@@ -113,11 +115,16 @@ def split_text(text: str, *, max_chars: int, overlap_chars: int, min_chars: int)
                 pieces.append(previous + fresh)
             else:
                 # Too big to merge: move the end of the previous piece over to the tail instead.
-                while len(previous) > 1 and _length(fresh) < threshold:
+                while (
+                    len(previous) > 1
+                    and _length(fresh) < threshold
+                    and _length([previous[-1], *fresh]) <= max_chars
+                ):
                     fresh.insert(0, previous.pop())
                 pieces.append(previous)
                 room = max_chars - _length(fresh) - 1
-                pieces.append(_overlap(previous, overlap_chars, room) + fresh)
+                tail = _overlap(previous, overlap_chars, room) + fresh
+                pieces.append(tail if _length(tail) <= max_chars else fresh)
         else:
             pieces.append(current)
     return [_render(p) for p in pieces]

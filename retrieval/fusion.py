@@ -8,14 +8,23 @@ import numpy as np
 
 
 def collapse_near_duplicates(
-    order: Sequence[int], vectors: np.ndarray, threshold: float = 0.97
+    order: Sequence[int],
+    vectors: np.ndarray,
+    threshold: float = 0.97,
+    keys: Sequence[str] | None = None,
 ) -> list[int]:
-    """Keep the first of any items whose vectors are nearly identical (pasted twice, mirrored)."""
+    """Keep the first of items that are the same passage: equal `keys` (the same paragraph
+    pasted under another title embeds differently) or nearly identical vectors."""
     kept: list[int] = []
+    seen: set[str] = set()
     for item in order:
+        if keys is not None and keys[item] in seen:
+            continue
         if kept and float(np.max(vectors[kept] @ vectors[item])) >= threshold:
             continue
         kept.append(item)
+        if keys is not None:
+            seen.add(keys[item])
     return kept
 
 

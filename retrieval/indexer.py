@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 LOCK_NAME = "index.lock"
 # Bump when chunking or cleaning changes, so stored chunks are rebuilt rather than mixed.
-PIPELINE_VERSION = "2"
+PIPELINE_VERSION = "3"
 EMBED_BATCH = 64
 
 Progress = Callable[[int, int], None]
@@ -128,7 +128,7 @@ def _update_locked(
                 data_dir,
                 previous.model_copy(update={"skipped": plan.skipped, "files": plan.entries}),
             )
-        _drop_orphans(store, keep=previous.collection)
+        _drop_orphans(store, keep={previous.collection})
         return IndexReport(
             files=len(plan.entries),
             chunks=previous.chunk_count,
@@ -178,7 +178,9 @@ def _update_locked(
         chunk_count=total,
     )
     save_manifest(data_dir, manifest)
-    _drop_orphans(store, keep=name)
+    # The previous generation stays one more run: a search that read the old manifest a
+    # moment ago may still be querying it. Anything older, or half-built, goes.
+    _drop_orphans(store, keep={name, previous.collection} if previous else {name})
     return IndexReport(
         files=len(plan.entries),
         chunks=total,
@@ -281,10 +283,10 @@ def _validate(collection, expected: int) -> None:
             raise IndexUnavailableError("New index failed its self-check; previous index kept.")
 
 
-def _drop_orphans(store: ChromaStore, keep: str) -> None:
-    """Collections left by a crashed run are never served; remove them."""
+def _drop_orphans(store: ChromaStore, keep: set[str]) -> None:
+    """Collections left by a crashed run or two generations back are never served; remove them."""
     for name in store.collection_names():
-        if name != keep:
+        if name not in keep:
             log.info("removing stale index collection %s", name)
             store.drop(name)
 

@@ -55,6 +55,7 @@ class _Served:
     heading_vectors: np.ndarray
     lexical: LexicalIndex
     index_of: dict[str, int]
+    text_keys: list[str]
 
 
 class HybridRetriever:
@@ -90,7 +91,10 @@ class HybridRetriever:
         lexical = LexicalIndex([_lexical_text(c) for c in chunks], self._tokenizer)
         index_of = {c.chunk_id: i for i, c in enumerate(chunks)}
         log.debug("serving %s (%d chunks)", manifest.collection, len(chunks))
-        return _Served(manifest, mtime, collection, chunks, vectors, headings, lexical, index_of)
+        text_keys = [" ".join(c.text.lower().split()) for c in chunks]
+        return _Served(
+            manifest, mtime, collection, chunks, vectors, headings, lexical, index_of, text_keys
+        )
 
     def refresh(self) -> bool:
         """Switch to a newer index generation if one was published; True when switched."""
@@ -155,7 +159,9 @@ class HybridRetriever:
         scores = dense + self.config.lexical_weight * lexical_part
         ranked = [int(ids[j]) for j in np.lexsort((ids, -scores))]
         score_of = {int(i): float(v) for i, v in zip(ids, scores, strict=True)}
-        order = collapse_near_duplicates(ranked, served.vectors, self.config.duplicate_threshold)
+        order = collapse_near_duplicates(
+            ranked, served.vectors, self.config.duplicate_threshold, served.text_keys
+        )
         order = diversify(order, [c.source for c in served.chunks], k, self.config.per_source)
         hits = [_hit(rank, served.chunks[i], score_of[i]) for rank, i in enumerate(order, 1)]
         evidence = Evidence(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
+# Split after . ! ? (or after a closing quote/bracket that follows one), keeping the closer.
+_SPLIT = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"')\]]))\s+(?=[\"'(\[]?[A-Z0-9])")
 _ABBREV = re.compile(r"\b(?:e\.g|i\.e|vs|etc|approx|min|sec|Dr|Mr|Mrs|Ms|St)\.$", re.IGNORECASE)
 
 

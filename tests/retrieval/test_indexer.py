@@ -100,7 +100,9 @@ def assert_consistent(ix: Indexed) -> None:
     assert set(served) == set(listed)
     # A passage entry and a heading entry per chunk, nothing else.
     assert ix.store.get(manifest.collection).count() == 2 * manifest.chunk_count
-    assert ix.store.collection_names() == [manifest.collection]
+    # The live generation, plus at most the one before it (kept for in-flight searches).
+    names = ix.store.collection_names()
+    assert manifest.collection in names and len(names) <= 2
 
 
 def ids_of(ix: Indexed, source: str) -> list[str]:
@@ -312,7 +314,7 @@ def test_crash_mid_run_keeps_the_old_index_serving(
     report = indexed.update()
     assert report.switched
     assert sorted([*report.added, *report.changed]) == ["rest-days.md", "tempo-runs.md"]
-    assert indexed.store.collection_names() == [report.collection] != [old_collection]
+    assert indexed.store.collection_names() == sorted([report.collection, old_collection])
     assert retriever.refresh()
     assert any("stroll in the park" in c.text for c in retriever.chunks())
     assert_consistent(indexed)
@@ -334,8 +336,27 @@ def test_orphan_collection_from_a_crashed_run_is_dropped(
     assert orphan in indexed.store.collection_names()
     change(indexed.knowledge)
     report = indexed.update()
-    assert indexed.store.collection_names() == [report.collection]
+    assert orphan not in indexed.store.collection_names()
+    assert set(indexed.store.collection_names()) == {report.collection, indexed.first.collection}
     assert_consistent(indexed)
+
+
+def test_previous_generation_serves_in_flight_searches_then_goes(indexed: Indexed) -> None:
+    """A search holding the old generation keeps working after a switch; one run later it
+    is dropped, so generations never pile up."""
+    reader = indexed.retriever()
+    first = indexed.first.collection
+    (indexed.knowledge / "tempo-runs.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    second = indexed.update().collection
+    # The reader has not refreshed yet: it still queries the first generation.
+    stale = reader._served.collection
+    assert stale.name == first
+    assert ChromaStore.query(stale, reader._served.vectors[0], 1)
+    (indexed.knowledge / "tempo-runs.md").write_text(NEW_ARTICLE + "\nOne more line.", "utf-8")
+    third = indexed.update().collection
+    assert indexed.store.collection_names() == sorted([second, third])
+    assert reader.refresh()
+    assert reader.search("tempo run", 3).hits
 
 
 # -- writer lock -------------------------------------------------------------------------------
