@@ -15,11 +15,10 @@ from pydantic import BaseModel, Field
 
 from bot.feedback import FeedbackStore, GapGroup, group_gaps
 from bot.text_limits import neutralize_mentions, trim
-from planner.errors import PlanError
 from planner.models import Plan, PlanRequest
 from planner.render_ics import render_ics
 from planner.render_markdown import render_markdown, render_markdown_pages
-from planner.service import Planner, make_request, parse_days, parse_runs
+from planner.service import Planner, make_request, parse_date, parse_days, parse_runs
 from retrieval.errors import CoachError
 from retrieval.models import HEADING_SEP, Answer, Turn
 
@@ -166,15 +165,6 @@ def plan_request(
         start=parse_date(start, "start"),
         owner=owner,
     )
-
-
-def parse_date(text: str | None, name: str) -> date | None:
-    if text is None or not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise PlanError(f"{name} {text!r} is not a date: use YYYY-MM-DD, e.g. 2025-05-04") from None
 
 
 def make_plan(app: App, request: PlanRequest) -> Plan:

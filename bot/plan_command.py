@@ -15,11 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot.settings import Settings
-from planner.errors import PlanError
 from planner.models import Plan
 from planner.render_ics import render_ics
 from planner.render_markdown import render_audit, render_markdown
-from planner.service import Planner, make_request, parse_days, parse_runs
+from planner.service import Planner, make_request, parse_date, parse_days, parse_runs
 from retrieval.errors import CoachError, KnowledgeError
 from retrieval.models import Chunk
 
@@ -42,15 +41,6 @@ def knowledge_chunks(knowledge_dir: Path) -> list[Chunk]:
         except KnowledgeError as exc:
             log.warning("skipped %s: %s", path, exc)
     return chunks
-
-
-def parse_date(text: str | None, name: str) -> date | None:
-    if text is None or not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise PlanError(f"{name} {text!r} is not a date: use YYYY-MM-DD") from None
 
 
 def plan(

@@ -20,20 +20,24 @@ class Settings(BaseSettings):
     )
 
     knowledge_dir: Path = Field(
-        Path("knowledge"), validation_alias=_env("COACH_KNOWLEDGE_DIR"),
+        Path("knowledge"),
+        validation_alias=_env("COACH_KNOWLEDGE_DIR"),
         description="Folder of coaching articles (.md, .txt, .html, .pdf).",
     )
     data_dir: Path = Field(
-        Path(".coach-data"), validation_alias=_env("COACH_DATA_DIR"),
+        Path(".coach-data"),
+        validation_alias=_env("COACH_DATA_DIR"),
         description="Where the index, its manifest, the lock and feedback live.",
     )
     chroma_url: str | None = Field(
-        None, validation_alias=_env("COACH_CHROMA_URL"),
+        None,
+        validation_alias=_env("COACH_CHROMA_URL"),
         description="URL of a Chroma server (`chroma run`); embedded Chroma when unset.",
     )
 
     llm: str = Field(
-        "extractive", validation_alias=_env("COACH_LLM"),
+        "extractive",
+        validation_alias=_env("COACH_LLM"),
         description="`extractive` (no LLM), `openai:<model>`, `ollama:<model>`.",
     )
     llm_base_url: str | None = Field(None, validation_alias=_env("COACH_LLM_BASE_URL"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from planner.audit import audit_plan
@@ -74,3 +75,13 @@ def parse_days(text: str) -> tuple[Day, ...]:
         except ValueError as err:
             raise PlanError(str(err)) from None
     return tuple(day for day in DAYS if day in days)  # type: ignore[misc]
+
+
+def parse_date(text: str | None, name: str) -> date | None:
+    """`"2027-03-14"` to a date, None when blank; PlanError naming the field otherwise."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise PlanError(f"{name} {text!r} is not a date: use YYYY-MM-DD, e.g. 2025-05-04") from None

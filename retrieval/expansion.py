@@ -22,10 +22,16 @@ class QueryExpander:
 
     def __init__(self, entries: list[LexiconEntry]) -> None:
         self._rules = [
-            (re.compile(r"(?<![\w])(?:" + "|".join(
-                re.escape(p.lower()) for p in sorted(e.says, key=len, reverse=True)
-            ) + r")(?![\w])"), e.means)
-            for e in entries if e.says and e.means
+            (
+                re.compile(
+                    r"(?<![\w])(?:"
+                    + "|".join(re.escape(p.lower()) for p in sorted(e.says, key=len, reverse=True))
+                    + r")(?![\w])"
+                ),
+                e.means,
+            )
+            for e in entries
+            if e.says and e.means
         ]
 
     def extra_terms(self, query: str) -> list[str]:

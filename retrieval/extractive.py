@@ -27,16 +27,7 @@ _tokenize = Tokenizer()
 def compose_extractive_answer(question: str, result: SearchResult, embedder: Embedder) -> Answer:
     """Answer from `result` alone: no LLM, every sentence verbatim from a cited passage."""
     started = time.perf_counter()
-    if result.abstained or not result.hits:
-        return Answer(
-            question=question,
-            answer=NOT_COVERED,
-            citations=[],
-            abstained=True,
-            mode="extractive",
-            timings_ms=dict(result.timings_ms),
-        )
-    candidates = _candidates(result.hits[:MAX_PASSAGES])
+    candidates = [] if result.abstained else _candidates(result.hits[:MAX_PASSAGES])
     if not candidates:
         return Answer(
             question=question,
@@ -151,11 +142,4 @@ def _as_sentence(text: str) -> str:
 def _citation(n: int, hit: Hit, quote: str) -> Citation:
     if len(quote) > QUOTE_CHARS:
         quote = quote[: QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
-    return Citation(
-        n=n,
-        chunk_id=hit.chunk_id,
-        source=hit.source,
-        title=hit.title,
-        heading=hit.heading,
-        quote=quote,
-    )
+    return Citation.from_hit(n, hit, quote)

@@ -252,7 +252,7 @@ def _plan(knowledge_dir: Path, previous: Manifest | None) -> _Plan:
             mtime_ns=stat.st_mtime_ns,
             content_hash=doc.content_hash,
             title=doc.title,
-            front_matter=_plain(doc.front_matter),
+            front_matter=doc.front_matter,
             chunk_ids=[c.chunk_id for c in chunks],
         )
     removed = sorted(set(old_files) - set(entries))
@@ -289,14 +289,3 @@ def _drop_orphans(store: ChromaStore, keep: set[str]) -> None:
         if name not in keep:
             log.info("removing stale index collection %s", name)
             store.drop(name)
-
-
-def _plain(value):
-    """Front matter as JSON-safe data (YAML dates become ISO strings)."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)

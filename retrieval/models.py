@@ -87,6 +87,17 @@ class Citation(BaseModel):
     heading: str
     quote: str
 
+    @classmethod
+    def from_hit(cls, n: int, hit: Hit, quote: str) -> Citation:
+        return cls(
+            n=n,
+            chunk_id=hit.chunk_id,
+            source=hit.source,
+            title=hit.title,
+            heading=hit.heading,
+            quote=quote,
+        )
+
 
 AnswerMode = Literal["extractive", "llm", "extractive_fallback", "red_flag"]
 

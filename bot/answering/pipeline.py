@@ -299,14 +299,7 @@ def _order_of_use(text: str, n_passages: int) -> list[int]:
 def _citation(n: int, hit: Hit, claims: Sequence[str]) -> Citation:
     clean = _strip_instructions(hit)
     passage = clean.text if clean is not None else ""
-    return Citation(
-        n=n,
-        chunk_id=hit.chunk_id,
-        source=hit.source,
-        title=hit.title,
-        heading=hit.heading,
-        quote=grounding.best_quote(passage, claims),
-    )
+    return Citation.from_hit(n, hit, grounding.best_quote(passage, claims))
 
 
 def _ms(since: float) -> float:
