@@ -27,7 +27,7 @@ def run_bot(app: CoachApp) -> None:
     if app.settings.discord_token is None:
         raise CoachError(
             "DISCORD_TOKEN is not set. Create a bot in the Discord developer portal "
-            "(see docs/discord.md), then put DISCORD_TOKEN=... in .env."
+            "(README: Discord bot), then put DISCORD_TOKEN=... in .env."
         )
     if not logging.getLogger().handlers:
         logging.basicConfig(
