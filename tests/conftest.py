@@ -41,3 +41,25 @@ def embedder():
     from retrieval.embedding import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def bundled_index(embedder, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir holding the index of the bundled knowledge/, built once per session.
+
+    Shared by every area's tests: treat it as read-only (tests that change knowledge or
+    the index build their own).
+    """
+    from retrieval.service import open_retriever
+
+    data_dir = tmp_path_factory.mktemp("bundled-index")
+    open_retriever(KNOWLEDGE_DIR, data_dir, embedder)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def guides_retriever(bundled_index: Path, embedder):
+    """The real hybrid retriever over the bundled knowledge/ (session-wide, read-only)."""
+    from retrieval.service import open_retriever
+
+    return open_retriever(KNOWLEDGE_DIR, bundled_index, embedder, update=False)

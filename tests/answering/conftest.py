@@ -8,16 +8,8 @@ import pytest
 
 from bot.answering.pipeline import CoachAnswerer, make_answerer
 from bot.settings import Settings
-from tests.answering.helpers import KNOWLEDGE_DIR, cite_first_sentences
+from tests.answering.helpers import cite_first_sentences
 from tests.fakes.openai_server import FakeOpenAIServer
-
-
-@pytest.fixture(scope="session")
-def guides_retriever(embedder, tmp_path_factory: pytest.TempPathFactory):
-    """The real hybrid retriever over the bundled knowledge/, indexed once per session."""
-    from retrieval.service import open_retriever
-
-    return open_retriever(KNOWLEDGE_DIR, tmp_path_factory.mktemp("answering-index"), embedder)
 
 
 @pytest.fixture

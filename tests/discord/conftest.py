@@ -116,12 +116,9 @@ def fake_app(settings: Settings) -> FakeApp:
 
 
 @pytest.fixture(scope="session")
-def built_data_dir(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Path:
-    """A data dir with the bundled knowledge indexed once for the session."""
-    data_dir = tmp_path_factory.mktemp("coach-data")
-    app = CoachApp(Settings(data_dir=data_dir, knowledge_dir=KNOWLEDGE_DIR), embedder=embedder)  # type: ignore[arg-type]
-    _ = app.retriever
-    return data_dir
+def built_data_dir(bundled_index: Path) -> Path:
+    """A data dir with the bundled knowledge indexed once for the session (root fixture)."""
+    return bundled_index
 
 
 @pytest.fixture
