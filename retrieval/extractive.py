@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from retrieval.lexical import Tokenizer
-from retrieval.models import Answer, Citation, Hit, SearchResult, Turn
-from retrieval.protocols import Embedder, Retriever
+from retrieval.models import Answer, Citation, Hit, SearchResult
+from retrieval.protocols import Embedder
 from retrieval.sentences import split_sentences
 
 NOT_COVERED = "That isn't covered in our guides, so I won't guess."
@@ -59,22 +59,6 @@ def compose_extractive_answer(question: str, result: SearchResult, embedder: Emb
         mode="extractive",
         timings_ms=timings,
     )
-
-
-class ExtractiveAnswerer:
-    """`Answerer` over a retriever, used when no LLM is configured."""
-
-    def __init__(self, retriever: Retriever, embedder: Embedder, k: int = 5) -> None:
-        self.retriever = retriever
-        self.embedder = embedder
-        self.k = k
-
-    def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
-        result = self.retriever.search(question, self.k)
-        answer = compose_extractive_answer(question, result, self.embedder)
-        if answer.abstained and hasattr(self.retriever, "related_topics"):
-            answer.suggestions = self.retriever.related_topics(question, 3)
-        return answer
 
 
 def _candidates(hits: Sequence[Hit]) -> list[tuple[int, int, str]]:

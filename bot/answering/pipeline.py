@@ -190,8 +190,8 @@ class CoachAnswerer:
         compose = answer.timings_ms.get("compose")
         answer.timings_ms = {} if compose is None else {"compose": compose}
         if answer.abstained:
+            # Structured, not baked into the text: each surface renders them its own way.
             answer.suggestions = self._suggestions(standalone)
-            answer.answer = self._with_hint(answer.answer, answer.suggestions)
         return answer
 
     def _not_covered(self, question: str, standalone: str, result: SearchResult) -> Answer:
@@ -237,12 +237,6 @@ class CoachAnswerer:
         except Exception as exc:  # suggestions are a nicety; the reply stands without them
             log.warning("related topics failed: %s", exc)
             return []
-
-    def _with_hint(self, text: str, suggestions: Sequence[str]) -> str:
-        if not suggestions:
-            return text
-        hint = render_prompt("not_covered_hint", self.prompts_dir, topics=", ".join(suggestions))
-        return f"{text}\n{hint}"
 
     def _finish(self, answer: Answer, timings: dict[str, float], started: float) -> Answer:
         answer.answer = trim(clean_text(answer.answer), self.max_chars)

@@ -16,9 +16,7 @@ def _hit(n: int, text: str, heading: str = "When to foam roll") -> Hit:
                text=text, score=1.0)  # fmt: skip
 
 
-@pytest.mark.parametrize(
-    "name", ["system", "answer", "condense", "condense_system", "red_flag", "not_covered_hint"]
-)
+@pytest.mark.parametrize("name", ["system", "answer", "condense", "condense_system", "red_flag"])
 def test_every_prompt_the_code_uses_exists(name: str) -> None:
     assert load_prompt(name).template.strip()
 

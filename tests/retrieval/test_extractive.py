@@ -12,10 +12,9 @@ from retrieval.extractive import (
     MAX_SENTENCES,
     NOT_COVERED,
     QUOTE_CHARS,
-    ExtractiveAnswerer,
     compose_extractive_answer,
 )
-from retrieval.models import Answer, Chunk, Hit, SearchResult
+from retrieval.models import Answer, Hit, SearchResult
 from retrieval.sentences import split_sentences
 
 PASSAGES = {
@@ -167,37 +166,6 @@ def test_not_covered_answers_have_no_citations(embedder, found: SearchResult) ->
     assert answer.answer == NOT_COVERED
     assert answer.citations == []
     assert "[1]" not in answer.answer
-
-
-class FakeRetriever:
-    """Speaks `Retriever` (plus related_topics) over a fixed result."""
-
-    def __init__(self, found: SearchResult) -> None:
-        self.found = found
-        self.asked: list[tuple[str, int]] = []
-
-    def search(self, query: str, k: int = 5) -> SearchResult:
-        self.asked.append((query, k))
-        return self.found
-
-    def chunks(self) -> list[Chunk]:
-        return []
-
-    def related_topics(self, query: str, n: int = 3) -> list[str]:
-        return ["Hill repeats", "Rest days"][:n]
-
-
-@pytest.mark.parametrize(
-    ("abstained", "suggestions"), [(True, ["Hill repeats", "Rest days"]), (False, [])]
-)
-def test_answerer_offers_topics_only_when_abstaining(
-    embedder, abstained: bool, suggestions: list[str]
-) -> None:
-    retriever = FakeRetriever(result("hill", "recover", abstained=abstained))
-    answer = ExtractiveAnswerer(retriever, embedder, k=4).answer("how do I run a hill session")
-    assert retriever.asked == [("how do I run a hill session", 4)]
-    assert answer.abstained is abstained
-    assert answer.suggestions == suggestions
 
 
 @pytest.mark.parametrize(
