@@ -18,7 +18,7 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 class SentenceTransformerEmbedder:
     """Loads the bundled MiniLM weights once; never touches the network."""
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 32) -> None:
         # Set before sentence-transformers imports huggingface_hub, so nothing is fetched.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

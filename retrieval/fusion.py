@@ -12,12 +12,16 @@ def collapse_near_duplicates(
     vectors: np.ndarray,
     threshold: float = 0.97,
     keys: Sequence[str] | None = None,
+    limit: int | None = None,
 ) -> list[int]:
     """Keep the first of items that are the same passage: equal `keys` (the same paragraph
-    pasted under another title embeds differently) or nearly identical vectors."""
+    pasted under another title embeds differently) or nearly identical vectors.
+    Stops once `limit` items are kept: callers only read the top of the list."""
     kept: list[int] = []
     seen: set[str] = set()
     for item in order:
+        if limit is not None and len(kept) == limit:
+            break
         if keys is not None and keys[item] in seen:
             continue
         if kept and float(np.max(vectors[kept] @ vectors[item])) >= threshold:

@@ -140,7 +140,9 @@ class HybridRetriever:
         timings["embed"] = _ms(mark)
 
         mark = time.perf_counter()
-        dense_ids = ChromaStore.query(served.collection, vector, self.config.candidates)
+        dense_ids = ChromaStore.query(
+            served.collection, vector, self.config.candidates, size=2 * len(served.chunks)
+        )
         candidates = {served.index_of[cid] for cid, _ in dense_ids if cid in served.index_of}
         timings["dense"] = _ms(mark)
 
@@ -159,8 +161,10 @@ class HybridRetriever:
         scores = dense + self.config.lexical_weight * lexical_part
         ranked = [int(ids[j]) for j in np.lexsort((ids, -scores))]
         score_of = {int(i): float(v) for i, v in zip(ids, scores, strict=True)}
+        # Enough for diversify to fill k even if the best sources hit their cap.
+        enough = k * (self.config.per_source + 1)
         order = collapse_near_duplicates(
-            ranked, served.vectors, self.config.duplicate_threshold, served.text_keys
+            ranked, served.vectors, self.config.duplicate_threshold, served.text_keys, enough
         )
         order = diversify(order, [c.source for c in served.chunks], k, self.config.per_source)
         hits = [_hit(rank, served.chunks[i], score_of[i]) for rank, i in enumerate(order, 1)]

@@ -129,27 +129,33 @@ class ChromaStore:
 
     @staticmethod
     def query(
-        collection, vector: np.ndarray, n: int, *, chunks_only: bool = True
+        collection, vector: np.ndarray, n: int, *, chunks_only: bool = True, size: int | None = None
     ) -> list[tuple[str, float]]:
         """Nearest ids with cosine similarity (1 - cosine distance).
 
         `chunks_only` skips the heading entries our own collections hold beside each passage.
+        It asks for twice as many neighbours and drops headings itself: a `where` filter and a
+        `count()` per query cost more than the search (~1.2 ms of ~2 ms). `size` is the number
+        of entries when the caller knows it.
         """
-        size = collection.count() // 2 if chunks_only else collection.count()
-        n = max(1, min(n, size))
+        size = collection.count() if size is None else size
+        wanted = min(2 * n if chunks_only else n, size)
+        if wanted < 1:
+            return []
         got = collection.query(
-            query_embeddings=vector.reshape(1, -1),
-            n_results=n,
-            include=["distances"],
-            where={"kind": "chunk"} if chunks_only else None,
+            query_embeddings=vector.reshape(1, -1), n_results=wanted, include=["distances"]
         )
-        return [
-            (cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0], strict=True)
-        ]
+        pairs = zip(got["ids"][0], got["distances"][0], strict=True)
+        if chunks_only:
+            pairs = ((cid, d) for cid, d in pairs if not cid.endswith(HEADING_SUFFIX))
+        return [(cid, 1.0 - float(d)) for cid, d in pairs][:n]
+
+
+HEADING_SUFFIX = "@heading"
 
 
 def heading_id(chunk_id: str) -> str:
-    return f"{chunk_id}@heading"
+    return f"{chunk_id}{HEADING_SUFFIX}"
 
 
 def _assemble(got: dict) -> tuple[list[Chunk], np.ndarray, np.ndarray]:
