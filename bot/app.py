@@ -52,7 +52,9 @@ class CoachApp:
             if self._embedder is None:
                 from retrieval.embedding import SentenceTransformerEmbedder
 
-                self._embedder = SentenceTransformerEmbedder()
+                self._embedder = SentenceTransformerEmbedder(
+                    cache_dir=self.settings.data_dir / "models"
+                )
             return self._embedder
 
     @cached_property

@@ -43,11 +43,21 @@ class NaiveBaseline:
             )
 
     def search_ids(self, query: str, k: int = 5) -> list[tuple[int, float]]:
-        vector = self.embedder.embed([query])[0]
+        vector = self._embed_query(query)
         return [
             (int(cid), sim)
             for cid, sim in ChromaStore.query(self.collection, vector, k, chunks_only=False)
         ]
+
+    def _embed_query(self, query: str):
+        """Embed the way a naive build does: sentence-transformers' `encode`, which LangChain's
+        HuggingFaceEmbeddings calls. Club Coach's own single-query fast path is its own work."""
+        model = getattr(self.embedder, "model", None)
+        if model is None:
+            return self.embedder.embed([query])[0]
+        return model.encode(
+            [query], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )[0]
 
     def rank(self, items: Sequence[EvalItem], k: int = 5) -> list[Ranked]:
         out = []

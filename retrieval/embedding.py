@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -18,7 +20,9 @@ MODEL_NAME = "all-MiniLM-L6-v2"
 class SentenceTransformerEmbedder:
     """Loads the bundled MiniLM weights once; never touches the network."""
 
-    def __init__(self, batch_size: int = 32) -> None:
+    def __init__(self, batch_size: int = 32, *, cache_dir: Path | None = None) -> None:
+        """`cache_dir` keeps the exported ONNX query encoder between runs (a temporary
+        folder when None, so the export is redone once per process)."""
         # Set before sentence-transformers imports huggingface_hub, so nothing is fetched.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -41,12 +45,22 @@ class SentenceTransformerEmbedder:
         # The fast tokenizer is not safe to call from two threads at once ("Already borrowed"),
         # and the bot searches from worker threads; two cores gain nothing from overlap anyway.
         self._lock = threading.Lock()
+        if cache_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="coach-model-")
+            cache_dir = Path(self._tmp.name)
+        from retrieval.onnx_query import build_query_encoder
+
+        self._query_encoder = build_query_encoder(
+            Path(path), self.model.tokenizer, self._max_length, self._embed_one, cache_dir
+        )
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         with self._lock:
             if len(texts) == 1:
+                if self._query_encoder is not None:
+                    return self._query_encoder.encode(texts[0])
                 return self._embed_one(texts[0])
             vectors = self.model.encode(
                 list(texts),
@@ -60,6 +74,7 @@ class SentenceTransformerEmbedder:
     def _embed_one(self, text: str) -> np.ndarray:
         # A single query is latency-bound: calling tokenizer and transformer directly skips
         # encode()'s batching bookkeeping (~20% of a query). Same mean pooling, same vector.
+        # Also the reference the ONNX query encoder must reproduce before it is used.
         torch = self._torch
         tokenizer = self.model.tokenizer
         transformer = self.model[0].auto_model

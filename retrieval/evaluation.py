@@ -273,7 +273,7 @@ def run_cli_eval(
 
     items = load_eval_set(eval_set or PUBLIC_EVAL_SET)
     notify("Loading the embedding model...")
-    embedder = SentenceTransformerEmbedder()
+    embedder = SentenceTransformerEmbedder(cache_dir=data_dir / "models")
     with tempfile.TemporaryDirectory(prefix="coach-eval-") as tmp:
         work_dir = Path(tmp) if temporary else data_dir
         notify(f"Indexing {knowledge_dir}...")
