@@ -45,22 +45,21 @@ class SentenceTransformerEmbedder:
         # The fast tokenizer is not safe to call from two threads at once ("Already borrowed"),
         # and the bot searches from worker threads; two cores gain nothing from overlap anyway.
         self._lock = threading.Lock()
-        if cache_dir is None:
-            self._tmp = tempfile.TemporaryDirectory(prefix="coach-model-")
-            cache_dir = Path(self._tmp.name)
-        from retrieval.onnx_query import build_query_encoder
-
-        self._query_encoder = build_query_encoder(
-            Path(path), self.model.tokenizer, self._max_length, self._embed_one, cache_dir
-        )
+        self._model_dir = Path(path)
+        self._cache_dir = cache_dir
+        # Built on the first single-text embed: indexing runs never need it, and the export
+        # (once per cache dir) briefly holds a second copy of the model.
+        self._query_encoder = None
+        self._query_encoder_tried = False
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         with self._lock:
             if len(texts) == 1:
-                if self._query_encoder is not None:
-                    return self._query_encoder.encode(texts[0])
+                encoder = self._query_encoder or self._build_query_encoder()
+                if encoder is not None:
+                    return encoder.encode(texts[0])
                 return self._embed_one(texts[0])
             vectors = self.model.encode(
                 list(texts),
@@ -70,6 +69,22 @@ class SentenceTransformerEmbedder:
                 show_progress_bar=False,
             )
         return vectors.astype(np.float32, copy=False)
+
+    def _build_query_encoder(self):
+        """The ONNX query encoder, tried once; None means PyTorch serves single queries."""
+        if self._query_encoder_tried:
+            return None
+        self._query_encoder_tried = True
+        from retrieval.onnx_query import build_query_encoder
+
+        cache_dir = self._cache_dir
+        if cache_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="coach-model-")
+            cache_dir = Path(self._tmp.name)
+        self._query_encoder = build_query_encoder(
+            self._model_dir, self.model.tokenizer, self._max_length, self._embed_one, cache_dir
+        )
+        return self._query_encoder
 
     def _embed_one(self, text: str) -> np.ndarray:
         # A single query is latency-bound: calling tokenizer and transformer directly skips

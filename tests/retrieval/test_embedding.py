@@ -18,6 +18,7 @@ TEXTS = [
 
 
 def test_single_query_path_matches_the_batch_path(embedder) -> None:
+    embedder.embed(["warm up the query encoder"])
     assert embedder._query_encoder is not None, "ONNX query encoder should be in use"
     batch = embedder.embed(TEXTS)
     for i, text in enumerate(TEXTS):
