@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
+
+from benchmarks._common import summarise
 
 REPO = Path(__file__).resolve().parent.parent
 KNOWLEDGE = REPO / "knowledge"
@@ -59,22 +60,6 @@ def varied_requests(count: int, seed: int) -> list[dict]:
             fields["race_date"] = today + timedelta(days=rnd.randint(16 * 7, 30 * 7))
         found.append(fields)
     return found
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile, q in 0..100."""
-    ordered = sorted(values)
-    return ordered[max(1, min(len(ordered), math.ceil(q / 100 * len(ordered)))) - 1]
-
-
-def summarise(values: Sequence[float]) -> dict[str, float]:
-    return {
-        "n": len(values),
-        "p50": round(statistics.median(values), 3),
-        "p95": round(percentile(values, 95), 3),
-        "min": round(min(values), 3),
-        "max": round(max(values), 3),
-    }
 
 
 def timed(action: Callable[[], object]) -> tuple[float, float, object]:
