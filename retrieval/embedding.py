@@ -16,14 +16,18 @@ log = logging.getLogger(__name__)
 EMBEDDING_DIM = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
+# Up to this many texts (a question and the sentences an answer quotes) go through the ONNX
+# encoder; indexing batches are larger and go through sentence-transformers.
+QUERY_BATCH = 48
 
 
 class SentenceTransformerEmbedder:
     """MiniLM from the bundled package; never touches the network.
 
-    Batches (indexing) go through sentence-transformers. Single texts (queries) go through an
-    ONNX Runtime export of the same weights when one is cached and checked: a process that
-    only searches then never imports PyTorch or sentence-transformers (~7 s of a one-shot CLI).
+    Indexing batches go through sentence-transformers. Query-time texts (a question, the
+    sentences an answer quotes) go through an ONNX Runtime export of the same weights when one
+    is cached and checked: a process that only answers questions then never imports PyTorch
+    or sentence-transformers (~7 s of a one-shot CLI).
     """
 
     def __init__(self, batch_size: int = 32, *, cache_dir: Path | None = None) -> None:
@@ -64,10 +68,11 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         with self._lock:
-            if len(texts) == 1:
+            if len(texts) <= QUERY_BATCH:
                 encoder = self._query_encoder or self._build_query_encoder()
                 if encoder is not None:
-                    return encoder.encode(texts[0])
+                    return encoder.encode_many(list(texts))
+            if len(texts) == 1:
                 return self._embed_one(texts[0])
             vectors = self.model.encode(
                 list(texts),

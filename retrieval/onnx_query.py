@@ -49,13 +49,21 @@ class OnnxQueryEncoder:
         self._tokenizer.enable_truncation(max_length=max_length)
 
     def encode(self, text: str) -> np.ndarray:
-        encoding = self._tokenizer.encode(text)
-        length = len(encoding.ids)
+        return self.encode_many([text])
+
+    def encode_many(self, texts: list[str]) -> np.ndarray:
+        """One row per text; shorter texts are padded and masked, as in a PyTorch batch."""
+        encodings = self._tokenizer.encode_batch(texts)
+        width = max(len(e.ids) for e in encodings)
+
+        def padded(rows: list[list[int]]) -> np.ndarray:
+            return np.asarray([row + [0] * (width - len(row)) for row in rows], dtype=np.int64)
+
         feeds = {
-            "input_ids": np.asarray([encoding.ids], dtype=np.int64),
-            "attention_mask": np.asarray([encoding.attention_mask], dtype=np.int64),
-            "token_type_ids": np.asarray([encoding.type_ids], dtype=np.int64),
-            "position_ids": np.arange(length, dtype=np.int64)[None, :],
+            "input_ids": padded([e.ids for e in encodings]),
+            "attention_mask": padded([e.attention_mask for e in encodings]),
+            "token_type_ids": padded([e.type_ids for e in encodings]),
+            "position_ids": np.tile(np.arange(width, dtype=np.int64), (len(texts), 1)),
         }
         return self._session.run(None, feeds)[0].astype(np.float32, copy=False)
 

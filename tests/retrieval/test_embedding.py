@@ -22,14 +22,17 @@ TEXTS = [
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_single_query_path_matches_the_batch_path(embedder) -> None:
+def test_query_paths_match_sentence_transformers(embedder) -> None:
+    """Single texts and small padded batches (ONNX) give the vectors indexing (PyTorch) gives."""
     embedder.embed(["warm up the query encoder"])
     assert embedder._query_encoder is not None, "ONNX query encoder should be in use"
-    batch = embedder.embed(TEXTS)
+    reference = embedder.model.encode(TEXTS, normalize_embeddings=True, convert_to_numpy=True)
+    small_batch = embedder.embed(TEXTS)  # mixed lengths: padding must not change a vector
+    assert small_batch.shape == (len(TEXTS), 384) and small_batch.dtype == np.float32
     for i, text in enumerate(TEXTS):
         single = embedder.embed([text])[0]
-        assert single.shape == (384,) and single.dtype == np.float32
-        assert float(single @ batch[i]) > 0.9999
+        assert float(single @ reference[i]) > 0.9999
+        assert float(small_batch[i] @ reference[i]) > 0.9999
         assert abs(float(np.linalg.norm(single)) - 1.0) < 1e-4
 
 
