@@ -184,12 +184,13 @@ def rank_with_retriever(
 ) -> list[Ranked]:
     out = []
     for item in items:
-        result = retriever.search(item.question, k)
+        # Calibration must see the evidence serving decides on, so take it from the search.
+        result, evidence = retriever.search_with_evidence(item.question, k)
         out.append(
             Ranked(
                 passages=[(h.source, h.heading, h.text) for h in result.hits],
                 abstained=result.abstained,
-                evidence=retriever.evidence(item.question),
+                evidence=evidence,
             )
         )
     return out

@@ -124,6 +124,10 @@ class HybridRetriever:
 
     # -- search ----------------------------------------------------------------------------
     def search(self, query: str, k: int = 5) -> SearchResult:
+        return self.search_with_evidence(query, k)[0]
+
+    def search_with_evidence(self, query: str, k: int = 5) -> tuple[SearchResult, Evidence]:
+        """The result and the signals its abstention decision was made from (one embedding)."""
         started = time.perf_counter()
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         if not query:
@@ -175,21 +179,14 @@ class HybridRetriever:
         )
         timings["fuse"] = _ms(mark)
         timings["total"] = _ms(started)
-        return SearchResult(
+        result = SearchResult(
             query=query, hits=hits, abstained=self.policy.abstains(evidence), timings_ms=timings
         )
+        return result, evidence
 
     def evidence(self, query: str) -> Evidence:
-        """The abstention signals for a query (for calibration and diagnostics)."""
-        served = self._served
-        expanded = self.expander.expand(query) if self.config.expand_queries else query
-        vector = self.embedder.embed([expanded])[0]
-        dense = self._dense_scores(served, np.arange(len(served.chunks)), vector)
-        return Evidence(
-            top_dense=float(dense.max()) if dense.size else 0.0,
-            coverage=served.lexical.coverage(query),
-            lexical=served.lexical.strength(query),
-        )
+        """The abstention signals for a query, exactly as `search` computes them."""
+        return self.search_with_evidence(query, 1)[1]
 
     def _dense_scores(self, served: _Served, ids: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """Exact blended similarity for candidate chunks (Chroma found them; numpy scores them)."""
