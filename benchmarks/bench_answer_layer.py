@@ -49,13 +49,13 @@ def run(rounds: int = 3, delay_ms: float = 50.0, limit: int = 0) -> dict:
     for name in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
         os.environ.setdefault(name, "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-    logging.getLogger("bot.answering").setLevel(logging.ERROR)
+    logging.getLogger("answering").setLevel(logging.ERROR)
     sys.path.insert(0, str(REPO))
 
     from langchain_core.messages import HumanMessage, SystemMessage
 
-    from bot.answering.pipeline import CoachAnswerer, make_answerer
-    from bot.answering.prompts import escape_text, format_passages, render_prompt
+    from answering.pipeline import CoachAnswerer, make_answerer
+    from answering.prompts import escape_text, format_passages, render_prompt
     from bot.settings import Settings
     from retrieval.embedding import SentenceTransformerEmbedder
     from retrieval.evaluation import load_eval_set
@@ -74,7 +74,7 @@ def run(rounds: int = 3, delay_ms: float = 50.0, limit: int = 0) -> dict:
                 llm="openai:fake-model", llm_base_url=llm.base_url, llm_api_key="bench",
                 llm_timeout_s=10, llm_max_retries=0,
             )  # fmt: skip
-            answerer = make_answerer(settings, retriever, embedder)
+            answerer = make_answerer(settings.answer_config(), retriever, embedder)
             assert isinstance(answerer, CoachAnswerer) and answerer.chat_model is not None
             chat = answerer.chat_model
             call_cpu: list[float] = []

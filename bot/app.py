@@ -7,13 +7,15 @@ import threading
 from collections.abc import Callable, Sequence
 from functools import cached_property
 
+from answering.models import Answer, Turn
+from answering.protocols import Answerer
 from bot.settings import Settings
 from retrieval.errors import IndexUnavailableError, KnowledgeError
 from retrieval.indexer import IndexReport, Progress
 from retrieval.inventory import IndexStatus, SourceInfo, index_status, list_sources
 from retrieval.manifest import load_manifest
-from retrieval.models import Answer, SearchResult, Turn
-from retrieval.protocols import Answerer, Embedder
+from retrieval.models import SearchResult
+from retrieval.protocols import Embedder
 from retrieval.search import HybridRetriever
 from retrieval.store import ChromaStore
 
@@ -39,11 +41,11 @@ class CoachApp:
         self._progress = progress
         self._lock = threading.RLock()
         self._retriever: HybridRetriever | None = None
-        from bot.answering.chat_model import make_chat_model
+        from answering.chat_model import make_chat_model
 
         # Fail at start-up, not at the first question, on an unknown COACH_LLM or a provider
         # that cannot be set up (missing base URL, key...). Building the client is cheap.
-        make_chat_model(settings)
+        make_chat_model(settings.answer_config())
 
     # -- lazily built parts ----------------------------------------------------------------
     @property
@@ -85,9 +87,9 @@ class CoachApp:
 
     @cached_property
     def answerer(self) -> Answerer:
-        from bot.answering import make_answerer
+        from answering import make_answerer
 
-        return make_answerer(self.settings, self.retriever, self.embedder)
+        return make_answerer(self.settings.answer_config(), self.retriever, self.embedder)
 
     @cached_property
     def planner(self):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from answering.models import Answer, Turn
 from bot.feedback import FeedbackStore, GapGroup, group_gaps
 from bot.text_limits import neutralize_mentions, trim
 from planner.models import Plan, PlanRequest
@@ -20,7 +21,7 @@ from planner.render_ics import render_ics
 from planner.render_markdown import render_markdown, render_markdown_pages
 from planner.service import Planner, make_request, parse_date, parse_days, parse_runs
 from retrieval.errors import CoachError
-from retrieval.models import HEADING_SEP, Answer, Turn
+from retrieval.models import HEADING_SEP
 
 if TYPE_CHECKING:
     from retrieval.indexer import IndexReport

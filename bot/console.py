@@ -14,11 +14,11 @@ from rich.console import Console
 from rich.markdown import Markdown
 from rich.markup import escape
 
+from answering.models import Turn
 from bot import commands as handlers
 from bot.commands import InputError, Reply
 from planner.models import Plan
 from retrieval.errors import CoachError
-from retrieval.models import Turn
 
 if TYPE_CHECKING:
     from bot.app import CoachApp

@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from retrieval.models import Answer, Turn
+from answering.models import Answer, Turn
 
 Vote = Literal[1, -1]
 

@@ -10,9 +10,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from answering.models import Answer
 from retrieval.indexer import IndexReport
 from retrieval.inventory import IndexStatus
-from retrieval.models import Answer, SearchResult
+from retrieval.models import SearchResult
 
 T = TypeVar("T")
 

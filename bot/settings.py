@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from answering.config import AnswerConfig
+
 
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
@@ -57,3 +59,14 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    def answer_config(self) -> AnswerConfig:
+        """The part of the settings the answer layer reads."""
+        return AnswerConfig(
+            llm=self.llm,
+            llm_base_url=self.llm_base_url,
+            llm_api_key=self.llm_api_key,
+            llm_timeout_s=self.llm_timeout_s,
+            llm_max_retries=self.llm_max_retries,
+            llm_max_tokens=self.llm_max_tokens,
+        )

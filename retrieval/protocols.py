@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from retrieval.models import Answer, Chunk, SearchResult, Turn
+from retrieval.models import Chunk, SearchResult
 
 
 class Embedder(Protocol):
@@ -22,7 +22,3 @@ class Retriever(Protocol):
     def chunks(self) -> list[Chunk]:
         """Every chunk currently served (for resolving citations, /sources, ...)."""
         ...
-
-
-class Answerer(Protocol):
-    def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer: ...

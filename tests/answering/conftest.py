@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.answering.pipeline import CoachAnswerer, make_answerer
+from answering.pipeline import CoachAnswerer, make_answerer
 from bot.settings import Settings
 from tests.answering.helpers import cite_first_sentences
 from tests.fakes.openai_server import FakeOpenAIServer
@@ -34,6 +34,6 @@ def llm_settings(fake_llm: FakeOpenAIServer) -> Settings:
 @pytest.fixture
 def llm_answerer(llm_settings: Settings, guides_retriever, embedder) -> CoachAnswerer:
     """The answerer exactly as the app builds it, talking to the fake through ChatOpenAI."""
-    answerer = make_answerer(llm_settings, guides_retriever, embedder)
+    answerer = make_answerer(llm_settings.answer_config(), guides_retriever, embedder)
     assert isinstance(answerer, CoachAnswerer)
     return answerer

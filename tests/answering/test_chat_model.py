@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from langchain_openai import ChatOpenAI
 
-from bot.answering.chat_model import LLMChoice, make_chat_model, parse_llm
-from bot.answering.errors import ConfigError
+from answering.chat_model import LLMChoice, make_chat_model, parse_llm
+from answering.errors import ConfigError
 from bot.settings import Settings
 from retrieval.errors import CoachError
 
@@ -43,7 +43,7 @@ def test_provider_without_model_says_how_to_write_it() -> None:
 
 
 def test_extractive_builds_no_model() -> None:
-    assert make_chat_model(Settings(llm="extractive")) is None
+    assert make_chat_model(Settings(llm="extractive").answer_config()) is None
 
 
 def test_openai_compatible_server_gets_timeout_retries_and_token_cap() -> None:
@@ -51,7 +51,7 @@ def test_openai_compatible_server_gets_timeout_retries_and_token_cap() -> None:
         llm="openai:fake-model", llm_base_url="http://127.0.0.1:9/v1", llm_api_key="k",
         llm_timeout_s=7, llm_max_retries=3, llm_max_tokens=321,
     )  # fmt: skip
-    model = make_chat_model(settings)
+    model = make_chat_model(settings.answer_config())
     assert isinstance(model, ChatOpenAI)
     assert model.model_name == "fake-model"
     assert model.request_timeout == 7
@@ -63,25 +63,25 @@ def test_openai_compatible_server_gets_timeout_retries_and_token_cap() -> None:
 
 def test_compatible_server_without_key_gets_a_placeholder() -> None:
     settings = Settings(llm="openai-compatible:m", llm_base_url="http://127.0.0.1:9/v1")
-    model = make_chat_model(settings)
+    model = make_chat_model(settings.answer_config())
     assert isinstance(model, ChatOpenAI)
     assert model.openai_api_key.get_secret_value() == "not-needed"
 
 
 def test_openai_compatible_needs_a_base_url() -> None:
     with pytest.raises(ConfigError, match="COACH_LLM_BASE_URL"):
-        make_chat_model(Settings(llm="openai-compatible:m"))
+        make_chat_model(Settings(llm="openai-compatible:m").answer_config())
 
 
 def test_openai_without_any_key_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(ConfigError, match="COACH_LLM_API_KEY"):
-        make_chat_model(Settings(llm="openai:gpt-4o-mini"))
+        make_chat_model(Settings(llm="openai:gpt-4o-mini").answer_config())
 
 
 def test_ollama_model_is_built_lazily_with_retries() -> None:
     settings = Settings(llm="ollama:llama3.2", llm_base_url="http://127.0.0.1:9", llm_max_retries=2)
-    model = make_chat_model(settings)
+    model = make_chat_model(settings.answer_config())
     assert type(model).__name__ == "RunnableRetry"
     assert model.max_attempt_number == 3
     assert model.bound.model == "llama3.2"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering.followup import condense, condense_rules, looks_like_followup
-from retrieval.models import Turn
+from answering.followup import condense, condense_rules, looks_like_followup
+from answering.models import Turn
 
 FOAM = [Turn(question="Should I foam roll before or after a run?", answer="After, mostly [1].")]
 RACE = [Turn(question="I have a 10K in three weeks, should I still lift?", answer="Yes [1].")]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering.grounding import (
+from answering.grounding import (
     GroundingPolicy,
     best_quote,
     cited_numbers,
@@ -19,7 +19,7 @@ from bot.answering.grounding import (
     renumber,
     split_sentences,
 )
-from bot.answering.similarity import SentenceSimilarity
+from answering.similarity import SentenceSimilarity
 
 FOAM = [
     "Rolling before you run can help loosen tight muscles and adhesions. The catch is that you "

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.pipeline import make_answerer
+from answering.pipeline import make_answerer
 from bot.settings import Settings
 from tests.answering.helpers import first_sentence, passages_in, user_text, write_knowledge_copy
 from tests.fakes.openai_server import FakeOpenAIServer
@@ -80,7 +80,9 @@ def test_canary_never_reaches_the_answer(canary_retriever, embedder, obey) -> No
         settings = Settings(
             llm="openai:fake-model", llm_base_url=llm.base_url, llm_timeout_s=1, llm_max_retries=0
         )
-        answer = make_answerer(settings, canary_retriever, embedder).answer(QUESTION)
+        answer = make_answerer(settings.answer_config(), canary_retriever, embedder).answer(
+            QUESTION
+        )
         request = llm.chat_requests[0]
 
     assert CANARY.lower() not in answer.answer.lower()
@@ -100,7 +102,9 @@ def test_canary_never_reaches_the_answer(canary_retriever, embedder, obey) -> No
 def test_supported_sentences_survive_next_to_the_canary(canary_retriever, embedder) -> None:
     with FakeOpenAIServer(reply=obey_among_good_sentences) as llm:
         settings = Settings(llm="openai:fake-model", llm_base_url=llm.base_url, llm_timeout_s=1)
-        answer = make_answerer(settings, canary_retriever, embedder).answer(QUESTION)
+        answer = make_answerer(settings.answer_config(), canary_retriever, embedder).answer(
+            QUESTION
+        )
 
     assert answer.mode == "llm"
     assert "four to six hill sprints" in answer.answer
@@ -108,7 +112,7 @@ def test_supported_sentences_survive_next_to_the_canary(canary_retriever, embedd
 
 
 def test_extractive_answer_never_quotes_the_instruction(canary_retriever, embedder) -> None:
-    answer = make_answerer(Settings(), canary_retriever, embedder).answer(QUESTION)
+    answer = make_answerer(Settings().answer_config(), canary_retriever, embedder).answer(QUESTION)
 
     assert answer.mode == "extractive"
     assert any(c.source == "hill-sprints.md" for c in answer.citations)
@@ -126,7 +130,9 @@ def test_injection_in_the_question_changes_nothing(canary_retriever, embedder) -
 
     with FakeOpenAIServer(reply=obey) as llm:
         settings = Settings(llm="openai:fake-model", llm_base_url=llm.base_url, llm_timeout_s=1)
-        answer = make_answerer(settings, canary_retriever, embedder).answer(question)
+        answer = make_answerer(settings.answer_config(), canary_retriever, embedder).answer(
+            question
+        )
         prompt = user_text(llm.chat_requests[0].messages)
 
     assert CANARY not in answer.answer

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering.errors import ConfigError
-from bot.answering.pipeline import CoachAnswerer, make_answerer
+from answering.errors import ConfigError
+from answering.models import Answer, Turn
+from answering.pipeline import CoachAnswerer, make_answerer
 from bot.settings import Settings
-from retrieval.models import Answer, SearchResult, Turn
+from retrieval.models import SearchResult
 from tests.answering.helpers import first_sentence, replying, user_text
 from tests.fakes.openai_server import (
     FakeOpenAIServer,
@@ -132,7 +133,9 @@ def test_answer_without_valid_citation_falls_back(llm_answerer, fake_llm, reply:
 def test_timeout_falls_back_to_extractive(guides_retriever, embedder) -> None:
     with FakeOpenAIServer(delay_s=2.0) as slow:
         settings = fast_settings(slow, llm_timeout_s=0.3, llm_max_retries=1)
-        answer = make_answerer(settings, guides_retriever, embedder).answer(FOAM_QUESTION)
+        answer = make_answerer(settings.answer_config(), guides_retriever, embedder).answer(
+            FOAM_QUESTION
+        )
         attempts = slow.calls
 
     assert answer.mode == "extractive_fallback"
@@ -144,9 +147,9 @@ def test_timeout_falls_back_to_extractive(guides_retriever, embedder) -> None:
 def test_server_error_after_retries_falls_back(guides_retriever, embedder) -> None:
     with FakeOpenAIServer() as broken:
         broken.enqueue(*[error_response(500, retry_after_ms="5") for _ in range(3)])
-        answer = make_answerer(fast_settings(broken), guides_retriever, embedder).answer(
-            FOAM_QUESTION
-        )
+        answer = make_answerer(
+            fast_settings(broken).answer_config(), guides_retriever, embedder
+        ).answer(FOAM_QUESTION)
         statuses = [r.status for r in broken.chat_requests]
 
     assert statuses == [500, 500, 500]  # 1 + llm_max_retries
@@ -270,7 +273,7 @@ def test_followup_is_condensed_by_rules_without_an_llm(guides_retriever, embedde
         def related_topics(self, query: str, n: int = 3) -> list[str]:
             return guides_retriever.related_topics(query, n)
 
-    answerer = make_answerer(Settings(), Recording(), embedder)
+    answerer = make_answerer(Settings().answer_config(), Recording(), embedder)
     history = [Turn(question=FOAM_QUESTION, answer="Both work [1].")]
     answer = answerer.answer("and after a long run?", history)
 
@@ -281,7 +284,7 @@ def test_followup_is_condensed_by_rules_without_an_llm(guides_retriever, embedde
 
 # -- configuration and output hygiene ----------------------------------------------------------
 def test_extractive_is_the_default(guides_retriever, embedder) -> None:
-    answerer = make_answerer(Settings(), guides_retriever, embedder)
+    answerer = make_answerer(Settings().answer_config(), guides_retriever, embedder)
     answer = answerer.answer(FOAM_QUESTION)
 
     assert isinstance(answerer, CoachAnswerer) and answerer.chat_model is None
@@ -291,7 +294,7 @@ def test_extractive_is_the_default(guides_retriever, embedder) -> None:
 
 def test_unknown_provider_fails_at_startup(guides_retriever, embedder) -> None:
     with pytest.raises(ConfigError, match="Choose one of"):
-        make_answerer(Settings(llm="claude:opus"), guides_retriever, embedder)
+        make_answerer(Settings(llm="claude:opus").answer_config(), guides_retriever, embedder)
 
 
 def test_answer_never_pings_and_never_carries_html(llm_answerer, fake_llm) -> None:
@@ -312,7 +315,7 @@ def test_answer_fits_the_surface(guides_retriever, embedder, fake_llm) -> None:
     fake_llm.reply = replying(
         lambda p: " ".join(f"{first_sentence(t)} [{n}]." for n, t in p.items())
     )
-    answerer = make_answerer(fast_settings(fake_llm), guides_retriever, embedder)
+    answerer = make_answerer(fast_settings(fake_llm).answer_config(), guides_retriever, embedder)
     answerer.max_chars = 200
     answer = answerer.answer(FOAM_QUESTION)
 
@@ -326,7 +329,7 @@ async def test_concurrent_answers_from_threads_like_the_bot(guides_retriever, em
 
     async with FakeOpenAIServer(reply=replying(lambda p: f"{first_sentence(p[1])} [1].")) as llm:
         llm.delay_s = 0.2
-        answerer = make_answerer(fast_settings(llm), guides_retriever, embedder)
+        answerer = make_answerer(fast_settings(llm).answer_config(), guides_retriever, embedder)
         questions = [FOAM_QUESTION, "How many reps should I do?", "How often should I lift?"]
         answers = await asyncio.gather(*(asyncio.to_thread(answerer.answer, q) for q in questions))
         seen = {user_text(r.messages).split("<question>")[1] for r in llm.chat_requests}

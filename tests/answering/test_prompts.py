@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answering.errors import ConfigError
-from bot.answering.prompts import PROMPTS_DIR, format_passages, load_prompt, render_prompt
+from answering.errors import ConfigError
+from answering.prompts import PROMPTS_DIR, format_passages, load_prompt, render_prompt
 from retrieval.models import Hit
 
 

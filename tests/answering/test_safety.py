@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering.safety import RED_FLAGS, describe, detect_red_flags, normalise
+from answering.safety import RED_FLAGS, describe, detect_red_flags, normalise
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answering.sanitise import clean_text, split_for_surface, trim
+from answering.sanitise import clean_text, split_for_surface, trim
 
 
 @pytest.mark.parametrize(

@@ -12,13 +12,14 @@ from pathlib import Path
 import discord
 import pytest
 
+from answering.models import Answer, Citation, Turn
 from bot.app import CoachApp
 from bot.discord_bot.client import CoachBot
 from bot.feedback import FeedbackStore
 from bot.settings import Settings
 from retrieval.indexer import IndexReport
 from retrieval.inventory import IndexStatus, SourceInfo
-from retrieval.models import Answer, Citation, Skipped, Turn
+from retrieval.models import Skipped
 from tests.conftest import KNOWLEDGE_DIR
 from tests.fakes.discord_server import FakeDiscord
 

@@ -4,13 +4,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from answering.models import Answer
 from bot import commands as handlers
 from bot.commands import InputError
 from bot.feedback import GapGroup, GapQuestion
 from bot.text_limits import ZWSP
 from retrieval.indexer import IndexReport
 from retrieval.inventory import IndexStatus, SourceInfo
-from retrieval.models import Answer, Skipped
+from retrieval.models import Skipped
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from answering.models import Answer, Citation, Turn
 from bot.feedback import FeedbackStore, GapQuestion, group_gaps
-from retrieval.models import Answer, Citation, Turn
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from answering.models import Answer, Citation
 from bot.commands import Attachment, Reply, ReplyField, SourceLine, answer_reply
 from bot.discord_bot.render import (
     ABSTAINED_COLOR,
@@ -19,7 +20,6 @@ from bot.text_limits import (
     FIELD_NAME,
     FIELD_VALUE,
 )
-from retrieval.models import Answer, Citation
 
 
 def _check_limits(reply: Reply) -> list:

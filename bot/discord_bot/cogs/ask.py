@@ -10,6 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from answering.models import Answer, Turn
 from bot import commands as handlers
 from bot.discord_bot.client import CoachBot
 from bot.discord_bot.delivery import reply_to, send_followups
@@ -17,7 +18,6 @@ from bot.discord_bot.errors import user_message
 from bot.discord_bot.render import render_embeds, render_messages
 from bot.discord_bot.views import answer_view
 from bot.text_limits import strip_bot_mention
-from retrieval.models import Answer, Turn
 
 log = logging.getLogger(__name__)
 

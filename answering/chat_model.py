@@ -6,8 +6,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.settings import Settings
-
+from .config import AnswerConfig
 from .errors import ConfigError
 
 if TYPE_CHECKING:
@@ -52,7 +51,7 @@ def parse_llm(spec: str) -> LLMChoice:
     return LLMChoice(provider, model.strip())
 
 
-def make_chat_model(settings: Settings) -> Runnable | None:
+def make_chat_model(settings: AnswerConfig) -> Runnable | None:
     """The configured chat model (timeout, bounded retries, token cap); None if extractive."""
     choice = parse_llm(settings.llm)
     if not choice.is_llm:
@@ -72,7 +71,7 @@ def make_chat_model(settings: Settings) -> Runnable | None:
         raise ConfigError(f"Cannot set up the LLM '{settings.llm}': {exc}") from exc
 
 
-def _openai(choice: LLMChoice, settings: Settings) -> Runnable:
+def _openai(choice: LLMChoice, settings: AnswerConfig) -> Runnable:
     from langchain.chat_models import init_chat_model
 
     kwargs: dict[str, Any] = {
@@ -100,7 +99,7 @@ def _openai(choice: LLMChoice, settings: Settings) -> Runnable:
         raise
 
 
-def _ollama(choice: LLMChoice, settings: Settings) -> Runnable:
+def _ollama(choice: LLMChoice, settings: AnswerConfig) -> Runnable:
     import httpx
     from langchain.chat_models import init_chat_model
     from ollama import ResponseError

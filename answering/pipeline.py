@@ -8,12 +8,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from bot.settings import Settings
-from retrieval.models import Answer, Citation, Hit, SearchResult, Turn
-from retrieval.protocols import Answerer, Embedder
+from answering.models import Answer, Citation, Turn
+from answering.protocols import Answerer
+from retrieval.models import Hit, SearchResult
+from retrieval.protocols import Embedder
 
 from . import grounding, safety
 from .chat_model import make_chat_model
+from .config import AnswerConfig
 from .errors import LLMOutputError
 from .followup import condense
 from .prompts import PROMPTS_DIR, escape_text, format_passages, render_prompt
@@ -64,7 +66,7 @@ class CoachAnswerer:
         self.policy = policy or grounding.GroundingPolicy()
         self.prompts_dir = prompts_dir
         if compose_extractive is None:
-            from retrieval.extractive import compose_extractive_answer as compose_extractive
+            from answering.extractive import compose_extractive_answer as compose_extractive
         self.compose_extractive = compose_extractive
         self.similarity = SentenceSimilarity(embedder)
 
@@ -247,10 +249,10 @@ class CoachAnswerer:
 
 
 def make_answerer(
-    settings: Settings, retriever: SearchingRetriever, embedder: Embedder
+    config: AnswerConfig, retriever: SearchingRetriever, embedder: Embedder
 ) -> Answerer:
     """The answerer the settings ask for; a ConfigError names the choices if COACH_LLM is wrong."""
-    return CoachAnswerer(retriever, embedder, make_chat_model(settings), k=5, max_words=120)
+    return CoachAnswerer(retriever, embedder, make_chat_model(config), k=5, max_words=120)
 
 
 def _without_instructions(result: SearchResult) -> SearchResult:

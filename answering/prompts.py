@@ -5,14 +5,17 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from string import Template
 
-from retrieval.models import Hit, Turn
+from answering.models import Turn
+from retrieval.models import Hit
 
 from .errors import ConfigError
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
+# Shipped as package data of `prompts`, so an installed wheel finds them from any folder.
+PROMPTS_DIR = Path(str(resources.files("prompts")))
 SUFFIXES = (".md", ".txt")
 
 

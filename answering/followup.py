@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from retrieval.models import Turn
+from answering.models import Turn
 
 from .grounding import STOPWORDS, WORD_RE, content_stems, is_instruction
 from .prompts import PROMPTS_DIR, escape_text, format_history, render_prompt

@@ -7,14 +7,15 @@ from collections.abc import Sequence
 
 import pytest
 
-from retrieval.extractive import (
+from answering.extractive import (
     MAX_PASSAGES,
     MAX_SENTENCES,
     NOT_COVERED,
     QUOTE_CHARS,
     compose_extractive_answer,
 )
-from retrieval.models import Answer, Hit, SearchResult
+from answering.models import Answer
+from retrieval.models import Hit, SearchResult
 from retrieval.sentences import split_sentences
 
 PASSAGES = {

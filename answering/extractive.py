@@ -8,8 +8,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from answering.models import Answer, Citation
 from retrieval.lexical import Tokenizer
-from retrieval.models import Answer, Citation, Hit, SearchResult
+from retrieval.models import Hit, SearchResult
 from retrieval.protocols import Embedder
 from retrieval.sentences import split_sentences
 
