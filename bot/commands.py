@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from answering.models import Answer, Turn
-from bot.feedback import FeedbackStore, GapGroup, group_gaps
+from bot.gaps import GapGroup, group_gaps
+from bot.store import FeedbackStore
 from bot.text_limits import neutralize_mentions, trim
 from planner.models import Plan, PlanRequest
 from planner.render_ics import render_ics

@@ -15,7 +15,7 @@ from discord.ext import commands
 from bot.cooldown import Cooldown
 from bot.discord_bot.errors import report_error
 from bot.discord_bot.review import ReviewDesk
-from bot.feedback import FeedbackStore
+from bot.store import FeedbackStore
 
 if TYPE_CHECKING:
     from bot.app import CoachApp

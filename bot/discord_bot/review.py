@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.feedback import AnswerRecord, FeedbackRecord
+from bot.store import AnswerRecord, FeedbackRecord
 from bot.text_limits import FIELD_VALUE, neutralize_mentions, trim
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ import pytest
 from answering.models import Answer, Citation, Turn
 from bot.app import CoachApp
 from bot.discord_bot.client import CoachBot
-from bot.feedback import FeedbackStore
 from bot.settings import Settings
+from bot.store import FeedbackStore
 from retrieval.indexer import IndexReport
 from retrieval.inventory import IndexStatus, SourceInfo
 from retrieval.models import Skipped

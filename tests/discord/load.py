@@ -8,7 +8,7 @@ import statistics
 import time
 from dataclasses import dataclass, field
 
-from bot.feedback import FeedbackStore
+from bot.store import FeedbackStore
 from tests.discord.conftest import running_bot
 from tests.fakes.discord_server import FakeDiscord
 

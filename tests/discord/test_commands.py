@@ -7,7 +7,7 @@ import pytest
 from answering.models import Answer
 from bot import commands as handlers
 from bot.commands import InputError
-from bot.feedback import GapGroup, GapQuestion
+from bot.gaps import GapGroup, GapQuestion
 from bot.text_limits import ZWSP
 from retrieval.indexer import IndexReport
 from retrieval.inventory import IndexStatus, SourceInfo

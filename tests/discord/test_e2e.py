@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import CoachApp
-from bot.feedback import FeedbackStore
 from bot.settings import Settings
+from bot.store import FeedbackStore
 from bot.watcher import watch_knowledge
 from tests.conftest import KNOWLEDGE_DIR
 from tests.discord.conftest import fake_discord, running_bot

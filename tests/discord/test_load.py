@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import CoachApp
-from bot.feedback import FeedbackStore
 from bot.settings import Settings
+from bot.store import FeedbackStore
 from tests.answering.helpers import cite_first_sentences
 from tests.conftest import KNOWLEDGE_DIR
 from tests.discord.conftest import fake_discord
