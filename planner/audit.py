@@ -572,14 +572,23 @@ def _strides(a: Audit, p: dict) -> Verdict:
         if w not in applicable and any(s.strides for s in w.sessions)
     ]
     with_strides = 0
+    hard = set(a.rules.param("hard-run-recovery", "hard_runs"))
     for week in applicable:
         count = sum(bool(s.strides) for s in week.sessions)
-        room = any(s.minutes + p["minutes"] <= limit for s in week.sessions)
+        problems += [
+            f"{_label(week, s)} has strides the day after a {s.placement.run_before} run"
+            for s in week.sessions
+            if s.strides and s.placement.run_before in hard
+        ]
+        room = any(
+            s.minutes + p["minutes"] <= limit and s.placement.run_before not in hard
+            for s in week.sessions
+        )
         if count > p["per_week"] or (count == 0 and room):
             problems.append(f"{_label(week)} has {count} stride sessions")
         with_strides += count > 0
     if not applicable:
         return NA, "no week with high fatigue tolerance (deload or taper only)"
     if not with_strides and not problems:
-        return NA, "sessions are too full for strides"
+        return NA, "no session has room for strides on fresh legs (not the day after a hard run)"
     return _verdict(problems, f"strides after lifting in {with_strides} week(s)")

@@ -14,7 +14,7 @@ from planner.models import DAY_NAMES, DayChoice, Plan, PlanRequest, Session, Wee
 from planner.phases import WeekFrame, frame_weeks
 from planner.prescribe import unique, week_context
 from planner.rules import RuleBook
-from planner.schedule import DayOption, Rejection, day_options, pick_days
+from planner.schedule import DayOption, Rejection, Spacing, day_options, pick_days
 from planner.selection import Selector, WeekPicks, exercise_ids
 from planner.sessions import SessionMaker, SessionTooLong, available_tests
 
@@ -51,17 +51,18 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
     selector = Selector(pool, book.layouts, rules, book.catalogue.order)
     first_target = sessions_wanted(frames[0].phase, request, book)
     templates: dict[int, list[DayOption]] = {}
+    spacing = Spacing.from_rules(rules)
 
     def template(count: int) -> list[DayOption]:
         if count not in templates:
-            templates[count] = pick_days(options, count)
+            templates[count] = pick_days(options, count, spacing=spacing)
         return templates[count]
 
     usual = template(first_target)
     if len(usual) < first_target:
         notes.append(
             f"Only {len(usual)} session{'s' * (len(usual) > 1)} a week fit your free days on "
-            f"non-consecutive days (the guides suggest {first_target}) [{cite('frequency')}]."
+            f"well-spaced days (the guides suggest {first_target}) [{cite('frequency')}]."
         )
     picks_cache: dict[tuple[int, int], WeekPicks] = {}
     prior: frozenset[str] = frozenset()
@@ -81,7 +82,7 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
         ctx = week_context(frame.number, frame.phase, request.experience, frame.deload,
                            phase_weeks[frame.phase], rules)  # fmt: skip
         usual_days = template(sessions_wanted(frame.phase, request, book))
-        days = week_days(frame, options, usual_days, last_date)
+        days = week_days(frame, options, usual_days, last_date, spacing)
         numbers = session_numbers(days, usual_days)
         if days:
             last_date = frame.start + timedelta(days=days[-1].index)
@@ -110,7 +111,7 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
             prior |= exercise_ids(picks_cache[(len(days), lifts)].sessions)
             gaps += picks_cache[(len(days), lifts)].gaps
         maker.add_strides(sessions, frame)
-        weeks.append(make_week(frame, sessions, retest, cite))
+        weeks.append(make_week(frame, sessions, retest, cite, request.race_date))
     if not any(week.sessions for week in weeks):
         near_race = any(frame.race_week or frame.cut_short for frame in frames)
         raise PlanError(no_session_message(request, book, near_race=near_race))
@@ -142,21 +143,25 @@ def is_test_week(frame: WeekFrame, possible: bool, last_test: int | None, rules:
 
 
 def week_days(
-    frame: WeekFrame, options: Sequence[DayOption], usual: list[DayOption], last: date | None
+    frame: WeekFrame,
+    options: Sequence[DayOption],
+    usual: list[DayOption],
+    last: date | None,
+    spacing: Spacing,
 ) -> list[DayOption]:
     """This week's lifting days: the usual ones unless the calendar gets in the way."""
 
     def allowed(option: DayOption) -> bool:
         day = frame.start + timedelta(days=option.index)
-        spaced = last is None or (day - last).days >= 2
+        spaced = last is None or (day - last).days >= spacing.gap
         return frame.first_day <= day <= frame.last_day and spaced
 
     if frame.race_week or frame.cut_short:
-        return pick_days(options, len(usual), cyclic=False, allowed=allowed)
+        return pick_days(options, len(usual), spacing=spacing, cyclic=False, allowed=allowed)
     kept = [option for option in usual if allowed(option)]
     if frame.partial or len(kept) == len(usual):
         return kept
-    return pick_days(options, len(usual), allowed=allowed)
+    return pick_days(options, len(usual), spacing=spacing, allowed=allowed)
 
 
 def session_numbers(days: Sequence[DayOption], usual: Sequence[DayOption]) -> list[int]:
@@ -165,7 +170,9 @@ def session_numbers(days: Sequence[DayOption], usual: Sequence[DayOption]) -> li
     return [usual.index(day) + 1 if day in usual else next(extra) for day in days]
 
 
-def make_week(frame: WeekFrame, sessions: list[Session], retest: bool, cite: Cite) -> Week:
+def make_week(
+    frame: WeekFrame, sessions: list[Session], retest: bool, cite: Cite, race: date | None = None
+) -> Week:
     notes: list[str] = []
     cites = [cite(f"phase-{frame.phase}"), cite("frequency")]
     if frame.deload:
@@ -174,10 +181,13 @@ def make_week(frame: WeekFrame, sessions: list[Session], retest: bool, cite: Cit
     if retest:
         notes.append("Baseline test this week: compare with last time.")
         cites.append(cite("retest"))
-    if frame.race_week or frame.cut_short:
+    if (frame.race_week or frame.cut_short) and race is not None:
+        days = (race - frame.last_day).days
         notes.append(
-            f"Race coming: no lifting after {frame.last_day.strftime('%a %d %b')}; arrive fresh."
+            f"Race on {race.strftime('%a %d %b')}: last lifting session by "
+            f"{frame.last_day.strftime('%a %d %b')}, {days} days before it, so you arrive fresh."
         )
+        cites.append(cite("phase-taper"))
     if frame.partial:
         notes.append(f"The plan starts on {frame.first_day.strftime('%a %d %b')}.")
     if not sessions:
@@ -220,10 +230,11 @@ def describe_days(
             status = "chosen"
             cites = [cite("frequency"), cite("non-consecutive"), cite("separate-days")]
         else:
-            near = [o for o in usual if (o.index - option.index) % 7 in (1, 6)]
+            gap = rules.param("non-consecutive", "min_days_between") + 1
+            near = [o for o in usual if min((d := (o.index - option.index) % 7), 7 - d) < gap]
             if near:
-                reason = (f"{name}: spare; it sits next to {DAY_NAMES[near[0].day]}, and lifting "
-                          "days need a day between them.")  # fmt: skip
+                reason = (f"{name}: spare; it is too close to {DAY_NAMES[near[0].day]}: lifting "
+                          f"days need {gap - 1} day{'s' * (gap > 2)} between them.")  # fmt: skip
                 cites = [cite("non-consecutive")]
             else:
                 reason = (f"{name}: spare; {len(usual)} session{'s' * (len(usual) > 1)} a week "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from planner.book import Playbook
 from planner.errors import PlanError
 from planner.models import DAY_NAMES, Plan, Prescription, Session, Week
-from planner.swap import not_in_plan, swap_candidates
+from planner.swap import swap_candidates, swappable_ids
 
 
 def cites(numbers: list[int]) -> str:
@@ -66,7 +66,10 @@ def explain_exercise(plan: Plan, book: Playbook, exercise_id: str) -> str:
         if x.exercise_id == exercise_id
     ]
     if not found:
-        raise PlanError(not_in_plan(plan, exercise_id, None))
+        ids = sorted(
+            {x.exercise_id for _, s in plan.sessions() for b in s.blocks for x in b.exercises}
+        )
+        raise PlanError(f"{exercise_id!r} is not in this plan; its exercises: {', '.join(ids)}")
     exercise = book.catalogue[exercise_id]
     week, _, first = found[0]
     request = plan.request
@@ -99,7 +102,9 @@ def explain_exercise(plan: Plan, book: Playbook, exercise_id: str) -> str:
     changes = _load_changes(found)
     if changes:
         lines.append("- **How it changes:** " + "; ".join(changes))
-    alternatives = swap_candidates(plan, book, exercise_id)[:3]
+    alternatives = (
+        swap_candidates(plan, book, exercise_id)[:3] if exercise_id in swappable_ids(plan) else []
+    )
     if alternatives:
         names = ", ".join(f"{e.name} (`{e.id}`)" for e in alternatives)
         lines.append(f"- **Swap options:** {names}")

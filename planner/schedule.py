@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import combinations, pairwise
+from typing import Literal
 
 from planner.errors import PlanError
 from planner.models import DAY_NAMES, DAYS, Day, Phase, Placement, PlanRequest, RunKind
@@ -42,6 +43,7 @@ def neighbours(runs: dict[Day, RunKind], index: int) -> tuple[RunKind | None, Ru
 def day_options(request: PlanRequest, rules: RuleBook) -> tuple[list[DayOption], list[Rejection]]:
     """Split the free days into usable options and rejections, each with its reason."""
     hard = set(rules.param("hard-run-recovery", "hard_runs"))
+    days_before = rules.param("hard-run-recovery", "days_before")
     same_day_ok = set(rules.param("separate-days", "same_day_runs"))
     options: list[DayOption] = []
     rejected: list[Rejection] = []
@@ -56,28 +58,42 @@ def day_options(request: PlanRequest, rules: RuleBook) -> tuple[list[DayOption],
         elif run is not None and run not in same_day_ok:
             reason = f"{name} has your {run} run, which can't share a day with lifting."
             rejected.append(Rejection(day, run, reason, "separate-days"))
-        elif after in hard:
-            next_name = DAY_NAMES[DAYS[(index + 1) % 7]]
+        elif (ahead := hard_run_ahead(request.runs, index, hard, days_before)) is not None:
+            steps, kind = ahead
+            when = "the day before" if steps == 1 else f"{steps} days before"
             reason = (
-                f"{name} is the day before your {after} run on {next_name}: "
+                f"{name} is {when} your {kind} run on {DAY_NAMES[DAYS[(index + steps) % 7]]}: "
                 "lifting would leave your legs tired for it."
             )
             rejected.append(Rejection(day, run, reason, "hard-run-recovery"))
         else:
             options.append(DayOption(day, index, run, before, after, before in hard))
     if not options:
-        raise PlanError(no_day_message(request, rejected, hard))
+        raise PlanError(no_day_message(request, rejected, hard, days_before))
     return options, rejected
 
 
-def no_day_message(request: PlanRequest, rejected: Sequence[Rejection], hard: set[str]) -> str:
+def hard_run_ahead(
+    runs: dict[Day, RunKind], index: int, hard: set[str], days_before: int
+) -> tuple[int, RunKind] | None:
+    """The first hard run within `days_before` days after this one (steps ahead, kind)."""
+    for steps in range(1, days_before + 1):
+        kind = runs.get(DAYS[(index + steps) % 7])
+        if kind in hard:
+            return steps, kind
+    return None
+
+
+def no_day_message(
+    request: PlanRequest, rejected: Sequence[Rejection], hard: set[str], days_before: int = 1
+) -> str:
     why = " ".join(rejection.reason for rejection in rejected)
     usable = [
         DAY_NAMES[day]
         for index, day in enumerate(DAYS)
         if day not in request.free_days
         and request.runs.get(day) not in hard
-        and request.runs.get(DAYS[(index + 1) % 7]) not in hard
+        and hard_run_ahead(request.runs, index, hard, days_before) is None
     ]
     if usable:
         fix = "add a free day that works: " + (
@@ -88,24 +104,40 @@ def no_day_message(request: PlanRequest, rejected: Sequence[Rejection], hard: se
     return f"none of your free days works for lifting. {why} To fix it: {fix}."
 
 
+@dataclass(frozen=True)
+class Spacing:
+    """How far apart lifting days must be, and whether the day after a hard run ranks lower."""
+
+    gap: int = 2  # days from one lifting day to the next (2 = one day between)
+    avoid_after_hard: bool = True
+
+    @classmethod
+    def from_rules(cls, rules: RuleBook) -> Spacing:
+        return cls(
+            gap=rules.param("non-consecutive", "min_days_between") + 1,
+            avoid_after_hard=bool(rules.param("hard-run-recovery", "prefer_gap_after")),
+        )
+
+
 def pick_days(
     options: Iterable[DayOption],
     count: int,
     *,
+    spacing: Spacing = Spacing(),
     cyclic: bool = True,
     allowed: Callable[[DayOption], bool] | None = None,
 ) -> list[DayOption]:
-    """The best `count` non-consecutive days (fewer when impossible); deterministic."""
+    """The best `count` well-spaced days (fewer when impossible); deterministic."""
     pool = [option for option in options if allowed is None or allowed(option)]
     for size in range(min(count, len(pool)), 0, -1):
         best: tuple | None = None
         best_combo: tuple[DayOption, ...] = ()
         for combo in combinations(pool, size):
-            if not spaced(combo, cyclic=cyclic):
+            if not spaced(combo, spacing.gap, cyclic=cyclic):
                 continue
             score = (
                 sum(not option.same_day for option in combo),
-                -sum(option.after_hard for option in combo),
+                -sum(option.after_hard for option in combo) if spacing.avoid_after_hard else 0,
                 min_gap(combo, cyclic=cyclic),
                 tuple(-option.index for option in combo),
             )
@@ -116,11 +148,11 @@ def pick_days(
     return []
 
 
-def spaced(combo: Sequence[DayOption], *, cyclic: bool) -> bool:
+def spaced(combo: Sequence[DayOption], gap: int, *, cyclic: bool) -> bool:
     indices = [option.index for option in combo]
-    if any(b - a < 2 for a, b in pairwise(indices)):
+    if any(b - a < gap for a, b in pairwise(indices)):
         return False
-    return not (cyclic and len(indices) > 1 and indices[0] + 7 - indices[-1] < 2)
+    return not (cyclic and len(indices) > 1 and indices[0] + 7 - indices[-1] < gap)
 
 
 def min_gap(combo: Sequence[DayOption], *, cyclic: bool) -> int:
@@ -129,6 +161,15 @@ def min_gap(combo: Sequence[DayOption], *, cyclic: bool) -> int:
     if cyclic or len(indices) == 1:
         gaps.append(indices[0] + 7 - indices[-1])
     return min(gaps)
+
+
+def session_order(phase: Phase, rules: RuleBook) -> Literal["lift-first", "run-first"] | None:
+    """Which comes first on a shared day in this phase; None when the rules name neither."""
+    if phase in rules.param("priority-first", "lift_first"):
+        return "lift-first"
+    if phase in rules.param("priority-first", "run_first"):
+        return "run-first"
+    return None
 
 
 def place(
@@ -154,12 +195,13 @@ def place(
             cites=cites,
         )
     hours = rules.param("separate-days", "min_hours_apart")
-    lift_first = phase in rules.param("priority-first", "lift_first")
-    order = "lift-first" if lift_first else "run-first"
-    if lift_first:
+    order = session_order(phase, rules)
+    if order == "lift-first":
         text = f"Same day as your {option.run_today} run: lift first, run at least {hours} h later"
-    else:
+    elif order == "run-first":
         text = f"Same day as your {option.run_today} run: run first, lift at least {hours} h later"
+    else:
+        text = f"Same day as your {option.run_today} run: either order, at least {hours} h apart"
     return Placement(
         kind="same-day",
         run_today=option.run_today,

@@ -19,6 +19,7 @@ from planner.models import (
 )
 from planner.phases import WeekFrame
 from planner.prescribe import WeekContext, block_rounds, load_key, prescribe, unique
+from planner.rules import RuleBook
 from planner.schedule import DayOption, place
 from planner.selection import SessionPicks
 from planner.timing import block_minutes, session_minutes
@@ -158,16 +159,36 @@ class SessionMaker:
                             cites=[self.cite("retest")])  # fmt: skip
 
     def add_strides(self, sessions: list[Session], frame: WeekFrame) -> None:
-        """Finish one session a week with strides when fatigue tolerance is high and time allows."""
-        params = self.book.rules["strides"].params
-        if frame.phase not in params["phases"] or (frame.deload and params["skip_deload"]):
-            return
-        fits = [s for s in sessions if s.minutes + params["minutes"] <= self.request.minutes]
-        fits.sort(key=lambda s: (s.placement.kind != "rest-day", s.minutes))
-        for session in fits[: params["per_week"]]:
-            session.strides = params["what"]
-            session.minutes = round(session.minutes + params["minutes"], 1)
-            session.cites = unique([*session.cites, self.cite("strides")])
+        add_strides(sessions, frame.phase, frame.deload, self.request.minutes, self.book.rules,
+                    self.cite)  # fmt: skip
+
+
+def add_strides(
+    sessions: list[Session], phase: str, deload: bool, limit: int, rules: RuleBook, cite: Cite
+) -> None:
+    """Finish one session a week with strides when fatigue tolerance is high and time allows.
+
+    Not after a hard run the day before: legs are not fresh enough for fast, relaxed strides.
+    Any strides already there are taken off first, so a changed week (a swap) is re-decided.
+    """
+    params = rules["strides"].params
+    for session in sessions:
+        if session.strides:
+            session.strides = None
+            session.minutes = round(session.minutes - params["minutes"], 1)
+            session.cites = [n for n in session.cites if n != cite("strides")]
+    if phase not in params["phases"] or (deload and params["skip_deload"]):
+        return
+    hard = set(rules.param("hard-run-recovery", "hard_runs"))
+    fits = [
+        s for s in sessions
+        if s.minutes + params["minutes"] <= limit and s.placement.run_before not in hard
+    ]  # fmt: skip
+    fits.sort(key=lambda s: (s.placement.kind != "rest-day", s.minutes))
+    for session in fits[: params["per_week"]]:
+        session.strides = params["what"]
+        session.minutes = round(session.minutes + params["minutes"], 1)
+        session.cites = unique([*session.cites, cite("strides")])
 
 
 def available_tests(request: PlanRequest, book: Playbook) -> list[dict]:

@@ -9,15 +9,32 @@ from planner.catalogue import KIT_TIER, Exercise
 from planner.errors import PlanError
 from planner.models import Block, Plan, Session, SwapRecord, Week
 from planner.prescribe import prescribe, week_context
+from planner.sessions import add_strides
 from planner.timing import block_minutes, session_minutes
 
+# The one definition of what a runner may swap: the training blocks. Warm-up and cool-down
+# drills come from the guides' routines as a whole (every surface uses this).
+SWAPPABLE_BLOCKS = ("main", "accessory", "core")
 ROLE_GROUPS = {
-    "warm-up": ("warm-up",),
-    "cool-down": ("cool-down",),
-    "main": ("main", "accessory"),
+    "main": ("main",),
     "accessory": ("main", "accessory", "prehab"),
     "core": ("core",),
 }
+
+
+def swappable_exercises(plan: Plan) -> list[tuple[str, str]]:
+    """(exercise id, name) of every exercise that may be swapped, each once, in plan order."""
+    seen: dict[str, str] = {}
+    for _, session in plan.sessions():
+        for block in session.blocks:
+            if block.kind in SWAPPABLE_BLOCKS:
+                for x in block.exercises:
+                    seen.setdefault(x.exercise_id, x.name)
+    return list(seen.items())
+
+
+def swappable_ids(plan: Plan) -> set[str]:
+    return {exercise_id for exercise_id, _ in swappable_exercises(plan)}
 
 
 def occurrences(
@@ -36,9 +53,17 @@ def swap_candidates(
     plan: Plan, book: Playbook, exercise_id: str, week: int | None = None
 ) -> list[Exercise]:
     """Alternatives, nearest first: same pattern and role, allowed for this runner, not present."""
-    found = occurrences(plan, exercise_id, week)
+    found = [o for o in occurrences(plan, exercise_id, week) if o[2].kind in ROLE_GROUPS] or (
+        occurrences(plan, exercise_id, week)
+    )
     if not found:
         raise PlanError(not_in_plan(plan, exercise_id, week))
+    if exercise_id not in swappable_ids(plan):
+        names = ", ".join(f"{name} ({i})" for i, name in swappable_exercises(plan))
+        raise PlanError(
+            f"{book.catalogue[exercise_id].name} is part of the warm-up or cool-down routine and "
+            f"can't be swapped; swap one of: {names}"
+        )
     old = book.catalogue[exercise_id]
     kinds = {block.kind for _, _, block in found}
     roles = {role for kind in kinds for role in ROLE_GROUPS[kind]}
@@ -102,7 +127,11 @@ def replace_exercise(
     swapped = plan.model_copy(deep=True)
     cite = swapped.rule_sources.__getitem__
     rules = book.rules
+    changed: dict[int, Week] = {}
     for w, session, block in occurrences(swapped, old_id, week):
+        if block.kind not in SWAPPABLE_BLOCKS:
+            continue
+        changed[w.number] = w
         ctx = week_context(w.number, w.phase, plan.request.experience, w.deload,
                            _phase_week(swapped, w), rules)  # fmt: skip
         rounds = block.rounds or 1
@@ -115,6 +144,9 @@ def replace_exercise(
         block.minutes = block_minutes(block.kind, block.exercises, rounds, book.catalogue, rules,
                                       book.layouts.timing)  # fmt: skip
         session.minutes = session_minutes(session.blocks, _extra_minutes(session, book))
+    # Minutes changed, so which session has room for strides may have changed too.
+    for w in changed.values():
+        add_strides(w.sessions, w.phase, w.deload, plan.request.minutes, rules, cite)
     swapped.revision += 1
     swapped.swaps.append(SwapRecord(old_id=old_id, new_id=new.id, week=week))
     return swapped
@@ -133,6 +165,6 @@ def _extra_minutes(session: Session, book: Playbook) -> float:
 
 
 def not_in_plan(plan: Plan, exercise_id: str, week: int | None) -> str:
-    ids = sorted({x.exercise_id for _, s in plan.sessions() for b in s.blocks for x in b.exercises})
+    ids = sorted(swappable_ids(plan))
     where = f"week {week} of this plan" if week is not None else "this plan"
     return f"{exercise_id!r} is not in {where}; exercises you can swap: {', '.join(ids)}"

@@ -83,7 +83,7 @@ def test_audit_card_counts_and_cites(book: Playbook) -> None:
 
     plan = make_plan(book)
     card = render_audit(plan, audit_plan(plan, book))
-    assert card.startswith("**Audit card**: 28 pass · 0 fail · 4 n/a")
+    assert card.startswith("**Audit card**: 27 pass · 0 fail · 5 n/a")
     assert "✓ **frequency**" in card and "– **phase-taper**" in card
     assert f"[{plan.cite('deload')}]" in card
 

@@ -16,6 +16,8 @@ from planner.models import DAYS, AuditItem, Block, Plan, Prescription, Session
 from tests.planner.conftest import BASE_REQUEST, TODAY
 
 ALL_DAYS = tuple(DAYS)
+# No lifting day follows a hard run: strides fit after a session (never the day after one).
+FRESH_LEGS = {"tue": "easy", "sat": "long"}
 
 
 def make_plan(book: Playbook, **overrides: Any) -> Plan:
@@ -316,7 +318,7 @@ RULE_CASES: list[tuple[str, dict[str, Any], str, Callable[[Plan, Playbook], None
         lambda plan, book: None,
     ),
     ("training-log", {}, "pass", check_log),
-    ("strides", {}, "pass", check_strides),
+    ("strides", {"runs": FRESH_LEGS}, "pass", check_strides),
     ("strides", {"phase": "taper"}, "n/a", lambda plan, book: None),
 ]
 
@@ -477,7 +479,11 @@ VIOLATIONS: list[tuple[str, dict[str, Any], Callable[[Plan, Playbook], None]]] =
     ("deload", {}, lambda p, b: setattr(p.weeks[3], "deload", False)),
     ("retest", {}, lambda p, b: setattr(p.weeks[4].sessions[0], "tests", [])),
     ("training-log", {}, lambda p, b: setattr(first(p), "log_prompt", "")),
-    ("strides", {}, lambda p, b: [setattr(s, "strides", None) for s in p.weeks[1].sessions]),
+    (
+        "strides",
+        {"runs": FRESH_LEGS},
+        lambda p, b: [setattr(s, "strides", None) for s in p.weeks[1].sessions],
+    ),
 ]
 
 
