@@ -57,8 +57,8 @@ def run(rounds: int = 3, delay_ms: float = 50.0, limit: int = 0) -> dict:
     from answering.pipeline import CoachAnswerer, make_answerer
     from answering.prompts import escape_text, format_passages, render_prompt
     from bot.settings import Settings
+    from evaluation.harness import load_eval_set
     from retrieval.embedding import SentenceTransformerEmbedder
-    from retrieval.evaluation import load_eval_set
     from retrieval.service import open_retriever
     from tests.fakes.openai_server import FakeOpenAIServer
 

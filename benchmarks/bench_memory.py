@@ -110,8 +110,8 @@ def run(searches: int = 50, copies: int = 0) -> dict:
 
 def search_child(knowledge: Path, data_dir: Path, searches: int) -> None:
     """Open the retriever as the bot does and run `searches` eval questions through it."""
+    from evaluation.harness import load_eval_set
     from retrieval.embedding import SentenceTransformerEmbedder
-    from retrieval.evaluation import load_eval_set
     from retrieval.service import open_retriever
 
     questions = [item.question for item in load_eval_set()]

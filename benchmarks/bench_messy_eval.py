@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> dict:
-    from benchmarks.messy_corpus import write_messy_corpus
-    from retrieval.evaluation import run_cli_eval
+    from evaluation.harness import run_cli_eval
+    from evaluation.messy_corpus import write_messy_corpus
 
     def notify(message: str) -> None:
         print(f"  .. {message}", file=sys.stderr, flush=True)

@@ -57,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(rounds: int = 3, k: int = 5) -> dict:
-    from retrieval.baseline import NaiveBaseline
+    from evaluation.baseline import NaiveBaseline
+    from evaluation.harness import load_eval_set
     from retrieval.embedding import SentenceTransformerEmbedder
-    from retrieval.evaluation import load_eval_set
     from retrieval.service import open_retriever
 
     questions = [item.question for item in load_eval_set()]

@@ -166,7 +166,7 @@ def evaluate(
     as_json: Annotated[bool, typer.Option("--json", help="Print metrics as JSON.")] = False,
 ) -> None:
     """Measure retrieval quality (recall@1/3/5, MRR, abstention) against a naive baseline."""
-    from retrieval import evaluation
+    from evaluation import harness as evaluation
 
     settings = load_settings()
     report = _run(

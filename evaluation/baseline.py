@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from evaluation.harness import EvalItem, Ranked
 from retrieval.abstention import Evidence
-from retrieval.evaluation import EvalItem, Ranked
 from retrieval.ingest import scan_knowledge
 from retrieval.protocols import Embedder
 from retrieval.store import ChromaStore, open_client

@@ -5,7 +5,7 @@
 (nav, cookie banner, footer, comment form), keeping the file stem so evaluations can map
 sources back. Deterministic: the same articles always give the same bytes.
 
-    python -m benchmarks.messy_corpus OUT_DIR [--knowledge knowledge] [--check]
+    python -m evaluation.messy_corpus OUT_DIR [--knowledge knowledge] [--check]
 """
 
 from __future__ import annotations

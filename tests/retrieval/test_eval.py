@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.baseline import NaiveBaseline
-from retrieval.evaluation import (
+from evaluation.baseline import NaiveBaseline
+from evaluation.harness import (
     EvalItem,
     EvalReport,
     SystemScores,

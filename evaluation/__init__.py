@@ -1,0 +1,1 @@
+"""Retrieval evaluation: eval sets, corpora, the naive baseline and the scoring harness."""
