@@ -9,10 +9,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from answering.models import Answer, Citation
-from retrieval.lexical import Tokenizer
 from retrieval.models import Hit, SearchResult
 from retrieval.protocols import Embedder
-from retrieval.sentences import split_sentences
+from retrieval.text import split_prose, tokenize
 
 NOT_COVERED = "That isn't covered in our guides, so I won't guess."
 MAX_PASSAGES = 3
@@ -21,8 +20,6 @@ QUOTE_CHARS = 240
 _MIN_WORDS = 5
 # A sentence must score at least this share of the best one to join the answer.
 _KEEP_RATIO = 0.8
-
-_tokenize = Tokenizer()
 
 
 def compose_extractive_answer(question: str, result: SearchResult, embedder: Embedder) -> Answer:
@@ -66,7 +63,7 @@ def _candidates(hits: Sequence[Hit]) -> list[tuple[int, int, str]]:
     """(hit index, position, sentence) for every sentence worth quoting."""
     out = []
     for h, hit in enumerate(hits):
-        for position, sentence in enumerate(split_sentences(hit.text)):
+        for position, sentence in enumerate(split_prose(hit.text)):
             if len(sentence.split()) >= _MIN_WORDS and not sentence.endswith(":"):
                 out.append((h, position, sentence))
     return out
@@ -77,9 +74,9 @@ def _score(
 ) -> np.ndarray:
     vectors = embedder.embed([question, *sentences])
     semantic = vectors[1:] @ vectors[0]
-    asked = set(_tokenize(question))
+    asked = set(tokenize(question))
     lexical = np.array(
-        [len(asked & set(_tokenize(s))) / (len(asked) or 1) for s in sentences], dtype=np.float32
+        [len(asked & set(tokenize(s))) / (len(asked) or 1) for s in sentences], dtype=np.float32
     )
     # Passages the retriever ranked higher are more likely on topic; a gentle nudge only.
     prior = np.array([0.04 * (MAX_PASSAGES - r) for r in hit_ranks], dtype=np.float32)
@@ -103,9 +100,9 @@ def _choose(
 
 
 def _redundant(sentence: str, kept: list[str]) -> bool:
-    words = set(_tokenize(sentence))
+    words = set(tokenize(sentence))
     for other in kept:
-        other_words = set(_tokenize(other))
+        other_words = set(tokenize(other))
         union = words | other_words
         if union and len(words & other_words) / len(union) > 0.6:
             return True

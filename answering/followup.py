@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from answering.models import Turn
+from retrieval.text import STOPWORDS, WORD_RE
 
-from .grounding import STOPWORDS, WORD_RE, content_stems, is_instruction
+from .grounding import content_stems, is_instruction
 from .prompts import PROMPTS_DIR, escape_text, format_history, render_prompt
 
 log = logging.getLogger(__name__)

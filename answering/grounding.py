@@ -13,14 +13,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import Stemmer
+from retrieval.text import CITATION_RE, STOPWORDS, WORD_RE, split_sentences, stem_words, trim
 
-CITATION_RE = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
-SENTENCE_END_RE = re.compile(r"[.!?]+[\"')]*((?:\s*\[\d+(?:\s*,\s*\d+)*\])*)(?=\s|$)")
 LINE_PREFIX_RE = re.compile(r"^(\s*(?:[-*•]|\d+[.)])\s+|\s*>\s*)")
-WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
-ABBREVIATIONS_RE = re.compile(r"\b(e\.g|i\.e|vs|approx|cf|etc)\.", re.IGNORECASE)
 INSTRUCTION_RE = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|rules|prompts?|"
     r"messages?|guidelines|above)\b"
@@ -37,18 +33,6 @@ WORD_NUMBERS = {
     "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "twice": "2",
 }
 # fmt: on
-_STOPWORDS_TEXT = """
-    a about above after again all also am an and any are as at be because been before being both
-    but by can can't could did do does doing don't down during each few for from further had has
-    have having he her here hers him his how i i'm i've if in into is isn't it it's its itself
-    just let's may me might more most much must my no nor not of off on once only or other our
-    ours out over own same she should so some such than that that's the their theirs them then
-    there there's these they this those through to too under until up very was we we're were
-    what when where which while who whom why will with would you you'll you're your yours
-    yourself yourselves yes really actually well ok okay sure get got make makes making way
-    thing things lot lots quite still even though try trying keep
-"""
-STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 # Negations flip a claim, so they count as content: any negation in a passage vouches for one.
 # fmt: off
 NEGATIONS = frozenset({"no", "not", "never", "don't", "doesn't", "didn't", "isn't", "aren't",
@@ -63,8 +47,7 @@ _GENERIC_WORDS = """
     happy enjoy question answer guide guides
 """
 
-_stemmer = Stemmer.Stemmer("english")
-GENERIC_STEMS = frozenset(_stemmer.stemWords(re.findall(r"\S+", _GENERIC_WORDS)))
+GENERIC_STEMS = frozenset(stem_words(_GENERIC_WORDS.split()))
 
 
 @dataclass(frozen=True)
@@ -143,24 +126,6 @@ def ground_answer(
     return result
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of one line; citations after the full stop stay with their sentence."""
-    protected = ABBREVIATIONS_RE.sub(lambda m: m.group(0).replace(".", "\x00"), text)
-    parts: list[str] = []
-    start = 0
-    for match in SENTENCE_END_RE.finditer(protected):
-        parts.append(protected[start : match.end()].strip())
-        start = match.end()
-    parts.append(protected[start:].strip())
-    sentences: list[str] = []
-    for part in filter(None, parts):
-        if sentences and not CITATION_RE.sub("", part).strip():
-            sentences[-1] += " " + part  # a stray "[2]" on its own belongs to the sentence before
-        else:
-            sentences.append(part)
-    return [s.replace("\x00", ".") for s in sentences]
-
-
 def cited_numbers(sentence: str) -> list[int]:
     """[n] numbers in order of appearance, `[1, 2]` and `[1][2]` alike."""
     return [int(n) for group in CITATION_RE.findall(sentence) for n in re.split(r"\s*,\s*", group)]
@@ -182,10 +147,7 @@ def best_quote(passage: str, claims: Sequence[str], max_chars: int = 200) -> str
     claim_stems = set().union(*(content_stems(c) for c in claims)) if claims else set()
     candidates = [s for line in passage.splitlines() for s in split_sentences(line)] or [passage]
     best = max(candidates, key=lambda s: len(content_stems(s) & claim_stems))
-    best = " ".join(best.split())
-    if len(best) > max_chars:
-        best = best[: max_chars - 1].rsplit(" ", 1)[0] + "…"
-    return best
+    return trim(" ".join(best.split()), max_chars)
 
 
 def content_stems(text: str) -> frozenset[str]:
@@ -369,7 +331,7 @@ def _content_stems(text: str) -> frozenset[str]:
     negated = any(w in NEGATIONS or w.endswith("n't") for w in words)
     words = [w for w in words if w not in STOPWORDS and w not in NEGATIONS and len(w) > 1]
     words = [w for w in words if w not in WORD_NUMBERS and not NUMBER_RE.fullmatch(w)]
-    stems = set(_stemmer.stemWords(words))
+    stems = set(stem_words(words))
     if negated:
         stems.add(NEGATION_STEM)
     return frozenset(stems)

@@ -12,6 +12,7 @@ from answering.models import Answer, Citation, Turn
 from answering.protocols import Answerer
 from retrieval.models import Hit, SearchResult
 from retrieval.protocols import Embedder
+from retrieval.text import split_sentences, trim
 
 from . import grounding, safety
 from .chat_model import make_chat_model
@@ -19,7 +20,7 @@ from .config import AnswerConfig
 from .errors import LLMOutputError
 from .followup import condense
 from .prompts import PROMPTS_DIR, escape_text, format_passages, render_prompt
-from .sanitise import DEFAULT_MAX_CHARS, clean_text, trim
+from .sanitise import DEFAULT_MAX_CHARS, clean_text
 from .similarity import SentenceSimilarity
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ class CoachAnswerer:
             return None, "no citation left after trimming"
         claims: dict[int, list[str]] = {n: [] for n in used}
         for line in text.splitlines():
-            for sentence in grounding.split_sentences(line):
+            for sentence in split_sentences(line):
                 for n in grounding.cited_numbers(sentence):
                     if n in claims:
                         claims[n].append(sentence)
@@ -266,7 +267,7 @@ def _strip_instructions(hit: Hit) -> Hit | None:
     if not any(grounding.is_instruction(line) for line in lines):
         return hit  # the usual case; a sentence can only match if its line does
     kept = "\n".join(
-        " ".join(s for s in grounding.split_sentences(line) if not grounding.is_instruction(s))
+        " ".join(s for s in split_sentences(line) if not grounding.is_instruction(s))
         for line in lines
     ).strip()
     return hit.model_copy(update={"text": kept}) if kept else None

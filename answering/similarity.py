@@ -8,8 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from retrieval.protocols import Embedder
-
-from .grounding import split_sentences
+from retrieval.text import split_sentences
 
 MAX_CACHED = 20_000
 

@@ -16,13 +16,14 @@ from pydantic import BaseModel, Field
 from answering.models import Answer, Turn
 from bot.gaps import GapGroup, group_gaps
 from bot.store import FeedbackStore
-from bot.text_limits import neutralize_mentions, trim
+from bot.text_limits import neutralize_mentions
 from planner.models import Plan, PlanRequest
 from planner.render_ics import render_ics
 from planner.render_markdown import render_markdown, render_markdown_pages
 from planner.service import Planner, make_request, parse_date, parse_days, parse_runs
 from retrieval.errors import CoachError
 from retrieval.models import HEADING_SEP
+from retrieval.text import trim
 
 if TYPE_CHECKING:
     from retrieval.indexer import IndexReport

@@ -5,12 +5,13 @@ Pure: the store hands in the questions (abstained on, or voted 👎); this modul
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, Field
+
+from retrieval.text import STOPWORDS, split_words, stem_words
 
 
 class GapQuestion(BaseModel):
@@ -36,23 +37,22 @@ class GapGroup(BaseModel):
         return sum(q.downvotes for q in self.questions)
 
 
-_WORD = re.compile(r"[a-z][a-z'-]+")
-# Words that say nothing about the topic of a question (nor "run": every question is about it).
-_STOPWORDS = frozenset(
-    """a about after am an and any are as at be before best can could do does doing for from
-    get good how i if in into is it its me my of on or should so than that the their them then
-    there these they this to too up us was we what when where which while who why will with
-    would you your much many often long week weeks day days run runs running runner runners
-    ok okay please help need want know tell""".split()  # noqa: SIM905 - easier to edit as prose
+# The general stopwords, and words that say nothing about a question's topic (nor "run":
+# every question is about it).
+_NOT_TOPICS = STOPWORDS | frozenset(
+    """best good often long week weeks day days run runs running runner runners please help need
+    want know tell us""".split()  # noqa: SIM905 - easier to edit as prose
 )
 
 
 def _keywords(question: str) -> dict[str, str]:
-    """Topic words of a question, keyed by a crude stem so "squats" and "squat" match."""
-    words = (w.strip("'-") for w in _WORD.findall(question.lower()))
-    return {
-        re.sub(r"(ing|es|s)$", "", w) or w: w for w in words if w not in _STOPWORDS and len(w) > 2
-    }
+    """Topic words keyed by stem, so "squats" and "squat" match; "cross-training" stays one."""
+    keywords: dict[str, str] = {}
+    for piece in question.split():
+        parts = [w for w in split_words(piece) if w not in _NOT_TOPICS and len(w) > 2]
+        if parts:
+            keywords["-".join(stem_words(parts))] = "-".join(parts)
+    return keywords
 
 
 def group_gaps(questions: Sequence[GapQuestion], *, min_overlap: float = 0.34) -> list[GapGroup]:
@@ -84,3 +84,4 @@ def group_gaps(questions: Sequence[GapQuestion], *, min_overlap: float = 0.34) -
         groups.append(GapGroup(label=", ".join(common), questions=[questions[i] for i in idx]))
     groups.sort(key=lambda g: (-(len(g.questions) + g.downvotes), g.label))
     return groups
+

@@ -12,8 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from retrieval.models import HEADING_SEP, Chunk, ParsedDocument, Skipped
-
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+from retrieval.text import split_sentences
 
 
 def chunk_document(
@@ -153,7 +152,7 @@ def _fit(text: str, sep: str, max_chars: int) -> list[str]:
 def _fit_sentences(text: str, max_chars: int) -> list[str]:
     if len(text) <= max_chars:
         return [text]
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    return split_sentences(text)
 
 
 def _fit_words(text: str, max_chars: int) -> list[str]:
@@ -185,7 +184,7 @@ def _overlap(piece: list[tuple[str, str]], overlap_chars: int, room: int) -> lis
         return []
     tail: list[tuple[str, str]] = []
     for sep, unit in reversed(piece):
-        sentences = _SENTENCE_END.split(unit)
+        sentences = split_sentences(unit)
         taken: list[str] = []
         for sentence in reversed(sentences):
             if len(sentence) + 1 > budget:

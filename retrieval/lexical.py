@@ -3,48 +3,24 @@
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-# Small and general on purpose: words that carry no topic in a runner's question.
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before
-    being below between both but by can could did do does doing down during each few for from
-    further had has have having he her here hers herself him himself his how i if in into is it
-    its itself just me more most my myself no nor not now of off on once only or other our ours
-    ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself yourselves
-    im ive id dont doesnt isnt cant wont shall may might must also get got go going really
-    thing things much many lot lots ok okay hey hi anyone anybody someone""".split()  # noqa: SIM905
-)
-
-
-class Tokenizer:
-    """Lower-case, drop stopwords, Snowball-stem: 'Stretching' and 'stretches' meet as 'stretch'."""
-
-    def __init__(self) -> None:
-        import Stemmer
-
-        self._stemmer = Stemmer.Stemmer("english")
-
-    def __call__(self, text: str) -> list[str]:
-        words = [w.replace("'", "") for w in _WORD.findall(text.lower())]
-        return self._stemmer.stemWords([w for w in words if w not in STOPWORDS and len(w) > 1])
+from retrieval.text import tokenize
 
 
 class LexicalIndex:
     """BM25 over the served chunks; rebuilt in memory whenever the live collection changes."""
 
-    def __init__(self, texts: Sequence[str], tokenizer: Tokenizer | None = None) -> None:
+    def __init__(
+        self, texts: Sequence[str], tokenizer: Callable[[str], list[str]] = tokenize
+    ) -> None:
         import bm25s
 
         # bm25s sets its logger to DEBUG on import, so every index build would reach the user.
         logging.getLogger("bm25s").setLevel(logging.WARNING)
-        self.tokenize = tokenizer or Tokenizer()
+        self.tokenize = tokenizer
         corpus = [self.tokenize(t) for t in texts]
         self.vocabulary = frozenset(tok for doc in corpus for tok in doc)
         self._bm25 = bm25s.BM25()

@@ -15,7 +15,7 @@ from retrieval.abstention import AbstentionPolicy, Evidence, load_policy
 from retrieval.errors import CoachError, IndexUnavailableError
 from retrieval.expansion import load_expander
 from retrieval.fusion import collapse_near_duplicates, diversify
-from retrieval.lexical import LexicalIndex, Tokenizer
+from retrieval.lexical import LexicalIndex
 from retrieval.manifest import MANIFEST_NAME, Manifest, load_manifest
 from retrieval.models import Chunk, Hit, SearchResult
 from retrieval.protocols import Embedder
@@ -75,7 +75,6 @@ class HybridRetriever:
         self.embedder = embedder
         self.config = config or SearchConfig()
         self.policy = policy or load_policy()
-        self._tokenizer = Tokenizer()
         self.expander = load_expander()
         self._lock = threading.Lock()
         self._served = self._load()
@@ -88,7 +87,7 @@ class HybridRetriever:
         mtime = (self.data_dir / MANIFEST_NAME).stat().st_mtime_ns
         collection = self.store.get(manifest.collection)
         chunks, vectors, headings = ChromaStore.read_all(collection)
-        lexical = LexicalIndex([_lexical_text(c) for c in chunks], self._tokenizer)
+        lexical = LexicalIndex([_lexical_text(c) for c in chunks])
         index_of = {c.chunk_id: i for i, c in enumerate(chunks)}
         log.debug("serving %s (%d chunks)", manifest.collection, len(chunks))
         text_keys = [" ".join(c.text.lower().split()) for c in chunks]

@@ -9,8 +9,9 @@ from discord import app_commands
 
 from bot.commands import notice
 from bot.discord_bot.render import render_embeds
-from bot.text_limits import MESSAGE_CHARS, trim
+from bot.text_limits import MESSAGE_CHARS
 from retrieval.errors import CoachError
+from retrieval.text import trim
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,8 @@ from bot.text_limits import (
     EMBEDS_PER_MESSAGE,
     FIELD_NAME,
     FIELD_VALUE,
-    split_text,
-    trim,
 )
+from retrieval.text import split_message, trim
 
 COLORS = {
     "answer": 0x2E7D32,
@@ -67,7 +66,7 @@ def _fit_fields(fields: list[ReplyField]) -> list[ReplyField]:
     fitted = []
     for field in fields:
         name = trim(field.name, FIELD_NAME) or "\u200b"
-        parts = split_text(field.value, FIELD_VALUE) if field.value.strip() else ["\u200b"]
+        parts = split_message(field.value, FIELD_VALUE) if field.value.strip() else ["\u200b"]
         for i, part in enumerate(parts):
             fitted.append(
                 ReplyField(name=name if i == 0 else trim(f"{name} (cont.)", FIELD_NAME), value=part)
@@ -78,7 +77,7 @@ def _fit_fields(fields: list[ReplyField]) -> list[ReplyField]:
 def render_embeds(reply: Reply, *, abstained: bool = False) -> list[discord.Embed]:
     """The reply as embeds: title and body first, then fields and sources, footer last."""
     color = ABSTAINED_COLOR if abstained else COLORS.get(reply.kind, COLORS["notice"])
-    bodies = split_text(reply.body, EMBED_DESCRIPTION) if reply.body.strip() else [""]
+    bodies = split_message(reply.body, EMBED_DESCRIPTION) if reply.body.strip() else [""]
     embeds = [
         discord.Embed(
             title=trim(reply.title, EMBED_TITLE) if i == 0 and reply.title else None,

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.store import AnswerRecord, FeedbackRecord
-from bot.text_limits import FIELD_VALUE, neutralize_mentions, trim
+from bot.text_limits import FIELD_VALUE, neutralize_mentions
+from retrieval.text import trim
 
 if TYPE_CHECKING:
     from bot.discord_bot.client import CoachBot

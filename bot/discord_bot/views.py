@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Literal
 import discord
 
 from bot.discord_bot.errors import report_error
-from bot.text_limits import MODAL_TITLE, THREAD_NAME, neutralize_mentions, trim
+from bot.text_limits import MODAL_TITLE, THREAD_NAME, neutralize_mentions
+from retrieval.text import trim
 
 if TYPE_CHECKING:
     from bot.discord_bot.client import CoachBot

@@ -16,7 +16,6 @@ from answering.extractive import (
 )
 from answering.models import Answer
 from retrieval.models import Hit, SearchResult
-from retrieval.sentences import split_sentences
 
 PASSAGES = {
     "hill": (
@@ -167,29 +166,3 @@ def test_not_covered_answers_have_no_citations(embedder, found: SearchResult) ->
     assert answer.answer == NOT_COVERED
     assert answer.citations == []
     assert "[1]" not in answer.answer
-
-
-@pytest.mark.parametrize(
-    ("text", "sentences"),
-    [
-        ("One thing. Two things! Three?", ["One thing.", "Two things!", "Three?"]),
-        (
-            "Use a band, e.g. a light one. Then squat.",
-            ["Use a band, e.g. a light one.", "Then squat."],
-        ),
-        ("Rest 2 min. between sets. Then go.", ["Rest 2 min. between sets.", "Then go."]),
-        ("Line one\ncontinues here. Next.", ["Line one continues here.", "Next."]),
-        ("Para one.\n\nPara two", ["Para one.", "Para two"]),
-        (
-            "Do these:\n- squats for legs\n- planks. Hold them",
-            ["Do these:", "squats for legs", "planks.", "Hold them"],
-        ),
-        ("1. First step\n2. Second step", ["First step", "Second step"]),
-        ('He said "stop." Then we did.', ['He said "stop."', "Then we did."]),
-        ("Warm up (see the guide.) Then lift.", ["Warm up (see the guide.)", "Then lift."]),
-        ("version 2.5 is fine. ok", ["version 2.5 is fine. ok"]),
-        ("", []),
-    ],
-)
-def test_split_sentences(text: str, sentences: list[str]) -> None:
-    assert split_sentences(text) == sentences

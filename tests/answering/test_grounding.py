@@ -17,7 +17,6 @@ from answering.grounding import (
     is_instruction,
     numbers_in,
     renumber,
-    split_sentences,
 )
 from answering.similarity import SentenceSimilarity
 
@@ -183,20 +182,6 @@ def test_instruction_smuggled_in_the_question_is_not_echoed() -> None:
                             question=question)  # fmt: skip
     assert "MANGO" not in checked.text
     assert checked.used == [1]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Roll after runs [1]. Stretch too [2]!", ["Roll after runs [1].", "Stretch too [2]!"]),
-        ("Roll after runs. [1] Then stretch.", ["Roll after runs. [1]", "Then stretch."]),
-        ("Use 2.5 kg, e.g. a plate. Then rest.", ["Use 2.5 kg, e.g. a plate.", "Then rest."]),
-        ("No full stop here [3]", ["No full stop here [3]"]),
-        ("", []),
-    ],
-)  # fmt: skip
-def test_split_sentences(text: str, expected: list[str]) -> None:
-    assert split_sentences(text) == expected
 
 
 def test_cited_numbers_and_renumbering() -> None:

@@ -10,9 +10,9 @@ import pytest
 
 from retrieval.errors import CoachError
 from retrieval.indexer import update_index
-from retrieval.lexical import Tokenizer
 from retrieval.search import MAX_QUERY_CHARS, HybridRetriever, SearchConfig
 from retrieval.service import open_retriever, open_store
+from retrieval.text import tokenize
 from tests.retrieval.conftest import CountingEmbedder, write_articles
 
 HILL_PARAGRAPH = (
@@ -74,7 +74,6 @@ def test_paraphrase_with_no_shared_words_is_found_by_the_dense_side(served: Serv
     top = result.hits[0]
     assert (top.source, top.heading) == ("rest-days.md", "Why rest matters")
     # No query word (after expansion) occurs in the passage: BM25 could not have found it.
-    tokenize = Tokenizer()
     asked = set(tokenize(served.retriever.expander.expand(query)))
     assert not asked & set(tokenize(f"{top.title} {top.heading} {top.text}"))
 

@@ -16,8 +16,9 @@ from bot.discord_bot.client import CoachBot
 from bot.discord_bot.delivery import send_followups
 from bot.discord_bot.errors import report_error
 from bot.discord_bot.render import render_messages
-from bot.text_limits import EMBED_DESCRIPTION, SELECT_LABEL, SELECT_OPTIONS, trim
+from bot.text_limits import EMBED_DESCRIPTION, SELECT_LABEL, SELECT_OPTIONS
 from planner.models import AVOID, DAYS, MAX_MINUTES, MAX_WEEKS, MIN_MINUTES, Plan
+from retrieval.text import trim
 
 PLAN_GONE = "That plan is no longer on record. Make a new one with `/plan`."
 NOT_YOURS = "Only the person who made this plan can change it. Make your own with `/plan`."
