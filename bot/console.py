@@ -15,8 +15,8 @@ from rich.markdown import Markdown
 from rich.markup import escape
 
 from answering.models import Turn
-from bot import commands as handlers
-from bot.commands import InputError, Reply
+from bot import replies
+from bot.replies import InputError, Reply
 from planner.models import Plan
 from retrieval.errors import CoachError
 
@@ -119,7 +119,7 @@ class Session:
         return {
             "/ask": self.ask,
             "/sources": self.sources,
-            "/help": lambda _: render_reply(self.console, handlers.help_reply(discord=False)),
+            "/help": lambda _: render_reply(self.console, replies.help_reply(discord=False)),
             "/new": self.new,
             "/kb": self.kb,
             "/plan": self.make_plan,
@@ -129,10 +129,10 @@ class Session:
         }
 
     def ask(self, text: str) -> None:
-        question = handlers.clean_question(text)
+        question = replies.clean_question(text)
         with self.console.status("thinking…"):
-            answer = handlers.ask(self.app, question, self.history[-HISTORY_TURNS:])
-        render_reply(self.console, handlers.answer_reply(answer))
+            answer = replies.ask(self.app, question, self.history[-HISTORY_TURNS:])
+        render_reply(self.console, replies.answer_reply(answer))
         self.history.append(Turn(question=answer.question, answer=answer.answer))
 
     def new(self, _: str) -> None:
@@ -140,13 +140,13 @@ class Session:
         self.console.print("[dim]New conversation: earlier questions are forgotten.[/]")
 
     def sources(self, topic: str) -> None:
-        render_reply(self.console, handlers.sources_reply(self.app.sources(topic or None), topic))
+        render_reply(self.console, replies.sources_reply(self.app.sources(topic or None), topic))
 
     def make_plan(self, text: str) -> None:
-        request = handlers.plan_request(today=date.today(), **parse_flags(text))
+        request = replies.plan_request(today=date.today(), **parse_flags(text))
         with self.console.status("planning…"):
-            self.plan = handlers.make_plan(self.app, request)
-        render_reply(self.console, handlers.plan_reply(self.plan))
+            self.plan = replies.make_plan(self.app, request)
+        render_reply(self.console, replies.plan_reply(self.plan))
         self.console.print("[dim]Next: /why [exercise], /swap <exercise> [week], /ics[/]")
 
     def current_plan(self) -> Plan:
@@ -155,7 +155,7 @@ class Session:
         return self.plan
 
     def why(self, exercise: str) -> None:
-        reply = handlers.why_reply(self.app, self.current_plan(), exercise or None)
+        reply = replies.why_reply(self.app, self.current_plan(), exercise or None)
         render_reply(self.console, reply)
 
     def swap(self, text: str) -> None:
@@ -165,25 +165,25 @@ class Session:
             week = int(words.pop())
         if not words:
             raise InputError("Name the exercise to swap, e.g. /swap goblet squat")
-        self.plan = handlers.swap_plan(self.app, self.current_plan(), " ".join(words), week)
-        render_reply(self.console, handlers.plan_reply(self.plan))
+        self.plan = replies.swap_plan(self.app, self.current_plan(), " ".join(words), week)
+        render_reply(self.console, replies.plan_reply(self.plan))
 
     def ics(self, start: str) -> None:
-        when = handlers.parse_date(start, "start")
-        attachment = handlers.ics_attachment(self.current_plan(), when)
+        when = replies.parse_date(start, "start")
+        attachment = replies.ics_attachment(self.current_plan(), when)
         path = self.out_dir / attachment.filename
         path.write_bytes(attachment.data)
         self.console.print(f"Calendar written to [bold]{escape(str(path))}[/]: open it to import.")
 
     def kb(self, rest: str) -> None:
         sub = rest.split()[0].lower() if rest.split() else "status"
-        now = handlers.utcnow()
+        now = replies.utcnow()
         if sub == "status":
-            render_reply(self.console, handlers.status_reply(self.app.status(), now=now))
+            render_reply(self.console, replies.status_reply(self.app.status(), now=now))
         elif sub == "reload":
             with self.console.status("re-indexing…"):
                 report = self.app.reindex()
-            reply = handlers.reindex_reply(report, self.app.status(), now=now)
+            reply = replies.reindex_reply(report, self.app.status(), now=now)
             render_reply(self.console, reply)
         else:
             raise InputError("Use `/kb status` or `/kb reload`.")

@@ -1,1 +1,1 @@
-"""The Discord adapter: a discord.py bot whose cogs call `bot.commands` and render embeds."""
+"""The Discord adapter: a discord.py bot whose cogs call `bot.replies` and render embeds."""

@@ -7,8 +7,8 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.commands import notice
 from bot.discord_bot.render import render_embeds
+from bot.replies import notice
 from bot.text_limits import MESSAGE_CHARS
 from retrieval.errors import CoachError
 from retrieval.text import trim

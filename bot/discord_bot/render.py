@@ -7,7 +7,7 @@ import io
 import discord
 from pydantic import BaseModel, ConfigDict
 
-from bot.commands import Reply, ReplyField
+from bot.replies import Reply, ReplyField
 from bot.text_limits import (
     EMBED_DESCRIPTION,
     EMBED_FIELDS,

@@ -91,7 +91,7 @@ def test_plan_input_errors_say_what_to_type(fake_app: FakeApp, line: str, expect
 
 def test_plan_why_swap_and_calendar_with_the_real_app(real_app, tmp_path) -> None:
 
-    from bot import commands as handlers
+    from bot import replies
     from planner.models import PlanRequest
 
     text = _run(real_app, [
@@ -106,7 +106,7 @@ def test_plan_why_swap_and_calendar_with_the_real_app(real_app, tmp_path) -> Non
     request = PlanRequest(
         runs={"tue": "easy"}, free_days=("mon", "thu"), weeks=4, today=date.today()
     )
-    first_name = handlers.plan_exercises(real_app.planner.plan(request))[0][1]
+    first_name = replies.plan_exercises(real_app.planner.plan(request))[0][1]
     text = _run(
         real_app, ["/plan --runs tue:easy --free mon,thu --weeks 4", f"/swap {first_name}", "/ics"]
     )

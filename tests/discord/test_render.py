@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from answering.models import Answer, Citation
-from bot.commands import Attachment, Reply, ReplyField, SourceLine, answer_reply
 from bot.discord_bot.render import (
     ABSTAINED_COLOR,
     COLORS,
@@ -11,6 +10,7 @@ from bot.discord_bot.render import (
     render_messages,
     source_fields,
 )
+from bot.replies import Attachment, Reply, ReplyField, SourceLine, answer_reply
 from bot.text_limits import (
     EMBED_DESCRIPTION,
     EMBED_FIELDS,

@@ -11,7 +11,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from answering.models import Answer, Turn
-from bot import commands as handlers
+from bot import replies
 from bot.discord_bot.client import CoachBot
 from bot.discord_bot.delivery import reply_to, send_followups
 from bot.discord_bot.errors import user_message
@@ -52,7 +52,7 @@ class AskCog(commands.Cog):
     ) -> tuple[Answer, str]:
         """Answer off the event loop and store the answer; returns it with its id."""
         history = await self.history(channel, channel_id)
-        answer = await self.bot.run_blocking(handlers.ask, self.bot.app, question, history)
+        answer = await self.bot.run_blocking(replies.ask, self.bot.app, question, history)
         answer_id = await asyncio.to_thread(
             self.bot.store.record_answer, answer, user_id=user_id, channel_id=channel_id
         )
@@ -70,12 +70,12 @@ class AskCog(commands.Cog):
     async def ask_command(
         self,
         interaction: discord.Interaction[CoachBot],
-        question: app_commands.Range[str, 3, handlers.MAX_QUESTION_CHARS],
+        question: app_commands.Range[str, 3, replies.MAX_QUESTION_CHARS],
     ) -> None:
-        question = handlers.clean_question(question)
+        question = replies.clean_question(question)
         wait = self.bot.cooldown.hit(interaction.user.id)
         if wait:
-            await interaction.response.send_message(handlers.cooldown_text(wait), ephemeral=True)
+            await interaction.response.send_message(replies.cooldown_text(wait), ephemeral=True)
             return
         await interaction.response.defer(thinking=True)
         async with self.bot.busy():
@@ -85,7 +85,7 @@ class AskCog(commands.Cog):
                 channel=interaction.channel,
                 channel_id=interaction.channel_id,
             )
-            messages = render_messages(handlers.answer_reply(answer), abstained=answer.abstained)
+            messages = render_messages(replies.answer_reply(answer), abstained=answer.abstained)
             view = answer_view(answer_id, thread=can_start_thread(interaction.channel))
             sent = await send_followups(interaction, messages, view=view)
             await asyncio.to_thread(self.bot.store.set_message, answer_id, sent.id)
@@ -99,7 +99,7 @@ class AskCog(commands.Cog):
     ) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
         items = await self.bot.run_blocking(self.bot.app.sources, topic)
-        reply = handlers.sources_reply(items, topic)
+        reply = replies.sources_reply(items, topic)
         await send_followups(interaction, render_messages(reply), ephemeral=True)
 
     @sources_command.autocomplete("topic")
@@ -112,13 +112,11 @@ class AskCog(commands.Cog):
             # Suggestions are a nicety: typing any topic still works.
             log.warning("topic suggestions failed", exc_info=True)
             return []
-        return [
-            app_commands.Choice(name=t, value=t) for t in handlers.topic_choices(items, current)
-        ]
+        return [app_commands.Choice(name=t, value=t) for t in replies.topic_choices(items, current)]
 
     @app_commands.command(name="help", description="What I can do and how to ask.")
     async def help_command(self, interaction: discord.Interaction[CoachBot]) -> None:
-        embeds = render_embeds(handlers.help_reply(discord=True))
+        embeds = render_embeds(replies.help_reply(discord=True))
         await interaction.response.send_message(embeds=embeds, ephemeral=True)
 
     # -- mentions and DMs ---------------------------------------------------------------------
@@ -145,10 +143,10 @@ class AskCog(commands.Cog):
                 mention_author=False,
             )
             return
-        question = handlers.clean_question(text)
+        question = replies.clean_question(text)
         wait = self.bot.cooldown.hit(message.author.id)
         if wait:
-            await message.reply(handlers.cooldown_text(wait), mention_author=False, delete_after=10)
+            await message.reply(replies.cooldown_text(wait), mention_author=False, delete_after=10)
             return
         async with message.channel.typing():
             answer, answer_id = await self.answer(
@@ -157,7 +155,7 @@ class AskCog(commands.Cog):
                 channel=message.channel,
                 channel_id=message.channel.id,
             )
-        messages = render_messages(handlers.answer_reply(answer), abstained=answer.abstained)
+        messages = render_messages(replies.answer_reply(answer), abstained=answer.abstained)
         view = answer_view(answer_id, thread=can_start_thread(message.channel))
         sent = await reply_to(message, messages, view=view)
         await asyncio.to_thread(self.bot.store.set_message, answer_id, sent.id)

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import commands as handlers
+from bot import replies
 from bot.discord_bot.checks import coach_only
 from bot.discord_bot.client import CoachBot
 from bot.discord_bot.delivery import send_followups
@@ -30,7 +30,7 @@ class KbCog(
     async def status(self, interaction: discord.Interaction[CoachBot]) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
         status = await asyncio.to_thread(self.bot.app.status)
-        reply = handlers.status_reply(status, now=handlers.utcnow())
+        reply = replies.status_reply(status, now=replies.utcnow())
         await send_followups(interaction, render_messages(reply), ephemeral=True)
 
     @app_commands.command(
@@ -42,7 +42,7 @@ class KbCog(
         await interaction.response.defer(thinking=True, ephemeral=True)
         report = await self.bot.run_blocking(self.bot.app.reindex)
         status = await asyncio.to_thread(self.bot.app.status)
-        reply = handlers.reindex_reply(report, status, now=handlers.utcnow())
+        reply = replies.reindex_reply(report, status, now=replies.utcnow())
         await send_followups(interaction, render_messages(reply), ephemeral=True)
 
     @app_commands.command(
@@ -52,7 +52,7 @@ class KbCog(
     @coach_only()
     async def gaps(self, interaction: discord.Interaction[CoachBot]) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        reply = await asyncio.to_thread(handlers.gaps, self.bot.store, now=handlers.utcnow())
+        reply = await asyncio.to_thread(replies.gaps, self.bot.store, now=replies.utcnow())
         await send_followups(interaction, render_messages(reply), ephemeral=True)
 
 

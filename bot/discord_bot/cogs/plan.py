@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import commands as handlers
+from bot import replies
 from bot.discord_bot.client import CoachBot
 from bot.discord_bot.delivery import send_followups
 from bot.discord_bot.errors import report_error
@@ -42,7 +42,7 @@ def plan_view(key: str, plan: Plan) -> discord.ui.View:
     view.add_item(PlanButton("why", key))
     view.add_item(PlanButton("full", key))
     view.add_item(PlanButton("ics", key))
-    exercises = handlers.plan_exercises(plan)
+    exercises = replies.plan_exercises(plan)
     if exercises:
         view.add_item(SwapSelect(key, exercises))
     return view
@@ -95,12 +95,12 @@ class PlanButton(
             return
         plan, _ = loaded
         if self.action == "why":
-            reply = await bot.run_blocking(handlers.why_reply, bot.app, plan)
+            reply = await bot.run_blocking(replies.why_reply, bot.app, plan)
         elif self.action == "full":
-            reply = handlers.plan_pages_reply(plan)
+            reply = replies.plan_pages_reply(plan)
         else:
-            attachment = await asyncio.to_thread(handlers.ics_attachment, plan)
-            reply = handlers.Reply(
+            attachment = await asyncio.to_thread(replies.ics_attachment, plan)
+            reply = replies.Reply(
                 kind="plan",
                 title="Your plan as a calendar",
                 body="Open the file to add every session to your calendar. Importing a "
@@ -159,9 +159,9 @@ class SwapSelect(
             await interaction.response.send_message(NOT_YOURS, ephemeral=True)
             return
         await interaction.response.defer()
-        swapped = await bot.run_blocking(handlers.swap_plan, bot.app, plan, self.item.values[0])
+        swapped = await bot.run_blocking(replies.swap_plan, bot.app, plan, self.item.values[0])
         key = await save_plan(bot, swapped, interaction.user.id)
-        (message,) = render_messages(handlers.plan_reply(swapped, max_chars=PLAN_CHARS))
+        (message,) = render_messages(replies.plan_reply(swapped, max_chars=PLAN_CHARS))
         await interaction.edit_original_response(
             embeds=message.embeds, view=plan_view(key, swapped)
         )
@@ -199,35 +199,33 @@ class PlanCog(commands.Cog):
         start: app_commands.Range[str, 8, 10] | None = None,
     ) -> None:
         # Checked before deferring, so a typo gets a private answer at once.
-        request = handlers.plan_request(
+        request = replies.plan_request(
             free_days=free_days, runs=runs, minutes=minutes, experience=experience,
             equipment=equipment, phase=phase, race_date=race_date, weeks=weeks, avoid=avoid,
             start=start, today=date.today(), owner=str(interaction.user.id),
         )  # fmt: skip
         wait = self.bot.cooldown.hit(interaction.user.id)
         if wait:
-            await interaction.response.send_message(handlers.cooldown_text(wait), ephemeral=True)
+            await interaction.response.send_message(replies.cooldown_text(wait), ephemeral=True)
             return
         await interaction.response.defer(thinking=True)
         async with self.bot.busy():
-            plan = await self.bot.run_blocking(handlers.make_plan, self.bot.app, request)
+            plan = await self.bot.run_blocking(replies.make_plan, self.bot.app, request)
             key = await save_plan(self.bot, plan, interaction.user.id)
-            messages = render_messages(handlers.plan_reply(plan, max_chars=PLAN_CHARS))
+            messages = render_messages(replies.plan_reply(plan, max_chars=PLAN_CHARS))
             await send_followups(interaction, messages, view=plan_view(key, plan))
 
     @plan_command.autocomplete("free_days")
     async def free_days_autocomplete(
         self, interaction: discord.Interaction[CoachBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=c, value=c) for c in handlers.complete_list(current, DAYS)]
+        return [app_commands.Choice(name=c, value=c) for c in replies.complete_list(current, DAYS)]
 
     @plan_command.autocomplete("avoid")
     async def avoid_autocomplete(
         self, interaction: discord.Interaction[CoachBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return [
-            app_commands.Choice(name=c, value=c) for c in handlers.complete_list(current, AVOID)
-        ]
+        return [app_commands.Choice(name=c, value=c) for c in replies.complete_list(current, AVOID)]
 
 
 async def setup(bot: CoachBot) -> None:

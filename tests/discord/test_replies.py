@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from answering.models import Answer
-from bot import commands as handlers
-from bot.commands import InputError
+from bot import replies
 from bot.gaps import GapGroup, GapQuestion
+from bot.replies import InputError
 from bot.text_limits import ZWSP
 from retrieval.indexer import IndexReport
 from retrieval.inventory import IndexStatus, SourceInfo
@@ -21,20 +21,20 @@ NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
     [("  how   often  ", "how often"), ("squats?", "squats?"), ("x" * 900, "x" * 499 + "…")],
 )
 def test_clean_question(text: str, expected: str) -> None:
-    assert handlers.clean_question(text) == expected
+    assert replies.clean_question(text) == expected
 
 
 @pytest.mark.parametrize("text", ["", "  ", "hi"])
 def test_clean_question_refuses_empty_input(text: str) -> None:
     with pytest.raises(InputError, match="/ask"):
-        handlers.clean_question(text)
+        replies.clean_question(text)
 
 
 def test_answer_reply_never_echoes_a_ping() -> None:
     answer = Answer(
         question="@everyone <@123> squats?", answer="Ask @here [1]", citations=[], abstained=False
     )
-    reply = handlers.answer_reply(answer)
+    reply = replies.answer_reply(answer)
     assert "@everyone" not in reply.title and f"@{ZWSP}everyone" in reply.title
     assert "<@123>" not in reply.title
     assert "@here" not in reply.body
@@ -46,14 +46,14 @@ def test_sources_reply_lists_files_and_origins() -> None:
             source="calves.md", title="Calves", origin="Coach Ann", tags=["calves"], chunks=1
         )
     ]
-    reply = handlers.sources_reply(items, None)
+    reply = replies.sources_reply(items, None)
     assert "**Calves** — `calves.md` (1 passage · calves) · from Coach Ann" in reply.body
     assert reply.footer == "1 guide"
 
 
 @pytest.mark.parametrize(("topic", "hint"), [("yoga", "without a topic"), (None, "empty")])
 def test_sources_reply_explains_an_empty_list(topic: str | None, hint: str) -> None:
-    assert hint in handlers.sources_reply([], topic).body
+    assert hint in replies.sources_reply([], topic).body
 
 
 @pytest.mark.parametrize(
@@ -75,7 +75,7 @@ def test_status_reply_shows_age_and_skipped(built_at: datetime | None, age: str)
         collection="c",
         store="embedded",
     )
-    reply = handlers.status_reply(status, now=NOW)
+    reply = replies.status_reply(status, now=NOW)
     index = reply.fields[0].value
     assert age in index and "3 files · 12 passages" in index
     assert reply.fields[-1].name == "Skipped (1)"
@@ -95,11 +95,11 @@ def test_report_text_lists_changes() -> None:
         collection="c",
         switched=True,
     )
-    text = handlers.report_text(report)
+    text = replies.report_text(report)
     assert "3 files, 12 passages (2 embedded, 10 reused) in 1.3s." in text
     assert "Added: `new.md`" in text and "Removed: `old.md`" in text
     unchanged = report.model_copy(update={"switched": False})
-    assert handlers.report_text(unchanged).startswith("Nothing changed")
+    assert replies.report_text(unchanged).startswith("Nothing changed")
 
 
 def test_gaps_reply_groups_with_counts_and_reasons() -> None:
@@ -111,16 +111,16 @@ def test_gaps_reply_groups_with_counts_and_reasons() -> None:
         reasons=["no sets given"],
         asked_at=NOW,
     )
-    reply = handlers.gaps_reply([GapGroup(label="yoga", questions=[q, bad])])
+    reply = replies.gaps_reply([GapGroup(label="yoga", questions=[q, bad])])
     (field,) = reply.fields
     assert field.name == "yoga (2 asked · 1 unanswered · 2 👎)"
     assert "“no sets given”" in field.value
-    assert "No abstained" in handlers.gaps_reply([]).body
+    assert "No abstained" in replies.gaps_reply([]).body
 
 
 @pytest.mark.parametrize("discord", [True, False])
 def test_help_mentions_every_command(discord: bool) -> None:
-    text = " ".join(f.value for f in handlers.help_reply(discord=discord).fields)
+    text = " ".join(f.value for f in replies.help_reply(discord=discord).fields)
     for command in ("/ask", "/plan", "/sources"):
         assert command in text
     assert ("/kb" in text) and (("mention" in text) or not discord)
@@ -138,7 +138,7 @@ def test_help_mentions_every_command(discord: bool) -> None:
     ],
 )
 def test_complete_list(current: str, expected: list[str]) -> None:
-    assert handlers.complete_list(current, ["knee", "lunges", "lower-back"]) == expected
+    assert replies.complete_list(current, ["knee", "lunges", "lower-back"]) == expected
 
 
 def test_topic_choices() -> None:
@@ -146,5 +146,5 @@ def test_topic_choices() -> None:
         SourceInfo(source="a.md", title="A", origin="", tags=["Calves", "shins"], chunks=1),
         SourceInfo(source="b.md", title="B", origin="", tags=["calves"], chunks=1),
     ]
-    assert handlers.topic_choices(items, "ca") == ["calves"]
-    assert handlers.topic_choices(items, "") == ["calves", "shins"]
+    assert replies.topic_choices(items, "ca") == ["calves"]
+    assert replies.topic_choices(items, "") == ["calves", "shins"]
