@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
 
@@ -21,7 +22,6 @@ from planner.coverage import (
     push_pull,
 )
 from planner.models import DAYS, AuditItem, Block, Plan, Session, Status, Week
-from planner.prescribe import WeekContext, block_rounds, main_reps, main_sets, week_context
 from planner.rules import RuleBook
 from planner.sessions import available_tests
 
@@ -63,12 +63,39 @@ class Audit:
     def lifting_weeks(self) -> list[Week]:
         return [week for week in self.plan.weeks if week.sessions]
 
-    def context(self, week: Week) -> WeekContext:
-        same_phase = [
-            w for w in self.plan.weeks if w.phase == week.phase and w.number <= week.number
-        ]
-        return week_context(week.number, week.phase, self.plan.request.experience, week.deload,
-                            len(same_phase), self.rules)  # fmt: skip
+    # What the phase rules ask of a week, worked out here from the parameters themselves, not
+    # with the builder's helpers: the audit is an independent check of the builder.
+    def phase_week(self, week: Week) -> int:
+        return sum(1 for w in self.plan.weeks if w.phase == week.phase and w.number <= week.number)
+
+    def full_sets(self, week: Week) -> int:
+        return self.rules.phase(week.phase)["main"]["sets"][self.plan.request.experience]
+
+    def want_sets(self, week: Week) -> int:
+        full = self.full_sets(week)
+        if not week.deload:
+            return full
+        return max(1, math.ceil(full * self.rules.param("deload", "sets_factor")))
+
+    def want_reps(self, week: Week, exercise: Exercise) -> str:
+        params = self.rules.phase(week.phase)
+        if exercise.equipment in ("bodyweight", "bands"):  # no weight to pick
+            if exercise.unit == "seconds":
+                return self.rules.param("progression", "unloaded_hold")
+            return self.rules.param("progression", "unloaded_reps")[week.phase]
+        late = params.get("late")
+        experience = self.plan.request.experience
+        if late and experience in late["for"] and self.phase_week(week) > late["after_weeks"]:
+            return late["reps"]
+        return params["main"]["reps"]
+
+    def want_rounds(self, week: Week) -> int:
+        if week.deload:
+            return self.rules.param("deload", "rounds")
+        rounds = self.rules.phase(week.phase)["accessory_rounds"][self.plan.request.experience]
+        low = self.rules.param("accessory-circuit", "min_rounds")
+        high = self.rules.param("accessory-circuit", "max_rounds")
+        return min(high, max(low, rounds))
 
 
 Checker = Callable[[Audit, dict], Verdict]
@@ -232,6 +259,9 @@ def _warm_up(a: Audit, p: dict) -> Verdict:
 
 @checker("compound-first")
 def _compound_first(a: Audit, p: dict) -> Verdict:
+    compound = [
+        e for e in a.pool if e.role == "main" and e.pattern in p["patterns"] and e.region == "lower"
+    ]
     problems = []
     for week, session in a.plan.sessions():
         block = a.block(session, "main")
@@ -241,6 +271,17 @@ def _compound_first(a: Audit, p: dict) -> Verdict:
         odd = [e.name for e in lifts if e.pattern not in p["patterns"]]
         if odd:
             problems.append(f"{_label(week, session)} main block holds {', '.join(odd)}")
+        # An accessory move in a main slot only when no compound lift for that side of the
+        # body (push or pull) is left for the runner.
+        ids = {e.id for e in lifts}
+        light = [
+            e.name for e in lifts
+            if e.role != "main" and any(
+                c.direction == e.direction and c.id not in ids for c in compound
+            )
+        ]  # fmt: skip
+        if light:
+            problems.append(f"{_label(week, session)} puts {', '.join(light)} in the main slot")
     return _verdict(
         problems, f"{p['min_main']}-{p['max_main']} compound lifts right after the warm-up"
     )
@@ -252,8 +293,8 @@ def _trim(a: Audit, p: dict) -> Verdict:
     problems = []
     trimmed = 0
     for week in a.lifting_weeks():
-        want = main_sets(a.context(week), a.rules)
-        rounds = block_rounds("accessory", a.context(week), a.rules)
+        want = a.want_sets(week)
+        rounds = a.want_rounds(week)
         for session in week.sessions:
             main = a.block(session, "main")
             if main and any(x.sets != want for x in main.exercises):
@@ -415,8 +456,11 @@ def _mains(a: Audit, weeks: list[Week]):  # type: ignore[no-untyped-def]
 
 @checker("tempo")
 def _tempo(a: Audit, p: dict) -> Verdict:
+    # Isometric holds have no lowering or lift, so no tempo; every rep-based lift has one.
     problems = [
-        f"{_label(w, s)} {x.name}" for w, s, x in _mains(a, a.plan.weeks) if x.tempo != p["main"]
+        f"{_label(w, s)} {x.name}"
+        for w, s, x in _mains(a, a.plan.weeks)
+        if x.tempo != (None if a.exercise(x.exercise_id).unit == "seconds" else p["main"])
     ]
     return _verdict(
         [f"{x} lacks tempo {p['main']}" for x in problems], f"main lifts at {p['main']}"
@@ -441,11 +485,10 @@ def _phase_check(phase: str) -> Checker:
             return NA, f"no {phase} weeks in this plan"
         problems = []
         for week in weeks:
-            ctx = a.context(week)
-            reps = main_reps(ctx, a.rules)
-            want_rounds = block_rounds("accessory", ctx, a.rules)
+            want_rounds = a.want_rounds(week)
             for session in week.sessions:
                 for x in a.block(session, "main").exercises:  # type: ignore[union-attr]
+                    reps = a.want_reps(week, a.exercise(x.exercise_id))
                     if not x.reps.startswith(reps) or x.rest_s != p["main"]["rest_s"]:
                         problems.append(f"{_label(week, session)} {x.name}: {x.reps}")
                 accessory = a.block(session, "accessory")
@@ -521,8 +564,7 @@ def _deload(a: Audit, p: dict) -> Verdict:
         if w.deload and w not in due and w.sessions
     ]
     for week in due:
-        ctx = a.context(week)
-        full = main_sets(replace(ctx, deload=False), a.rules)
+        full = a.full_sets(week)
         if any(x.sets >= full and full > 1 for _, _, x in _mains(a, [week])):
             problems.append(f"{_label(week)} keeps full sets")
     return _verdict(problems, f"lighter week every {p['every_weeks']} weeks")

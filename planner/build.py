@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from planner.book import Playbook
 from planner.catalogue import Pool, kit_for
 from planner.errors import PlanError
+from planner.injury import injury_notes
 from planner.models import DAY_NAMES, DayChoice, Plan, PlanRequest, Session, Week, monday_of
 from planner.phases import WeekFrame, frame_weeks
 from planner.prescribe import unique, week_context
@@ -115,6 +116,12 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
     if not any(week.sessions for week in weeks):
         near_race = any(frame.race_week or frame.cut_short for frame in frames)
         raise PlanError(no_session_message(request, book, near_race=near_race))
+    used = [(key, picks) for key, picks in picks_cache.items() if key[1] == lifts_for.get(key[0])]
+    for _, picks in used:
+        notes += dict.fromkeys(why for session in picks.sessions for why in session.why)
+    if used:
+        (_, lifts), picks = used[0]
+        notes += injury_notes(request, book, picks.sessions, lifts, cite("compound-first"))
     for gap in dict.fromkeys(gaps):
         avoid = ", ".join(request.avoid) or "none"
         notes.append(

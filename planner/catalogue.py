@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -15,6 +15,14 @@ from planner.models import Avoid
 CATALOGUE_FILE = "exercises.yaml"
 Role = Literal["warm-up", "main", "accessory", "core", "prehab", "cool-down"]
 Kit = Literal["bodyweight", "bands", "dumbbells", "gym"]
+Pattern = Literal[
+    "squat", "lunge", "step-up", "hinge", "bridge", "knee-flexion", "push", "pull", "calf-raise",
+    "tib-raise", "hip-abduction", "hip-adduction", "anti-rotation", "anti-extension",
+    "anti-lateral-flexion", "carry", "mobility", "activation", "breathing", "stretch",
+]  # fmt: skip
+PATTERNS: tuple[str, ...] = get_args(Pattern)
+# Avoiding an area also rules out the movements that load it (kneeling puts weight on the knee).
+AVOID_IMPLIES: dict[str, tuple[str, ...]] = {"knee": ("kneeling",)}
 KIT_TIER: dict[str, int] = {"bodyweight": 0, "bands": 1, "dumbbells": 2, "gym": 3}
 # What each answer to "what equipment do you have" puts within reach.
 KIT_FOR_EQUIPMENT: dict[str, frozenset[str]] = {
@@ -30,7 +38,7 @@ class Exercise(BaseModel):
 
     id: str
     name: str
-    pattern: str
+    pattern: Pattern
     region: Literal["lower", "upper", "core"]
     direction: Literal["push", "pull", "none"]
     equipment: Kit
@@ -41,6 +49,7 @@ class Exercise(BaseModel):
     primary: tuple[str, ...]
     secondary: tuple[str, ...] = ()
     avoid: tuple[Avoid, ...] = ()
+    substitute_for: tuple[Avoid, ...] = ()
     cue: str = ""
 
     @cached_property
@@ -73,13 +82,14 @@ class Catalogue:
 
     def allowed(self, kit: frozenset[str], avoid: Iterable[str], max_difficulty: int) -> Pool:
         """The exercises this runner may be given at all."""
-        blocked = frozenset(avoid)
+        blocked = expand_avoid(avoid)
         return Pool(
             exercise
             for exercise in self.exercises
             if exercise.equipment in kit
             and exercise.difficulty <= max_difficulty
             and not blocked.intersection(exercise.avoid)
+            and (not exercise.substitute_for or blocked.intersection(exercise.substitute_for))
         )
 
 
@@ -108,6 +118,14 @@ class Pool(tuple[Exercise, ...]):
         return [e for e in self if e.role in roles and wanted.intersection(e.muscles)]
 
 
+def expand_avoid(avoid: Iterable[str]) -> frozenset[str]:
+    """The avoid list with what each entry implies (knee -> kneeling)."""
+    tags = set(avoid)
+    for tag in list(tags):
+        tags.update(AVOID_IMPLIES.get(tag, ()))
+    return frozenset(tags)
+
+
 def kit_for(equipment: Iterable[str]) -> frozenset[str]:
     kit: set[str] = set()
     for item in equipment:
@@ -118,7 +136,18 @@ def kit_for(equipment: Iterable[str]) -> frozenset[str]:
 def load_catalogue(data: Sequence[dict[str, Any]] | None = None) -> Catalogue:
     """The catalogue from `planner/data/exercises.yaml` (or given data), checked for shape."""
     raw = read_data(CATALOGUE_FILE) if data is None else data
-    try:
-        return Catalogue(Exercise.model_validate(item) for item in raw)
-    except ValidationError as err:
-        raise PlanError(f"{CATALOGUE_FILE} is malformed: {err}") from None
+    if not isinstance(raw, list):
+        raise PlanError(f"{CATALOGUE_FILE} must be a list of exercises, one block per exercise")
+    exercises = []
+    for number, item in enumerate(raw, start=1):
+        name = item.get("id", "?") if isinstance(item, dict) else "?"
+        try:
+            exercises.append(Exercise.model_validate(item))
+        except ValidationError as err:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in err.errors()
+            )
+            raise PlanError(
+                f"{CATALOGUE_FILE} entry {number} ({name}) is malformed: {problems}"
+            ) from None
+    return Catalogue(exercises)

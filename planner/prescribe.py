@@ -16,9 +16,18 @@ Cite = Callable[[str], int]
 _PHASE_LOAD = {
     "base": "Moderate weight; every rep crisp and controlled through the full range.",
     "build": "Hold the weight steady or add a little; never grind a rep.",
-    "in-season": "Keep the weight steady from week to week; lift each rep fast and crisp.",
+    "in-season": "Keep the weight steady from week to week.",
     "taper": "Light: leave fresher than you arrived.",
 }
+# Bodyweight and band lifts: there is no weight to pick, so the version sets the effort.
+_PHASE_LOAD_UNLOADED = {
+    "base": "No weight to pick: choose the version (box height, band, tempo) that makes the "
+    "last reps of each set feel like that, every rep controlled.",
+    "build": "Keep the version you finished the base with; never grind a rep.",
+    "in-season": "Keep the same version from week to week.",
+    "taper": "An easy version: leave fresher than you arrived.",
+}
+UNLOADED_KIT = ("bodyweight", "bands")
 
 
 @dataclass(frozen=True)
@@ -61,10 +70,17 @@ def main_rpe(ctx: WeekContext, rules: RuleBook) -> float:
         rpe += steps[min(ctx.step, len(steps) - 1)]
     if ctx.deload:
         rpe -= rules.param("deload", "rpe_drop")
-    return max(float(rules.param("rpe-loads", "min_rpe")), rpe)
+    low, high = rules.param("rpe-loads", "min_rpe"), rules.param("rpe-loads", "max_rpe")
+    return min(float(high), max(float(low), rpe))
 
 
-def main_reps(ctx: WeekContext, rules: RuleBook) -> str:
+def unloaded(exercise: Exercise) -> bool:
+    return exercise.equipment in UNLOADED_KIT
+
+
+def main_reps(ctx: WeekContext, rules: RuleBook, exercise: Exercise | None = None) -> str:
+    if exercise is not None and unloaded(exercise):
+        return rules.param("progression", "unloaded_reps")[ctx.phase]
     phase = rules.phase(ctx.phase)
     late = phase.get("late")
     if late and ctx.experience in late["for"] and ctx.phase_week > late["after_weeks"]:
@@ -86,8 +102,13 @@ def block_rounds(kind: BlockKind, ctx: WeekContext, rules: RuleBook) -> int:
 
 
 def rpe_text(rpe: float) -> str:
-    in_reserve = max(0, round(10 - rpe))
-    return f"RPE {rpe:g} (about {in_reserve} reps in reserve)"
+    """RPE with the reps left in the tank it means (10 - RPE; a half gives a range)."""
+    left = max(0.0, 10 - rpe)
+    if left == int(left):
+        reserve = f"about {int(left)} rep{'s' * (left != 1)} in reserve"
+    else:
+        reserve = f"{math.floor(left)}–{math.ceil(left)} reps in reserve"
+    return f"RPE {rpe:g} ({reserve})"
 
 
 def _amount(exercise: Exercise, reps: str, hold: str, carry: str | None = None) -> str:
@@ -162,30 +183,40 @@ def _prescribe_main(
     cite: Cite,
 ) -> Prescription:  # fmt: skip
     rpe = main_rpe(ctx, rules)
-    load = _PHASE_LOAD[ctx.phase]
+    free = unloaded(exercise)
+    load = (_PHASE_LOAD_UNLOADED if free else _PHASE_LOAD)[ctx.phase]
     phase = rules.phase(ctx.phase)
     cites = [cite(f"phase-{ctx.phase}"), cite("compound-first"), cite("tempo"), cite("rpe-loads")]
     if slot_rule(slot, layouts) != "compound-first":
         cites.append(cite(slot_rule(slot, layouts)))
     if ctx.deload:
-        load = "Deload: fewer sets and clearly lighter, so the body absorbs the training."
+        lighter = "an easier version" if free else "clearly lighter"
+        load = f"Deload: fewer sets and {lighter}, so the body absorbs the training."
         cites.append(cite("deload"))
     elif progresses(ctx, rules):
         cites.append(cite("progression"))
-        if ctx.block > 0 and ctx.step == 0:
+        if ctx.block > 0 and ctx.step == 0 and free:
+            harder = rules.param("progression", "harder")[exercise.equipment]
+            load += f" New block: if every rep stayed crisp, make it harder: {harder}."
+        elif ctx.block > 0 and ctx.step == 0:
             step = rules.param("progression", "load_step")
             load += (
                 f" New block: start about {step} heavier than the last one if reps stayed crisp."
             )
-    if "intent" in phase["main"] and not ctx.deload:
+    hold = exercise.unit == "seconds"
+    if hold and not ctx.deload:
+        load = "A hold: sink only to a pain-free depth that makes the last seconds feel like that."
+    if "intent" in phase["main"] and not ctx.deload and not hold:
         load += f" Intent: {phase['main']['intent']}."
     return Prescription(
         exercise_id=exercise.id,
         name=exercise.name,
         slot=slot,
         sets=main_sets(ctx, rules),
-        reps=_amount(exercise, main_reps(ctx, rules), rules.param("core-every-session", "hold")),
-        tempo=rules.param("tempo", "main"),
+        reps=_amount(
+            exercise, main_reps(ctx, rules, exercise), rules.param("progression", "unloaded_hold")
+        ),
+        tempo=None if hold else rules.param("tempo", "main"),
         rest_s=phase["main"]["rest_s"],
         rpe=rpe,
         load=f"{rpe_text(rpe)}. {load}",

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from icalendar import Calendar, Event
 
 from planner.models import Plan, Session, Week, monday_of
+from planner.render_markdown import minutes_text
 
 PRODID = "-//Club Coach//Strength planner//EN"
 UID_NAMESPACE = uuid.UUID("9d1f6a52-7c1b-4b8e-8e0a-2f4c3b5d6e71")
@@ -66,13 +67,16 @@ def summary(week: Week, session: Session) -> str:
 
 
 def describe(plan: Plan, week: Week, session: Session) -> str:
-    lines = [session.placement.text, f"About {session.minutes:g} min.", ""]
+    lines = [session.placement.text, f"About {minutes_text(session.minutes)}.", ""]
     for block in session.blocks:
         rounds = f", {block.rounds} rounds" if block.rounds and block.rounds > 1 else ""
         lines.append(f"{block.kind.capitalize()}{rounds}:")
         for x in block.exercises:
             detail = f"{x.sets}x{x.reps}" if block.format == "straight" else x.reps
-            extra = f", tempo {x.tempo}, rest {x.rest_s} s, RPE {x.rpe:g}" if x.tempo else ""
+            extra = ""
+            if block.kind == "main":
+                tempo = f", tempo {x.tempo}" if x.tempo else ""
+                extra = f"{tempo}, rest {x.rest_s} s, RPE {x.rpe:g}"
             lines.append(f"- {x.name} {detail}{extra}")
     for test in session.tests:
         lines.append(f"Test: {test.name}: {test.how}")

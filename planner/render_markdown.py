@@ -104,7 +104,7 @@ def _exercise_ids(session: Session) -> tuple[str, ...]:
 def _session(plan: Plan, week: Week, session: Session, compact: bool) -> str:
     lines = [
         f"**Session {session.label} · {DAY_NAMES[session.day]} · {session.focus}** "
-        f"(from week {week.number}, ≈{round(session.minutes)} min) {cites(session.cites)}",
+        f"(from week {week.number}, ≈{minutes_text(session.minutes)}) {cites(session.cites)}",
         f"{session.placement.text} {cites(session.placement.cites)}",
     ]
     for block in session.blocks:
@@ -130,7 +130,7 @@ def _block(block: Block, compact: bool) -> str:
     title = _BLOCK_TITLES[block.kind]
     if block.rounds:
         title += f", {block.rounds} round{'s' * (block.rounds > 1)}"
-    title += f" (≈{block.minutes:g} min) {cites(block.cites)}"
+    title += f" (≈{minutes_text(block.minutes)}) {cites(block.cites)}"
     if block.kind == "main":
         items = [f"- {_main_line(x, compact)}" for x in block.exercises]
         return f"*{title}*\n" + "\n".join(items)
@@ -138,7 +138,8 @@ def _block(block: Block, compact: bool) -> str:
 
 
 def _main_line(x: Prescription, compact: bool) -> str:
-    text = f"**{x.name}** {x.sets}×{x.reps}, tempo {x.tempo}, rest {x.rest_s} s"
+    tempo = f", tempo {x.tempo}" if x.tempo else ""
+    text = f"**{x.name}** {x.sets}×{x.reps}{tempo}, rest {x.rest_s} s"
     load = x.load if not compact else (x.load.split(". ")[0] + ".")
     return f"{text}: {load} {cites(x.cites)}"
 
@@ -166,7 +167,9 @@ def _week_line(week: Week) -> str:
         parts.append(days)
         main = next((b.exercises[0] for b in week.sessions[0].blocks if b.kind == "main"), None)
         if main is not None:
-            parts.append(f"main {main.sets}×{main.reps} @ RPE {main.rpe:g}")
+            # The week line names no lift, so "each side" would wrongly cover bilateral ones.
+            reps = main.reps.removesuffix(" each side")
+            parts.append(f"main {main.sets}×{reps} @ RPE {main.rpe:g}")
         rounds = max((b.rounds or 0) for s in week.sessions for b in s.blocks)
         parts.append(f"circuits ×{rounds}")
         if any(s.tests for s in week.sessions):
@@ -176,6 +179,11 @@ def _week_line(week: Week) -> str:
             parts.append(f"strides after {', '.join(strides)}")
     parts += week.notes if not week.sessions or week.race_week else []
     return " · ".join(parts) + f" {cites(week.cites)}"
+
+
+def minutes_text(minutes: float) -> str:
+    """Whole minutes for people ("≈2 min"), never "≈2.2 min"; at least 1."""
+    return f"{max(1, round(minutes))} min"
 
 
 def _sources(plan: Plan) -> str:

@@ -35,6 +35,7 @@ class SessionPicks:
     core: list[Pick] = field(default_factory=list)
     warm_up: list[Exercise] = field(default_factory=list)
     cool_down: list[Exercise] = field(default_factory=list)
+    why: list[str] = field(default_factory=list)  # choices the runner should be told about
 
     def trained(self) -> list[Exercise]:
         return [pick.exercise for pick in (*self.main, *self.accessory, *self.core)]
@@ -78,22 +79,37 @@ class Selector:
         return WeekPicks(tuple(sessions), tuple(dict.fromkeys(gaps)))
 
     def fill(
-        self, slot_name: str, taken: set[str], week_ids: set[str], prior: frozenset[str]
+        self,
+        slot_name: str,
+        taken: set[str],
+        week_ids: set[str],
+        prior: frozenset[str],
+        roles: tuple[str, ...] | None = None,
     ) -> Pick | None:
-        """Best exercise for a slot (or its fallbacks) that is not already in the session."""
+        """Best exercise for a slot (or its fallbacks) that is not already in the session.
+
+        With `roles` given (main lifts), a one-sided slot first tries two-sided versions of its
+        own patterns before falling back: a knee-friendly squat beats no knee-dominant lift.
+        """
         seen: set[str] = set()
         name: str | None = slot_name
         while name is not None and name not in seen:
             seen.add(name)
             slot = self.layouts.slots[name]
-            candidates = [
-                exercise
-                for exercise in self.pool.matching(slot.patterns, slot.roles, slot.laterality)
-                if exercise.id not in taken
-            ]
-            if candidates:
-                best = min(candidates, key=lambda e: self._rank(e, slot, week_ids, prior))
-                return Pick(name, best)
+            lateralities = [slot.laterality]
+            if roles is not None and slot.laterality is not None:
+                lateralities.append(None)
+            for laterality in lateralities:
+                candidates = [
+                    exercise
+                    for exercise in self.pool.matching(
+                        slot.patterns, roles or slot.roles, laterality
+                    )
+                    if exercise.id not in taken
+                ]
+                if candidates:
+                    best = min(candidates, key=lambda e: self._rank(e, slot, week_ids, prior))
+                    return Pick(name, best)
             name = slot.fallback
         return None
 
@@ -121,7 +137,10 @@ class Selector:
         for block, slots in (("main", layout.main[:main_lifts]), ("accessory", layout.accessory),
                              ("core", layout.core)):  # fmt: skip
             for slot_name in slots:
-                pick = self.fill(slot_name, taken, week_ids, prior)
+                if block == "main":
+                    pick = self.fill_main(slot_name, taken, week_ids, prior, session)
+                else:
+                    pick = self.fill(slot_name, taken, week_ids, prior)
                 if pick is None:
                     gaps.append(self.layouts.slots[slot_name].label)
                     continue
@@ -129,6 +148,38 @@ class Selector:
                 week_ids.add(pick.exercise.id)
                 getattr(session, block).append(pick)
         return session
+
+    def fill_main(
+        self,
+        slot_name: str,
+        taken: set[str],
+        week_ids: set[str],
+        prior: frozenset[str],
+        session: SessionPicks,
+    ) -> Pick | None:
+        """A real compound lift for a main slot: the slot's own patterns, then any compound
+        pattern; an accessory move only when the equipment allows no compound (said in `why`)."""
+        pick = self.fill(slot_name, taken, week_ids, prior, roles=("main",))
+        if pick is not None:
+            return pick
+        patterns = self.rules.param("compound-first", "patterns")
+        slot = self.layouts.slots[slot_name]
+        # Keep the slot's side of the body (a hinge slot stays a pull): push/pull balance.
+        directions = {e.direction for e in self.pool if e.pattern in slot.patterns}
+        compound = [
+            e for e in self.pool.matching(patterns, ("main",))
+            if e.id not in taken and e.region == "lower" and e.direction in directions
+        ]  # fmt: skip
+        if compound:
+            best = min(compound, key=lambda e: self._loose_rank(e, slot, week_ids, prior))
+            return Pick(slot_name, best)
+        pick = self.fill(slot_name, taken, week_ids, prior)
+        if pick is not None:
+            session.why.append(
+                f"No compound {self.layouts.slots[slot_name].label} fits your equipment and "
+                f"injuries, so {pick.exercise.name} fills that main-lift slot."
+            )
+        return pick
 
     def _add(
         self, session: SessionPicks, pick: Pick, week_ids: set[str], block: str = "accessory"

@@ -135,11 +135,17 @@ class SessionMaker:
                         self.book.layouts.timing,
                     ),
                     exercises=prescriptions,
-                    note=BLOCK_NOTES[kind],
+                    note=self.block_note(kind),
                     cites=unique(block_cites[kind]),
                 )
             )  # fmt: skip
         return blocks
+
+    def block_note(self, kind: BlockKind) -> str:
+        if kind != "main":
+            return BLOCK_NOTES[kind]
+        tempo = self.book.rules["tempo"].params
+        return f"{BLOCK_NOTES[kind]} Tempo {tempo['main']}: {tempo['meaning']}."
 
     def prescription(
         self, exercise: Exercise, slot: str, kind: BlockKind, ctx: WeekContext, rounds: int

@@ -123,5 +123,5 @@ def test_malformed_rule_data_is_reported(data: list, expected: str) -> None:
 
 
 def test_malformed_catalogue_is_reported() -> None:
-    with pytest.raises(PlanError, match=r"exercises\.yaml is malformed"):
+    with pytest.raises(PlanError, match=r"exercises\.yaml entry 1 \(x\) is malformed"):
         load_catalogue([{"id": "x", "name": "X", "avoid": ["spleen"]}])

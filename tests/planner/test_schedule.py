@@ -97,14 +97,15 @@ def test_race_in_ten_days(book: Playbook) -> None:
     assert any("stops at your race week" in note for note in plan.notes)
 
 
-def test_knee_injury_excludes_lunges_and_squats(book: Playbook) -> None:
+def test_knee_injury_swaps_squats_for_knee_friendly_ones(book: Playbook) -> None:
     plan = build_plan(request(avoid="knee", equipment="dumbbells,bands"), book)
     used = {x.exercise_id for _, s in plan.sessions() for b in s.blocks for x in b.exercises}
     assert used
     for exercise_id in used:
         exercise = book.catalogue[exercise_id]
-        assert "knee" not in exercise.avoid
-        assert exercise.pattern not in ("lunge", "squat", "step-up")
+        assert not {"knee", "kneeling"} & set(exercise.avoid)
+        if exercise.pattern in ("lunge", "squat", "step-up"):
+            assert exercise.substitute_for == ("knee",)
 
 
 def test_no_free_day_works_says_which_days_would(book: Playbook) -> None:
