@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
 
 from answering.models import Answer, Turn
 from answering.protocols import Answerer
 from bot.settings import Settings
-from retrieval.errors import IndexUnavailableError, KnowledgeError
+from retrieval.errors import IndexUnavailableError, KnowledgeError, StoreDamagedError
 from retrieval.indexer import IndexReport, Progress
 from retrieval.inventory import IndexStatus, SourceInfo, index_status, list_sources
 from retrieval.manifest import load_manifest
@@ -41,6 +42,10 @@ class CoachApp:
         self._progress = progress
         self._lock = threading.RLock()
         self._retriever: HybridRetriever | None = None
+        # A long-running surface (bot, console): repairs a damaged store by itself at start
+        # and exports the ONNX query encoder in the background. Set before first use.
+        self.serving = False
+        self.role = "coach"  # who holds the index writer lock, as `coach status` shows it
         from answering.chat_model import make_chat_model
 
         # Fail at start-up, not at the first question, on an unknown COACH_LLM or a provider
@@ -69,21 +74,62 @@ class CoachApp:
     def retriever(self) -> HybridRetriever:
         with self._lock:
             if self._retriever is None:
-                from retrieval.service import open_retriever
-
                 _require_folder(self.settings.knowledge_dir)
                 if load_manifest(self.settings.data_dir) is None:
                     self._notify(
                         f"Building the index of {self.settings.knowledge_dir} for the first time "
                         "(this takes a few seconds)..."
                     )
-                self._retriever = open_retriever(
-                    self.settings.knowledge_dir,
-                    self.settings.data_dir,
-                    self.embedder,
-                    store=self.store,
-                )
+                try:
+                    self._retriever = self._open_retriever()
+                except StoreDamagedError:
+                    if not self.serving or self.settings.chroma_url:
+                        raise
+                    self._repair_store()
+                    self._retriever = self._open_retriever()
+                if self.serving:
+                    self.warm_up_in_background()
             return self._retriever
+
+    def _open_retriever(self) -> HybridRetriever:
+        from retrieval.service import open_retriever
+
+        return open_retriever(
+            self.settings.knowledge_dir,
+            self.settings.data_dir,
+            self.embedder,
+            store=self.store,
+            role=self.role,
+        )
+
+    def _repair_store(self) -> None:
+        """Move a damaged embedded store aside; the next index run rebuilds it in full."""
+        from retrieval.service import repair_store
+
+        self._notify(
+            "The index store is damaged: moving it aside and rebuilding it from "
+            f"{self.settings.knowledge_dir} (feedback is kept)..."
+        )
+        with self._lock:
+            self.__dict__["store"] = repair_store(self.settings.data_dir)
+            if self._retriever is not None:
+                self._retriever.store = self.store
+
+    def warm_up_in_background(self) -> None:
+        """Export (or load) the ONNX query encoder off the request path: no member waits."""
+        prepare = getattr(self.embedder, "prepare_query_encoder", None)
+        if prepare is not None:
+            threading.Thread(target=prepare, name="query-encoder", daemon=True).start()
+
+    @contextlib.contextmanager
+    def index_writer(self, purpose: str, *, timeout: float = 60.0) -> Iterator[None]:
+        """Hold the index writer lock around a change to the knowledge folder (e.g. `/kb`),
+        then call `reindex()` inside the block: no other writer runs in between. Raises
+        `IndexBusyError` (one readable line) if another process keeps it past `timeout`."""
+        from retrieval.writer import writer_lock
+
+        with writer_lock(self.settings.data_dir, f"{self.role}: {purpose}", timeout=timeout):
+            yield
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -104,18 +150,41 @@ class CoachApp:
     def search(self, query: str, k: int = 5) -> SearchResult:
         return self.retriever.search(query, k)
 
-    def reindex(self, *, rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
+    def reindex(
+        self,
+        *,
+        rebuild: bool = False,
+        progress: Progress | None = None,
+        lock_timeout: float = 0.0,
+    ) -> IndexReport:
         from retrieval.service import refresh_index
 
         _require_folder(self.settings.knowledge_dir)
-        report = refresh_index(
-            self.settings.knowledge_dir,
-            self.settings.data_dir,
-            self.store,
-            self.embedder,
-            rebuild=rebuild,
-            progress=progress or self._progress,
-        )
+
+        def run(rebuild: bool) -> IndexReport:
+            return refresh_index(
+                self.settings.knowledge_dir,
+                self.settings.data_dir,
+                self.store,
+                self.embedder,
+                rebuild=rebuild,
+                progress=progress or self._progress,
+                lock_timeout=lock_timeout,
+                role=self.role,
+            )
+
+        try:
+            report = run(rebuild)
+        except StoreDamagedError:
+            # `coach index --rebuild` (or a serving bot) recovers; anything else says how to.
+            if not (rebuild or self.serving) or self.settings.chroma_url:
+                raise
+            self._repair_store()
+            report = run(True)
+        # Export the ONNX query encoder now, while indexing anyway: no first question waits.
+        prepare = getattr(self.embedder, "prepare_query_encoder", None)
+        if prepare is not None and not self.serving:
+            prepare()
         with self._lock:
             if self._retriever is not None and self._retriever.refresh():
                 # Plans cite chunk ids: re-resolve them against the new generation.
@@ -123,9 +192,17 @@ class CoachApp:
         return report
 
     def status(self) -> IndexStatus:
-        store = self.settings.chroma_url or f"embedded ({self.settings.data_dir / 'chroma'})"
-        return index_status(
-            load_manifest(self.settings.data_dir), self.settings.knowledge_dir, store
+        from retrieval.writer import lock_holder, store_owner
+
+        data_dir = self.settings.data_dir
+        store = self.settings.chroma_url or f"embedded ({data_dir / 'chroma'})"
+        status = index_status(load_manifest(data_dir), self.settings.knowledge_dir, store)
+        owner, writer = store_owner(data_dir), lock_holder(data_dir)
+        return status.model_copy(
+            update={
+                "owner": owner.describe() if owner else None,
+                "writer": writer.describe() if writer else None,
+            }
         )
 
     def sources(self, topic: str | None = None) -> list[SourceInfo]:

@@ -94,8 +94,11 @@ def answer(console: Console, answer: Answer) -> None:
 
 
 def status(console: Console, info: IndexStatus) -> None:
+    owner = info.owner or "nobody (no bot running against this data folder)"
+    writer = info.writer or "free"
     if info.built_at is None:
         console.print(f"No index yet for {escape(info.knowledge_dir)}: run `coach index`.")
+        console.print(f"store owner: {escape(owner)}; writer lock: {escape(writer)}")
         return
     table = Table(show_header=False, box=None)
     table.add_row("knowledge", escape(info.knowledge_dir))
@@ -104,6 +107,8 @@ def status(console: Console, info: IndexStatus) -> None:
     table.add_row("passages", str(info.chunks))
     table.add_row("store", escape(info.store))
     table.add_row("collection", escape(info.collection or "-"))
+    table.add_row("owner", escape(owner))
+    table.add_row("writer lock", escape(writer))
     console.print(table)
     skipped(console, info.skipped)
 

@@ -83,6 +83,15 @@ class SentenceTransformerEmbedder:
             )
         return vectors.astype(np.float32, copy=False)
 
+    def prepare_query_encoder(self) -> bool:
+        """Export (or load and check) the ONNX query encoder now; True when it serves queries.
+
+        `coach index` calls this and the bot calls it in the background at start, so the
+        ~8 s export never lands on a member's first question.
+        """
+        with self._lock:
+            return (self._query_encoder or self._build_query_encoder()) is not None
+
     def _build_query_encoder(self):
         """The ONNX query encoder, tried once; None means PyTorch serves single queries."""
         if self._query_encoder_tried:

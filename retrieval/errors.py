@@ -17,3 +17,11 @@ class IndexBusyError(CoachError):
 
 class IndexUnavailableError(CoachError):
     """No usable index: not built yet, or the store cannot be reached."""
+
+
+class StoreDamagedError(IndexUnavailableError):
+    """The embedded store's files are damaged; `coach index --rebuild` moves them aside."""
+
+
+class StoreWriteError(CoachError):
+    """The data folder cannot be written (disk full, read-only); the previous index serves."""

@@ -1,4 +1,13 @@
-"""Incremental, atomic indexing of the knowledge folder into Chroma, one writer at a time."""
+"""Incremental, atomic indexing of the knowledge folder into Chroma, one writer at a time.
+
+A change costs what changed: the new and edited files' chunks are embedded into a new
+segment (a Chroma collection written once, never modified), and a new manifest listing the
+live chunk ids of every segment is written atomically. Readers only ever load the ids the
+manifest lists, so a crash before the switch leaves the previous generation serving, and a
+removed or replaced chunk left in an older segment is never returned. Small segments are
+merged into the new one as they accumulate (each chunk is copied O(log n) times over its
+life), and a segment that is mostly dead is rewritten, so the store does not grow forever.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +18,31 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-from filelock import FileLock, Timeout
 from pydantic import BaseModel, Field
 
-from retrieval.errors import IndexBusyError, IndexUnavailableError, KnowledgeError
+from retrieval.errors import KnowledgeError, StoreWriteError
 from retrieval.ingest import chunk_document, load_document, scan_knowledge
-from retrieval.manifest import FileEntry, Manifest, load_manifest, save_manifest
+from retrieval.manifest import FileEntry, Manifest, Segment, load_manifest, save_manifest
 from retrieval.models import Chunk, Skipped
 from retrieval.protocols import Embedder
 from retrieval.store import COLLECTION_PREFIX, ChromaStore
+from retrieval.writer import LOCK_NAME, writer_lock
 
 log = logging.getLogger(__name__)
 
-LOCK_NAME = "index.lock"
+__all__ = ["LOCK_NAME", "IndexReport", "pipeline_fingerprint", "update_index"]
+
 # Bump when chunking or cleaning changes, so stored chunks are rebuilt rather than mixed.
 PIPELINE_VERSION = "3"
 EMBED_BATCH = 64
+COPY_BATCH = 512
+# Merge policy: a segment is merged into the new one when it holds at most MERGE_RATIO times
+# as many live chunks as the new one so far (a binary-counter cascade), or when less than
+# MIN_LIVE of what it stores is still live; never more than MAX_SEGMENTS live segments.
+MERGE_RATIO = 2
+MIN_LIVE = 0.5
+MAX_SEGMENTS = 8
+PROBE_READS = 16  # passages read back per segment when nothing changed (damage check)
 
 Progress = Callable[[int, int], None]
 
@@ -35,12 +52,14 @@ class IndexReport(BaseModel):
     chunks: int
     embedded: int = Field(description="Chunks embedded in this run (new or changed).")
     reused: int = Field(description="Chunks carried over from the previous index unchanged.")
+    copied: int = Field(0, description="Reused chunks copied while merging segments.")
     added: list[str] = Field(default_factory=list)
     changed: list[str] = Field(default_factory=list)
     removed: list[str] = Field(default_factory=list)
     skipped: list[Skipped] = Field(default_factory=list)
     seconds: float
     collection: str
+    segments: int = 1
     switched: bool = Field(description="False when nothing changed and the live index was kept.")
 
 
@@ -70,34 +89,43 @@ def update_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     lock_timeout: float = 0.0,
+    role: str = "indexer",
 ) -> IndexReport:
-    """Bring the index in line with the folder. Only a validated new collection goes live."""
+    """Bring the index in line with the folder. Only a validated new generation goes live."""
     if not knowledge_dir.is_dir():
         raise KnowledgeError(
             f"Knowledge folder {knowledge_dir} does not exist; "
             "create it or set COACH_KNOWLEDGE_DIR."
         )
-    data_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(data_dir / LOCK_NAME))
     try:
-        lock.acquire(timeout=lock_timeout)
-    except Timeout:
-        raise IndexBusyError(
-            "Another indexer is updating the index right now; the current index keeps serving. "
-            "Try again when it has finished."
-        ) from None
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(data_dir, exc) from exc
     try:
-        return _update_locked(
-            knowledge_dir,
-            data_dir,
-            store,
-            embedder,
-            pipeline_fingerprint(model_name),
-            rebuild=rebuild,
-            progress=progress,
+        with writer_lock(data_dir, role, timeout=lock_timeout):
+            return _update_locked(
+                knowledge_dir,
+                data_dir,
+                store,
+                embedder,
+                pipeline_fingerprint(model_name),
+                rebuild=rebuild,
+                progress=progress,
+            )
+    except OSError as exc:  # the lock file, the manifest: the data folder itself failed
+        raise _unwritable(data_dir, exc) from exc
+
+
+def _unwritable(data_dir: Path, exc: OSError) -> StoreWriteError:
+    if exc.errno == 28:
+        return StoreWriteError(
+            f"No space left on the disk holding {data_dir}; free some space, then run "
+            "`coach index`. The previous index keeps serving."
         )
-    finally:
-        lock.release()
+    return StoreWriteError(
+        f"Cannot write to the data folder {data_dir} ({exc.strerror or exc}); make it writable "
+        "or set COACH_DATA_DIR to a writable folder, then run `coach index`."
+    )
 
 
 def _update_locked(
@@ -112,9 +140,12 @@ def _update_locked(
 ) -> IndexReport:
     started = time.perf_counter()
     previous = load_manifest(data_dir)
-    live_names = store.collection_names()
-    if previous and (previous.fingerprint != fingerprint or previous.collection not in live_names):
-        log.info("index settings changed or collection missing: rebuilding")
+    live_names = set(store.collection_names())
+    if previous and (
+        previous.fingerprint != fingerprint
+        or any(s.name not in live_names for s in previous.segments)
+    ):
+        log.info("index settings changed or a segment is missing: rebuilding")
         rebuild = True
     plan = _plan(knowledge_dir, None if rebuild else previous)
     total = sum(len(e.chunk_ids) for e in plan.entries.values())
@@ -128,7 +159,8 @@ def _update_locked(
                 data_dir,
                 previous.model_copy(update={"skipped": plan.skipped, "files": plan.entries}),
             )
-        _drop_orphans(store, keep={previous.collection})
+        _drop_orphans(store, keep={s.name for s in previous.segments})
+        _probe(store, previous)
         return IndexReport(
             files=len(plan.entries),
             chunks=previous.chunk_count,
@@ -137,65 +169,148 @@ def _update_locked(
             skipped=plan.skipped,
             seconds=time.perf_counter() - started,
             collection=previous.collection,
+            segments=len(previous.segments),
             switched=False,
         )
 
+    old_segments = [] if rebuild or previous is None else previous.segments
+    live = _live_counts(plan.entries, previous)
+    kept, merged = _choose_merges(old_segments, live, len(plan.new_chunks))
+    writing = bool(plan.new_chunks or merged)
     name = f"{COLLECTION_PREFIX}{datetime.now(UTC):%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
-    collection = store.create(name)
-    try:
-        done = 0
-        if plan.reused_ids and previous is not None:
-            old = store.get(previous.collection)
-            for start in range(0, len(plan.reused_ids), 512):
-                ids = plan.reused_ids[start : start + 512]
-                chunks, vectors, headings = ChromaStore.read_all_ids(old, ids)
-                ChromaStore.add(collection, chunks, vectors, headings)
-                done += len(chunks)
+    copied = 0
+    if writing:
+        collection = store.create(name)
+        try:
+            copied = _copy_merged(store, collection, plan.entries, merged, progress, total)
+            done = copied
+            # Length-sorted batches pad less: the model sees ~1.3x fewer tokens than in file order.
+            pending = sorted(plan.new_chunks, key=lambda c: len(c.embedding_text()))
+            for start in range(0, len(pending), EMBED_BATCH):
+                batch = pending[start : start + EMBED_BATCH]
+                # One call for passages and headings: the model batches them together.
+                vectors = embedder.embed(
+                    [c.embedding_text() for c in batch] + [c.heading_text() for c in batch]
+                )
+                store.add(collection, batch, vectors[: len(batch)], vectors[len(batch) :])
+                done += len(batch)
                 if progress:
                     progress(done, total)
-        # Length-sorted batches pad less: the model sees ~1.3x fewer tokens than in file order.
-        pending = sorted(plan.new_chunks, key=lambda c: len(c.embedding_text()))
-        for start in range(0, len(pending), EMBED_BATCH):
-            batch = pending[start : start + EMBED_BATCH]
-            # One call for passages and headings: the model batches them together.
-            vectors = embedder.embed(
-                [c.embedding_text() for c in batch] + [c.heading_text() for c in batch]
-            )
-            ChromaStore.add(collection, batch, vectors[: len(batch)], vectors[len(batch) :])
-            done += len(batch)
-            if progress:
-                progress(done, total)
-        _validate(collection, total)
-    except BaseException:
-        # The previous collection is untouched and the manifest still points at it.
-        store.drop(name)
-        raise
+            store.self_check(collection, copied + len(plan.new_chunks))
+        except BaseException:
+            # The previous segments are untouched and the manifest still points at them.
+            store.drop(name)
+            raise
 
+    entries = _point_entries(plan, merged, name)
+    segments = [s for s in kept if any(e.segment == s.name for e in entries.values())]
+    if writing:
+        segments.append(Segment(name=name, stored=copied + len(plan.new_chunks)))
     manifest = Manifest(
-        collection=name,
+        collection=segments[-1].name if segments else name,
+        segments=segments,
         built_at=datetime.now(UTC),
         fingerprint=fingerprint,
-        files=plan.entries,
+        files=entries,
         skipped=plan.skipped,
         chunk_count=total,
     )
     save_manifest(data_dir, manifest)
-    # The previous generation stays one more run: a search that read the old manifest a
-    # moment ago may still be querying it. Anything older, or half-built, goes.
-    _drop_orphans(store, keep={name, previous.collection} if previous else {name})
+    # The previous generation's segments stay one more run: a search that read the old
+    # manifest a moment ago may still be reading them. Anything older, or half-built, goes.
+    keep = {s.name for s in segments} | ({s.name for s in previous.segments} if previous else set())
+    _drop_orphans(store, keep=keep)
     return IndexReport(
         files=len(plan.entries),
         chunks=total,
         embedded=len(plan.new_chunks),
         reused=len(plan.reused_ids),
+        copied=copied,
         added=plan.added,
         changed=plan.changed,
         removed=plan.removed,
         skipped=plan.skipped,
         seconds=time.perf_counter() - started,
-        collection=name,
+        collection=manifest.collection,
+        segments=len(segments),
         switched=True,
     )
+
+
+def _probe(store: ChromaStore, manifest: Manifest) -> None:
+    """Read a few passages of each live segment: a damaged store is reported by `coach index`
+    (one line, `StoreDamagedError`) rather than by the next question."""
+    for segment, ids in manifest.live_ids().items():
+        step = max(1, len(ids) // PROBE_READS)
+        store.read_ids(store.get(segment), ids[::step][:PROBE_READS])
+
+
+def _live_counts(entries: dict[str, FileEntry], previous: Manifest | None) -> dict[str, int]:
+    """Live chunks per existing segment after this run (reused entries keep their segment)."""
+    counts: dict[str, int] = {}
+    if previous is None:
+        return counts
+    for entry in entries.values():
+        if entry.segment:
+            counts[entry.segment] = counts.get(entry.segment, 0) + len(entry.chunk_ids)
+    return counts
+
+
+def _choose_merges(
+    segments: list[Segment], live: dict[str, int], new_chunks: int
+) -> tuple[list[Segment], list[Segment]]:
+    """Split the existing segments into those kept as they are and those merged into the new
+    one. Newest first: merge while a segment is small next to what the new one already holds."""
+    kept = [s for s in segments if live.get(s.name, 0) > 0]
+    merged: list[Segment] = []
+    size = new_chunks
+    while kept and size and live[kept[-1].name] <= MERGE_RATIO * size:
+        segment = kept.pop()
+        merged.append(segment)
+        size += live[segment.name]
+    for segment in list(kept):
+        if live[segment.name] < MIN_LIVE * segment.stored:
+            kept.remove(segment)
+            merged.append(segment)
+    while len(kept) + (1 if size or merged else 0) > MAX_SEGMENTS:
+        smallest = min(kept, key=lambda s: live[s.name])
+        kept.remove(smallest)
+        merged.append(smallest)
+    return kept, merged
+
+
+def _copy_merged(
+    store: ChromaStore,
+    collection,
+    entries: dict[str, FileEntry],
+    merged: list[Segment],
+    progress: Progress | None,
+    total: int,
+) -> int:
+    """Copy the live chunks of the merged segments into the new one; returns how many."""
+    done = 0
+    for segment in merged:
+        ids = [cid for e in entries.values() if e.segment == segment.name for cid in e.chunk_ids]
+        old = store.get(segment.name)
+        for start in range(0, len(ids), COPY_BATCH):
+            chunks, vectors, headings = store.read_ids(old, ids[start : start + COPY_BATCH])
+            store.add(collection, chunks, vectors, headings)
+            done += len(chunks)
+            if progress:
+                progress(done, total)
+    return done
+
+
+def _point_entries(plan: _Plan, merged: list[Segment], name: str) -> dict[str, FileEntry]:
+    """Each file entry names the segment holding its chunks after this run."""
+    moved = {s.name for s in merged}
+    fresh = set(plan.added) | set(plan.changed)
+    entries = {}
+    for source, entry in plan.entries.items():
+        if source in fresh or entry.segment in moved or not entry.segment:
+            entry = entry.model_copy(update={"segment": name})
+        entries[source] = entry
+    return entries
 
 
 def _plan(knowledge_dir: Path, previous: Manifest | None) -> _Plan:
@@ -269,25 +384,14 @@ def _plan(knowledge_dir: Path, previous: Manifest | None) -> _Plan:
     )
 
 
-def _validate(collection, expected: int) -> None:
-    count = collection.count() // 2  # a passage vector and a heading vector per chunk
-    if count != expected:
-        raise IndexUnavailableError(
-            f"New index has {count} passages, expected {expected}; "
-            "the previous index keeps serving."
-        )
-    if expected:
-        got = collection.get(where={"kind": "chunk"}, limit=1, include=["embeddings"])
-        vector = np.asarray(got["embeddings"][0], dtype=np.float32)
-        nearest = ChromaStore.query(collection, vector, 1)
-        # A mirrored file stores the very same vector, and its twin may come back first.
-        if not nearest or (nearest[0][0] != got["ids"][0] and nearest[0][1] < 0.999):
-            raise IndexUnavailableError("New index failed its self-check; previous index kept.")
-
-
 def _drop_orphans(store: ChromaStore, keep: set[str]) -> None:
-    """Collections left by a crashed run or two generations back are never served; remove them."""
+    """Segments left by a crashed run or no longer listed are never served; remove them, and
+    the vector folders Chroma leaves behind when a collection is deleted."""
+    dropped = False
     for name in store.collection_names():
         if name not in keep:
-            log.info("removing stale index collection %s", name)
+            log.info("removing stale index segment %s", name)
             store.drop(name)
+            dropped = True
+    if dropped or store.path is not None:
+        store.prune_folders()

@@ -19,6 +19,8 @@ class IndexStatus(BaseModel):
     skipped: list[Skipped]
     collection: str | None
     store: str
+    owner: str | None = None  # the long-running process that owns the store (the bot)
+    writer: str | None = None  # who holds the index writer lock right now
 
 
 class SourceInfo(BaseModel):

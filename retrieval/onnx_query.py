@@ -91,7 +91,7 @@ def build_query_encoder(
         model_file.unlink(missing_ok=True)
         probe_file.unlink(missing_ok=True)
         if attempt == 0:
-            log.info("cached query encoder unusable (%s); exporting it again", problem)
+            log.warning("cached ONNX query encoder unusable (%s); exporting it again", problem)
     log.warning("ONNX query encoder unavailable, using PyTorch for queries: %s", problem)
     return None
 

@@ -16,10 +16,10 @@ from retrieval.errors import CoachError, IndexUnavailableError
 from retrieval.expansion import load_expander
 from retrieval.fusion import collapse_near_duplicates, diversify
 from retrieval.lexical import LexicalIndex
-from retrieval.manifest import MANIFEST_NAME, Manifest, load_manifest
+from retrieval.manifest import MANIFEST_NAME, Manifest, load_manifest, manifest_damaged
 from retrieval.models import Chunk, Hit, SearchResult
 from retrieval.protocols import Embedder
-from retrieval.store import ChromaStore
+from retrieval.store import ChromaStore, Loaded, load_generation, nearest_rows
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class _Served:
 
     manifest: Manifest
     manifest_mtime_ns: int
-    collection: object
+    loaded: Loaded
     chunks: list[Chunk]
     vectors: np.ndarray
     heading_vectors: np.ndarray
@@ -83,16 +83,22 @@ class HybridRetriever:
     def _load(self) -> _Served:
         manifest = load_manifest(self.data_dir)
         if manifest is None:
+            if manifest_damaged(self.data_dir):
+                raise IndexUnavailableError(
+                    "The index manifest is damaged; run `coach index` to rebuild the index."
+                )
             raise IndexUnavailableError("No index yet: run `coach index` to build it.")
         mtime = (self.data_dir / MANIFEST_NAME).stat().st_mtime_ns
-        collection = self.store.get(manifest.collection)
-        chunks, vectors, headings = ChromaStore.read_all(collection)
+        # Rows already served are reused: a one-file change reads only that file's passages.
+        before = getattr(self, "_served", None)
+        loaded = load_generation(self.store, manifest.live_ids(), before and before.loaded)
+        chunks, vectors, headings = loaded.chunks, loaded.vectors, loaded.heading_vectors
         lexical = LexicalIndex([_lexical_text(c) for c in chunks])
         index_of = {c.chunk_id: i for i, c in enumerate(chunks)}
         log.debug("serving %s (%d chunks)", manifest.collection, len(chunks))
         text_keys = [" ".join(c.text.lower().split()) for c in chunks]
         return _Served(
-            manifest, mtime, collection, chunks, vectors, headings, lexical, index_of, text_keys
+            manifest, mtime, loaded, chunks, vectors, headings, lexical, index_of, text_keys
         )
 
     def refresh(self) -> bool:
@@ -143,10 +149,8 @@ class HybridRetriever:
         timings["embed"] = _ms(mark)
 
         mark = time.perf_counter()
-        dense_ids = ChromaStore.query(
-            served.collection, vector, self.config.candidates, size=2 * len(served.chunks)
-        )
-        candidates = {served.index_of[cid] for cid, _ in dense_ids if cid in served.index_of}
+        # Exact nearest passages from the vectors already in memory (the generation's own rows).
+        candidates = set(nearest_rows(served.vectors, vector, self.config.candidates))
         timings["dense"] = _ms(mark)
 
         mark = time.perf_counter()

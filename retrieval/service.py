@@ -5,18 +5,29 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from retrieval.errors import IndexBusyError
+from retrieval.errors import IndexBusyError, StoreDamagedError
 from retrieval.indexer import IndexReport, Progress, update_index
 from retrieval.manifest import load_manifest
 from retrieval.protocols import Embedder
 from retrieval.search import HybridRetriever
-from retrieval.store import ChromaStore, open_client
+from retrieval.store import ChromaStore, move_aside, open_client, store_path
 
 log = logging.getLogger(__name__)
 
 
 def open_store(data_dir: Path, chroma_url: str | None = None) -> ChromaStore:
-    return ChromaStore(open_client(data_dir, chroma_url))
+    client = open_client(data_dir, chroma_url)
+    if chroma_url:
+        return ChromaStore(client, url=chroma_url)
+    return ChromaStore(client, path=store_path(data_dir))
+
+
+def repair_store(data_dir: Path) -> ChromaStore:
+    """Move a damaged embedded store aside and open a fresh, empty one in its place."""
+    aside = move_aside(data_dir)
+    if aside is not None:
+        log.warning("the damaged index store was moved to %s; rebuilding the index", aside)
+    return open_store(data_dir)
 
 
 def open_retriever(
@@ -27,6 +38,7 @@ def open_retriever(
     *,
     update: bool = True,
     store: ChromaStore | None = None,
+    role: str = "indexer",
 ) -> HybridRetriever:
     """Index what changed (unless `update` is False), then serve the live generation.
 
@@ -35,7 +47,7 @@ def open_retriever(
     store = store or open_store(data_dir, chroma_url)
     if update:
         try:
-            refresh_index(knowledge_dir, data_dir, store, embedder)
+            refresh_index(knowledge_dir, data_dir, store, embedder, role=role)
         except IndexBusyError:
             if load_manifest(data_dir) is None:
                 raise
@@ -51,6 +63,8 @@ def refresh_index(
     *,
     rebuild: bool = False,
     progress: Progress | None = None,
+    lock_timeout: float = 0.0,
+    role: str = "indexer",
 ) -> IndexReport:
     name = getattr(embedder, "name", type(embedder).__name__)
     return update_index(
@@ -61,4 +75,15 @@ def refresh_index(
         model_name=name,
         rebuild=rebuild,
         progress=progress,
+        lock_timeout=lock_timeout,
+        role=role,
     )
+
+
+__all__ = [
+    "StoreDamagedError",
+    "open_retriever",
+    "open_store",
+    "refresh_index",
+    "repair_store",
+]

@@ -98,11 +98,15 @@ def assert_consistent(ix: Indexed) -> None:
     served = [c.chunk_id for c in ix.retriever().chunks()]
     assert len(served) == len(set(served))
     assert set(served) == set(listed)
-    # A passage entry and a heading entry per chunk, nothing else.
-    assert ix.store.get(manifest.collection).count() == 2 * manifest.chunk_count
-    # The live generation, plus at most the one before it (kept for in-flight searches).
-    names = ix.store.collection_names()
-    assert manifest.collection in names and len(names) <= 2
+    # Each segment holds a passage entry and a heading entry per chunk written to it.
+    for segment in manifest.segments:
+        assert ix.store.get(segment.name).count() == 2 * segment.stored
+    assert {e.segment for e in manifest.files.values()} <= {s.name for s in manifest.segments}
+    assert manifest.collection == manifest.segments[-1].name
+    # The live segments, plus at most those of the generation before (in-flight searches).
+    names = set(ix.store.collection_names())
+    assert {s.name for s in manifest.segments} <= names
+    assert len(names) <= 2 * indexer.MAX_SEGMENTS
 
 
 def ids_of(ix: Indexed, source: str) -> list[str]:
@@ -348,15 +352,17 @@ def test_previous_generation_serves_in_flight_searches_then_goes(indexed: Indexe
     first = indexed.first.collection
     (indexed.knowledge / "tempo-runs.md").write_text(NEW_ARTICLE, encoding="utf-8")
     second = indexed.update().collection
-    # The reader has not refreshed yet: it still queries the first generation.
-    stale = reader._served.collection
-    assert stale.name == first
-    assert ChromaStore.query(stale, reader._served.vectors[0], 1)
+    # The reader has not refreshed yet: the first generation's segment is still there.
+    assert first in indexed.store.collection_names()
+    assert reader._served.loaded.keys[0][0] == first
     (indexed.knowledge / "tempo-runs.md").write_text(NEW_ARTICLE + "\nOne more line.", "utf-8")
-    third = indexed.update().collection
-    assert indexed.store.collection_names() == sorted([second, third])
+    indexed.update()
+    live = {s.name for s in indexed.manifest().segments}
+    # Only the live segments and the previous generation's remain.
+    assert set(indexed.store.collection_names()) <= live | {first, second}
     assert reader.refresh()
     assert reader.search("tempo run", 3).hits
+    assert_consistent(indexed)
 
 
 # -- writer lock -------------------------------------------------------------------------------
