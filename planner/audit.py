@@ -63,6 +63,14 @@ class Audit:
     def lifting_weeks(self) -> list[Week]:
         return [week for week in self.plan.weeks if week.sessions]
 
+    def maintenance(self, week: Week) -> bool:
+        """A phase that caps accessories (taper) is light maintenance, not balanced training."""
+        return self.rules.phase(week.phase).get("max_accessories") is not None
+
+    def training_weeks(self) -> list[Week]:
+        """Weeks the weekly-coverage rules apply to: lifting, and not maintenance."""
+        return [week for week in self.lifting_weeks() if not self.maintenance(week)]
+
     # What the phase rules ask of a week, worked out here from the parameters themselves, not
     # with the builder's helpers: the audit is an independent check of the builder.
     def phase_week(self, week: Week) -> int:
@@ -221,6 +229,8 @@ def _full_body(a: Audit, p: dict) -> Verdict:
     reachable = coverable_groups(a.pool, p["groups"])
     problems = []
     for week, session in a.plan.sessions():
+        if a.maintenance(week):
+            continue
         missing = [g for g in missing_groups(a.trained(session), p["groups"]) if g in reachable]
         if missing:
             problems.append(f"{_label(week, session)} misses {', '.join(missing)}")
@@ -359,7 +369,7 @@ def _weekly(a: Audit, predicate, minimum: int, what: str) -> Verdict:  # type: i
         return NA, f"no {what} fits your equipment and injuries"
     problems = [
         f"{_label(w)} has no {what}"
-        for w in a.lifting_weeks()
+        for w in a.training_weeks()
         if sum(predicate(e, a.rules) for e in a.week_trained(w)) < minimum
     ]
     return _verdict(problems, f"at least {minimum} {what} every week")
@@ -373,7 +383,7 @@ def _push_pull(a: Audit, p: dict) -> Verdict:
         if not any(e.region == region and e.direction == "pull" for e in a.pool):
             skipped.append(region)
             continue
-        for week in a.lifting_weeks():
+        for week in a.training_weeks():
             push, pull = push_pull(a.week_trained(week), region)
             if pull < push * p["min_pull_per_push"]:
                 problems.append(f"{_label(week)} {region}: {push} push vs {pull} pull")
@@ -408,7 +418,7 @@ def _lateral_hip(a: Audit, p: dict) -> Verdict:
     if not any(counts(e, a.rules) for e in a.pool):
         return NA, "no lateral hip exercise fits your equipment and injuries"
     problems = []
-    for week in a.lifting_weeks():
+    for week in a.training_weeks():
         warm = [
             a.exercise(x.exercise_id)
             for s in week.sessions

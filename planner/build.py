@@ -65,7 +65,7 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
             f"Only {len(usual)} session{'s' * (len(usual) > 1)} a week fit your free days on "
             f"well-spaced days (the guides suggest {first_target}) [{cite('frequency')}]."
         )
-    picks_cache: dict[tuple[int, int], WeekPicks] = {}
+    picks_cache: dict[tuple[int, int, int | None], WeekPicks] = {}
     prior: frozenset[str] = frozenset()
     phase_weeks: Counter[str] = Counter()
     tests = available_tests(request, book)
@@ -92,10 +92,12 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
             last_test = frame.number
         sessions: list[Session] = []
         # "One or two main lifts": drop to one when two don't fit the runner's minutes.
+        # A maintenance phase (taper) keeps only a few accessories: light, nothing new.
+        extras = rules.phase(frame.phase).get("max_accessories")
         for lifts in range(lifts_for.get(len(days), max_lifts), min_lifts - 1, -1):
-            key = (len(days), lifts)
+            key = (len(days), lifts, extras)
             if days and key not in picks_cache:
-                picks_cache[key] = selector.choose_week(len(days), prior, lifts)
+                picks_cache[key] = selector.choose_week(len(days), prior, lifts, extras)
             try:
                 sessions = [
                     maker.session(frame, ctx, option, picks_cache[key].sessions[i],
@@ -109,8 +111,8 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
                     raise
         if days:
             lifts_for[len(days)] = lifts
-            prior |= exercise_ids(picks_cache[(len(days), lifts)].sessions)
-            gaps += picks_cache[(len(days), lifts)].gaps
+            prior |= exercise_ids(picks_cache[(len(days), lifts, extras)].sessions)
+            gaps += picks_cache[(len(days), lifts, extras)].gaps
         maker.add_strides(sessions, frame)
         weeks.append(make_week(frame, sessions, retest, cite, request.race_date))
     if not any(week.sessions for week in weeks):
@@ -120,7 +122,7 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
     for _, picks in used:
         notes += dict.fromkeys(why for session in picks.sessions for why in session.why)
     if used:
-        (_, lifts), picks = used[0]
+        (_, lifts, _), picks = used[0]
         notes += injury_notes(request, book, picks.sessions, lifts, cite("compound-first"))
     for gap in dict.fromkeys(gaps):
         avoid = ", ".join(request.avoid) or "none"

@@ -61,9 +61,16 @@ class Selector:
         self.reachable = coverable_groups(pool, rules.param("full-body", "groups"))
 
     def choose_week(
-        self, count: int, prior: frozenset[str] = frozenset(), main_lifts: int = 2
+        self,
+        count: int,
+        prior: frozenset[str] = frozenset(),
+        main_lifts: int = 2,
+        max_accessories: int | None = None,
     ) -> WeekPicks:
-        """Picks for a week of `count` sessions, preferring exercises already in the plan."""
+        """Picks for a week of `count` sessions, preferring exercises already in the plan.
+
+        `max_accessories` keeps only the first few accessories (calf raises lead): maintenance.
+        """
         gaps: list[str] = []
         week_ids: set[str] = set()
         sessions = [
@@ -74,6 +81,8 @@ class Selector:
         self._top_up_groups(sessions, week_ids, prior)
         self._balance(sessions, week_ids, prior)
         for session in sessions:
+            if max_accessories is not None:
+                session.accessory = session.accessory[:max_accessories]
             session.warm_up = self._warm_up()
             session.cool_down = self._cool_down(session)
         return WeekPicks(tuple(sessions), tuple(dict.fromkeys(gaps)))
