@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from retrieval.text import CITATION_RE, STOPWORDS, WORD_RE, split_sentences, stem_words, trim
 
+from . import meaning
+
 LINE_PREFIX_RE = re.compile(r"^(\s*(?:[-*•]|\d+[.)])\s+|\s*>\s*)")
 NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
 INSTRUCTION_RE = re.compile(
@@ -65,6 +67,8 @@ class GroundingPolicy:
     max_novel_connective_words: int = 2
     # More than this share of substantive sentences dropped: the whole answer is suspect.
     max_dropped_share: float = 0.5
+    # Compare meaning too (negation, opposites, numbers, orders, conditions): see meaning.py.
+    check_meaning: bool = True
 
 
 @dataclass
@@ -236,10 +240,10 @@ def _check(
             return None
         valid = [best]
         sentence = _with_citations(sentence, valid)
-    elif not _supported(
+    elif problem := _unsupported(
         sentence, stems, [refs[n - 1] for n in valid], question, similarity, policy
     ):
-        result.dropped.append(Dropped(sentence, f"not supported by passage(s) {valid}"))
+        result.dropped.append(Dropped(sentence, f"passage(s) {valid}: {problem}"))
         return None
     else:
         sentence = _with_citations(sentence, valid)
@@ -248,32 +252,37 @@ def _check(
     return sentence
 
 
-def _supported(
+def _unsupported(
     sentence: str,
     stems: frozenset[str],
     refs: Sequence[_Reference],
     question: _Reference,
     similarity: Similarity | None,
     policy: GroundingPolicy,
-) -> bool:
+) -> str | None:
+    """Why the passages don't support the sentence, or None when they do."""
     allowed_numbers = question.numbers.union(*(r.numbers for r in refs))
-    if not numbers_in(sentence) <= allowed_numbers:
-        return False
+    if extra := numbers_in(sentence) - allowed_numbers:
+        return f"states a number the passage doesn't ({', '.join(sorted(extra))})"
     claim = stems - GENERIC_STEMS
-    if not claim:
-        return True
-    vocabulary = frozenset().union(*(r.stems for r in refs))
-    novel = claim - vocabulary - question.stems
-    if len(claim & vocabulary) / len(claim) < policy.min_support:
-        return False
-    if NEGATION_STEM in claim and not _negation_backed(claim, refs):
-        return False
-    if len(novel) <= policy.max_novel_words:
-        return True
-    if similarity is None or len(novel) > policy.max_novel_words + 1:
-        return False
-    bare = CITATION_RE.sub("", sentence)
-    return similarity(bare, [r.text for r in refs]) >= policy.min_similarity
+    if claim:
+        vocabulary = frozenset().union(*(r.stems for r in refs))
+        novel = claim - vocabulary - question.stems
+        if len(claim & vocabulary) / len(claim) < policy.min_support:
+            return "shares too few words with the passage"
+        if NEGATION_STEM in claim and not _negation_backed(claim, refs):
+            return "negates something the passage doesn't negate"
+        if len(novel) > policy.max_novel_words + 1:
+            return f"adds words the passage doesn't use ({', '.join(sorted(novel)[:4])})"
+        if len(novel) > policy.max_novel_words:
+            bare = CITATION_RE.sub("", sentence)
+            if similarity is None or similarity(bare, [r.text for r in refs]) < (
+                policy.min_similarity
+            ):
+                return f"adds words the passage doesn't use ({', '.join(sorted(novel)[:4])})"
+    if policy.check_meaning:
+        return meaning.contradiction(sentence, [r.text for r in refs], question.text)
+    return None
 
 
 def _negation_backed(claim: frozenset[str], refs: Sequence[_Reference]) -> bool:
@@ -296,7 +305,7 @@ def _best_supporting(
         return None
     ranked = sorted(range(len(refs)), key=lambda i: -len(stems & refs[i].stems))
     for i in ranked[:2]:
-        if _supported(sentence, stems, [refs[i]], question, similarity, policy):
+        if not _unsupported(sentence, stems, [refs[i]], question, similarity, policy):
             return i + 1
     return None
 
