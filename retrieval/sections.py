@@ -3,6 +3,11 @@
 Plain text (and PDF) has no heading markup, so short title-like lines standing on their own
 become headings. A line ending in ":" ("Hamstrings and glutes:") introduces the list after
 it, so it stays body text with that list rather than becoming a heading of its own.
+
+Pasted web pages write subheads other ways too, recovered from their context: a one-sentence
+line ending in a period, or a long title line, standing between long paragraphs and much
+shorter than the paragraph it introduces; "Q1:"-style question lines (the answer under them
+becomes their section); ALL-CAPS lines.
 """
 
 from __future__ import annotations
@@ -180,20 +185,78 @@ def unwrap_lines(lines: Sequence[str]) -> list[str]:
     return out
 
 
+# A subhead in context: at most this many words, and the paragraph it introduces this many
+# times longer (and at least _BODY_CHARS long). Pages of short lines never qualify.
+_SUBHEAD_WORDS = 20
+_BODY_RATIO = 2.5
+_BODY_CHARS = 200
+_QUESTION_LINE = re.compile(r"^Q\d*\s*[:.)-]\s*(?P<question>\S.*)$")
+
+
+def is_subhead_in_context(line: str, prev: str, following: str) -> bool:
+    """A line that heads the paragraph after it although it reads as a sentence or is long:
+    one sentence, short next to the long paragraph it introduces, not introducing a list."""
+    text = line.strip()
+    words = text.split()
+    if not 2 <= len(words) <= _SUBHEAD_WORDS or text.endswith((":", ",", ";", "!", "…")):
+        return False
+    if is_list_item(line) or _QA_MARKER.match(text) or _URL.search(text) or is_date_line(text):
+        return False
+    if not text[:1].isupper() or words[-1].lower().rstrip(".") in _DANGLING:
+        return False
+    if len(_SENTENCE_SPLIT.split(text)) > 1:
+        return False  # two sentences: a short paragraph, not a subhead
+    body = following.strip()
+    introduces_list = body.endswith(":") and len(body) > len(text)
+    if is_list_item(following) or (
+        len(body) < max(_BODY_CHARS, _BODY_RATIO * len(text)) and not introduces_list
+    ):
+        return False
+    # Between paragraphs, not inside one: what came before ended a sentence (or nothing did).
+    return not prev or prev.endswith((".", "!", "?", "”", '"', ")"))
+
+
+_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+_MENU_GAP = re.compile(r"\s{2,}|\s[|·•]\s")
+
+
+def is_menu_line(line: str) -> bool:
+    """A site's navigation bar pasted as one line ("Home   Classes   Blog   Book Now"): three
+    or more short items spaced apart, none a sentence. It must not become the page title."""
+    items = [part for part in _MENU_GAP.split(line.strip()) if part.strip(" |·•")]
+    return len(items) >= 3 and all(
+        len(item.split()) <= 3 and not item.rstrip().endswith((".", "?", ":")) for item in items
+    )
+
+
+def question_line(line: str) -> str | None:
+    """The question of a Q&A line ("Q2: How often?" -> "How often?"), else None."""
+    match = _QUESTION_LINE.match(line.strip())
+    return match.group("question").strip() if match else None
+
+
 def plain_blocks(lines: Sequence[str]) -> list[Block]:
-    """Blocks of plain text, one per line, with headings recovered from title-like lines."""
-    lines = [_plain_line(line) for line in lines]
+    """Blocks of plain text, one per line, with headings recovered from title-like lines,
+    subheads in context, and Q&A questions (which head their answers one level down)."""
+    lines = ["" if is_menu_line(line) else _plain_line(line) for line in lines]
     blocks: list[Block] = []
     n = len(lines)
     for i, line in enumerate(lines):
         if not line:
             continue
         prev = lines[i - 1] if i > 0 else ""
-        has_next = any(lines[k] for k in range(i + 1, n))
+        following = next((lines[k] for k in range(i + 1, n) if lines[k]), "")
         after_heading = bool(blocks) and blocks[-1].kind == "heading" and blocks[-1].text == prev
         standalone = after_heading or not prev or prev.endswith((".", "!", "?", ":", "”", '"', ")"))
-        if standalone and has_next and is_heading_like(line):
+        question = question_line(line)
+        if question and following:
+            blocks.append(Block("heading", question, _QUESTION_LEVEL))
+        elif standalone and following and is_heading_like(line):
             blocks.append(Block("heading", line, 1))
+        elif following and is_subhead_in_context(line, "" if after_heading else prev, following):
+            blocks.append(Block("heading", line.rstrip("."), 1))
         elif is_list_item(line):
             blocks.append(Block("item", line))
         elif prev and blocks and blocks[-1].kind != "heading" and not standalone:
@@ -215,21 +278,29 @@ def _plain_line(line: str) -> str:
     return marker + plain(line[match.end() :])
 
 
+_QUESTION_LEVEL = 9  # a marker: Q&A questions sit one level below the heading above them
+
+
 def _nest_recovered(blocks: list[Block]) -> list[Block]:
     # A heading straight after a heading is a subheading: the first one is a parent.
     out: list[Block] = []
     nested = False
+    level = 0
     for k, block in enumerate(blocks):
         if block.kind != "heading":
             out.append(block)
+            continue
+        if block.level == _QUESTION_LEVEL:
+            out.append(Block("heading", block.text, level + 1))
             continue
         next_is_heading = k + 1 < len(blocks) and blocks[k + 1].kind == "heading"
         previous_is_heading = k > 0 and blocks[k - 1].kind == "heading"
         if next_is_heading and not previous_is_heading:
             nested = True
-            out.append(Block("heading", block.text, 1))
+            level = 1
         else:
-            out.append(Block("heading", block.text, 2 if nested else 1))
+            level = 2 if nested else 1
+        out.append(Block("heading", block.text, level))
     return out
 
 

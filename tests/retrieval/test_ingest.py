@@ -83,13 +83,16 @@ def make_pdf(pages: list[list[str]]) -> bytes:
                 ("Why hill sprints work",),
                 ("How to run them",),
                 ("Where they fit in the week",),
-                ("Hill sprints: Q&A",),
+                # Q&A questions head their answers (issue 9: heading recovery on real pages).
+                ("Hill sprints: Q&A", "Can I do hill sprints on a treadmill?"),
+                ("Hill sprints: Q&A", "My calves ache for days afterwards. Should I stop?"),
+                ("Hill sprints: Q&A", "Do hill sprints replace my strength training?"),
             ],
             [
                 "beginner group",
                 "Start with four reps",
                 "A2: Halve the number of reps",
-                "Q3: Do hill sprints replace",
+                "Do hill sprints replace",
                 "Disclaimer:",
             ],
             [
