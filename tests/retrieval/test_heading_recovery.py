@@ -28,7 +28,8 @@ LONG = (
         ("The posterior chain keeps your stride long.", LONG, LONG, True),
         # A long subhead (16 words) with no end punctuation.
         (
-            "Prehab for runners: the four habits that get runners hurt, and what to lift about them",
+            "Prehab for runners: the four habits that get runners hurt, and what to lift "
+            "about them",
             "",
             "Most of the injured runners I have coached over the years can trace it back to one "
             "or more of these causes:",  # introduces the list of causes
