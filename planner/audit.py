@@ -248,7 +248,7 @@ def _session_order(a: Audit, p: dict) -> Verdict:
         kinds = [block.kind for block in session.blocks]
         if kinds != list(p["order"]):
             problems.append(f"{_label(week, session)} runs {' → '.join(kinds)}")
-        elif any(not session.blocks[i].exercises for i in (0, 1, 4)):
+        elif any(not a.block(session, k).exercises for k in ("warm-up", "main", "cool-down")):  # type: ignore[union-attr]
             problems.append(f"{_label(week, session)} has an empty warm-up, main or cool-down")
     return _verdict(problems, " → ".join(p["order"]) + " in every session")
 
@@ -588,14 +588,16 @@ def _retest(a: Audit, p: dict) -> Verdict:
     if not eligible:
         return NA, "no weeks outside the taper to test in"
     tested = [w.number for w in eligible if any(s.tests for s in w.sessions)]
+    # Due: the first eligible week, then the first one at least `every_weeks` after the last.
+    due: list[int] = []
+    for week in eligible:
+        if not due or week.number - due[-1] >= p["every_weeks"]:
+            due.append(week.number)
     problems = []
     if not tested or tested[0] != eligible[0].number:
         problems.append("no baseline test in the first week")
-    for earlier, later in pairwise(tested):
-        if not p["min_weeks"] <= later - earlier <= p["max_weeks"]:
-            problems.append(f"weeks {earlier} and {later} are {later - earlier} weeks apart")
-    if tested and eligible[-1].number - tested[-1] >= p["max_weeks"]:
-        problems.append(f"no retest after week {tested[-1]}")
+    problems += [f"no retest in week {n}" for n in due if n not in tested]
+    problems += [f"week {n} tests out of turn" for n in tested if n not in due]
     return _verdict(problems, f"tests in weeks {', '.join(map(str, tested))}")
 
 

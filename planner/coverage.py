@@ -39,15 +39,16 @@ def is_lower_main(exercise: Exercise, rules: RuleBook) -> bool:
     return exercise.region == "lower" and exercise.role == "main"
 
 
-# Weekly needs: (rule id, description, predicate, slot the builder fills to meet it).
+# Weekly needs the builder tops up: (rule id, its parameter holding the weekly minimum,
+# predicate, slot whose ranking picks the exercise).
 WEEKLY_NEEDS: tuple[tuple[str, str, Predicate, str], ...] = (
-    ("single-leg", "single-leg exercise", is_single_leg, "single-leg-hinge"),
-    ("lateral-hip", "lateral hip exercise", has_pattern("lateral-hip"), "lateral-hip"),
-    ("tibialis", "tibialis exercise", has_pattern("tibialis"), "tibialis"),
-    ("anti-rotation", "anti-rotation core exercise", has_pattern("anti-rotation"), "anti-rotation"),
-    ("upper-lower", "upper-body press", is_upper("push"), "push"),
-    ("upper-lower", "upper-body pull", is_upper("pull"), "pull"),
-    ("upper-lower", "lower-body main lift", is_lower_main, "hinge"),
+    ("single-leg", "min_per_week", is_single_leg, "single-leg-hinge"),
+    ("lateral-hip", "min_per_week", has_pattern("lateral-hip"), "lateral-hip"),
+    ("tibialis", "min_per_week", has_pattern("tibialis"), "tibialis"),
+    ("anti-rotation", "min_per_week", has_pattern("anti-rotation"), "anti-rotation"),
+    ("upper-lower", "min_upper_push", is_upper("push"), "push"),
+    ("upper-lower", "min_upper_pull", is_upper("pull"), "pull"),
+    ("upper-lower", "min_lower_main", is_lower_main, "hinge"),
 )
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from planner.catalogue import KIT_TIER, Exercise, Pool
 from planner.coverage import (
     TRAINING_ROLES,
     WEEKLY_NEEDS,
+    Predicate,
     coverable_groups,
+    has_pattern,
     missing_groups,
     possible,
     push_pull,
@@ -94,6 +96,7 @@ class Selector:
         week_ids: set[str],
         prior: frozenset[str],
         roles: tuple[str, ...] | None = None,
+        patterns: Collection[str] | None = None,
     ) -> Pick | None:
         """Best exercise for a slot (or its fallbacks) that is not already in the session.
 
@@ -115,6 +118,7 @@ class Selector:
                         slot.patterns, roles or slot.roles, laterality
                     )
                     if exercise.id not in taken
+                    and (patterns is None or exercise.pattern in patterns)
                 ]
                 if candidates:
                     best = min(candidates, key=lambda e: self._rank(e, slot, week_ids, prior))
@@ -168,10 +172,10 @@ class Selector:
     ) -> Pick | None:
         """A real compound lift for a main slot: the slot's own patterns, then any compound
         pattern; an accessory move only when the equipment allows no compound (said in `why`)."""
-        pick = self.fill(slot_name, taken, week_ids, prior, roles=("main",))
+        patterns = self.rules.param("compound-first", "patterns")
+        pick = self.fill(slot_name, taken, week_ids, prior, roles=("main",), patterns=patterns)
         if pick is not None:
             return pick
-        patterns = self.rules.param("compound-first", "patterns")
         slot = self.layouts.slots[slot_name]
         # Keep the slot's side of the body (a hinge slot stays a pull): push/pull balance.
         directions = {e.direction for e in self.pool if e.pattern in slot.patterns}
@@ -182,7 +186,7 @@ class Selector:
         if compound:
             best = min(compound, key=lambda e: self._loose_rank(e, slot, week_ids, prior))
             return Pick(slot_name, best)
-        pick = self.fill(slot_name, taken, week_ids, prior)
+        pick = self.fill(slot_name, taken, week_ids, prior, patterns=patterns)
         if pick is not None:
             session.why.append(
                 f"No compound {self.layouts.slots[slot_name].label} fits your equipment and "
@@ -203,29 +207,50 @@ class Selector:
     def _top_up_needs(
         self, sessions: list[SessionPicks], week_ids: set[str], prior: frozenset[str]
     ) -> None:
-        calf = self.rules.param("calves", "patterns")
+        calf = has_pattern("calves")
+        per_session = self.rules.param("calves", "per_session")
         for session in sessions:
-            if not any(e.pattern in calf for e in session.trained()):
-                pick = self.fill("calf", session.ids(), week_ids, prior)
-                if pick is not None:
-                    self._add(session, pick, week_ids)
-        for _rule, _what, predicate, slot_name in WEEKLY_NEEDS:
-            trained = [e for s in sessions for e in s.trained()]
-            if any(predicate(e, self.rules) for e in trained):
-                continue
+            for _ in range(MAX_TOP_UPS):
+                if sum(calf(e, self.rules) for e in session.trained()) >= per_session:
+                    break
+                if not self._top_up(session, calf, "calf", week_ids, prior):
+                    break
+        for rule_id, param, predicate, slot_name in WEEKLY_NEEDS:
+            minimum = self.rules.param(rule_id, param)
             if not possible(predicate, self.pool, self.rules):
                 continue
-            target = self._lightest(sessions)
-            slot = self.layouts.slots[slot_name]
-            taken = target.ids()
-            candidates = [
-                e for e in self.pool
-                if predicate(e, self.rules) and e.role in TRAINING_ROLES and e.id not in taken
-            ]  # fmt: skip
-            if candidates:
-                best = min(candidates, key=lambda e: self._loose_rank(e, slot, week_ids, prior))
-                block = "core" if best.role == "core" else "accessory"
-                self._add(target, Pick(slot_name, best), week_ids, block)
+            for _ in range(MAX_TOP_UPS):
+                trained = [e for s in sessions for e in s.trained()]
+                if sum(predicate(e, self.rules) for e in trained) >= minimum:
+                    break
+                ordered = sorted(sessions, key=lambda s: (len(s.accessory) + len(s.core), s.label))
+                if not any(
+                    self._top_up(target, predicate, slot_name, week_ids, prior)
+                    for target in ordered
+                ):
+                    break
+
+    def _top_up(
+        self,
+        target: SessionPicks,
+        predicate: Predicate,
+        slot_name: str,
+        week_ids: set[str],
+        prior: frozenset[str],
+    ) -> bool:
+        """Add the best exercise meeting `predicate` to `target`; False when none is left."""
+        slot = self.layouts.slots[slot_name]
+        taken = target.ids()
+        candidates = [
+            e for e in self.pool
+            if predicate(e, self.rules) and e.role in TRAINING_ROLES and e.id not in taken
+        ]  # fmt: skip
+        if not candidates:
+            return False
+        best = min(candidates, key=lambda e: self._loose_rank(e, slot, week_ids, prior))
+        block = "core" if best.role == "core" else "accessory"
+        self._add(target, Pick(slot_name, best), week_ids, block)
+        return True
 
     def _loose_rank(self, exercise: Exercise, slot: Slot, week_ids: set[str], prior: frozenset):
         return (

@@ -35,6 +35,9 @@ BLOCK_NOTES: dict[str, str] = {
 }
 
 
+TRIMMABLE = {"accessory rounds": "accessory", "core rounds": "core"}
+
+
 class SessionTooLong(PlanError):
     """The runner's minutes can't hold a session's main lifts and essentials."""
 
@@ -65,7 +68,12 @@ class SessionMaker:
         test_minutes = float(sum(test["minutes"] for test in tests))
         trimmed: list[str] = []
         blocks = self.blocks(picks, ctx, rounds)
-        for kind, label in (("accessory", "accessory rounds"), ("core", "core rounds")):
+        # Trimmed in the rule's order (accessory rounds first, by default); strides are only
+        # ever added when they fit, so they need no trimming here.
+        for label in rules.param("trim-accessories-first", "order"):
+            kind = TRIMMABLE.get(label)
+            if kind is None:
+                continue
             while session_minutes(blocks, test_minutes) > limit and rounds[kind] > 1:
                 rounds[kind] -= 1
                 if label not in trimmed:
@@ -108,15 +116,16 @@ class SessionMaker:
             "core": [cite("core-every-session"), cite("session-order")],
             "cool-down": [cite("cool-down"), cite("session-order")],
         }
-        content: list[tuple[BlockKind, list[tuple[str, Exercise]]]] = [
-            ("warm-up", [("warm-up", e) for e in picks.warm_up]),
-            ("main", [(p.slot, p.exercise) for p in picks.main]),
-            ("accessory", [(p.slot, p.exercise) for p in picks.accessory]),
-            ("core", [(p.slot, p.exercise) for p in picks.core]),
-            ("cool-down", [("cool-down", e) for e in picks.cool_down]),
-        ]
+        content: dict[str, list[tuple[str, Exercise]]] = {
+            "warm-up": [("warm-up", e) for e in picks.warm_up],
+            "main": [(p.slot, p.exercise) for p in picks.main],
+            "accessory": [(p.slot, p.exercise) for p in picks.accessory],
+            "core": [(p.slot, p.exercise) for p in picks.core],
+            "cool-down": [("cool-down", e) for e in picks.cool_down],
+        }
         blocks: list[Block] = []
-        for kind, items in content:
+        for kind in rules.param("session-order", "order"):
+            items = content[kind]
             block_round = rounds.get(kind, 1)
             prescriptions = [
                 self.prescription(exercise, slot, kind, ctx, block_round)
