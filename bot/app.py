@@ -7,6 +7,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from answering.models import Answer, Turn
 from answering.protocols import Answerer
@@ -15,10 +16,13 @@ from retrieval.errors import IndexUnavailableError, KnowledgeError, StoreDamaged
 from retrieval.indexer import IndexReport, Progress
 from retrieval.inventory import IndexStatus, SourceInfo, index_status, list_sources
 from retrieval.manifest import load_manifest
-from retrieval.models import SearchResult
+from retrieval.models import Chunk, SearchResult
 from retrieval.protocols import Embedder
 from retrieval.search import HybridRetriever
 from retrieval.store import ChromaStore
+
+if TYPE_CHECKING:
+    from bot.kb.citations import CitationReport
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,9 @@ class CoachApp:
         # and exports the ONNX query encoder in the background. Set before first use.
         self.serving = False
         self.role = "coach"  # who holds the index writer lock, as `coach status` shows it
+        # Told when an index change breaks (or mends) a planner citation, e.g. the bot's
+        # review channel. Called from the thread that re-indexed.
+        self.citation_listeners: list[Callable[[CitationReport], None]] = []
         from answering.chat_model import make_chat_model
 
         # Fail at start-up, not at the first question, on an unknown COACH_LLM or a provider
@@ -139,9 +146,12 @@ class CoachApp:
 
     @cached_property
     def planner(self):
+        from bot.kb.citations import check_citations
         from planner.service import Planner
 
-        return Planner(self.retriever.chunks())
+        # A rule whose cited heading is gone keeps its last good passage: /plan never stops.
+        _, last_good = check_citations(self.retriever.chunks(), self.settings.data_dir)
+        return Planner(self.retriever.chunks(), last_good=last_good)
 
     # -- operations the adapters call (blocking; the bot runs them in threads) -------------
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
@@ -186,9 +196,28 @@ class CoachApp:
         if prepare is not None and not self.serving:
             prepare()
         with self._lock:
-            if self._retriever is not None and self._retriever.refresh():
+            switched = self._retriever is not None and self._retriever.refresh()
+            if switched:
                 # Plans cite chunk ids: re-resolve them against the new generation.
                 self.__dict__.pop("planner", None)
+        if switched:
+            self.check_citations()
+        return report
+
+    def live_chunks(self) -> list[Chunk]:
+        return list(self.retriever.chunks())
+
+    def check_citations(self) -> CitationReport:
+        """Re-resolve planner citations; listeners hear when the set of broken rules changed."""
+        from bot.kb.citations import check_citations
+
+        report, _ = check_citations(self.retriever.chunks(), self.settings.data_dir)
+        if report.changed:
+            for listener in list(self.citation_listeners):
+                try:
+                    listener(report)
+                except Exception:
+                    log.exception("a citation listener failed")
         return report
 
     def status(self) -> IndexStatus:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from planner.catalogue import Catalogue, load_catalogue
 from planner.layouts import Layouts, load_layouts
 from planner.models import SourceRef
-from planner.rules import RuleBook, load_rules, resolve_citations
+from planner.rules import RuleBook, load_rules, missing_citations, resolve_citations
 from retrieval.models import Chunk
 
 
@@ -21,6 +21,8 @@ class Playbook:
     layouts: Layouts
     sources: tuple[SourceRef, ...]
     rule_sources: dict[str, int]
+    # Rules whose cited heading is gone, served from their last good passage meanwhile.
+    stale: tuple[str, ...] = ()
 
 
 def make_playbook(
@@ -29,11 +31,16 @@ def make_playbook(
     rules: RuleBook | None = None,
     catalogue: Catalogue | None = None,
     layouts: Layouts | None = None,
+    last_good: Mapping[str, Chunk] | None = None,
 ) -> Playbook:
-    """Load the data files and resolve citations; raises PlanError naming each broken one."""
+    """Load the data files and resolve citations; raises PlanError naming each broken one.
+
+    `last_good` (rule id -> passage) keeps a rule whose cited heading is gone serving.
+    """
     rules = rules or load_rules()
-    resolved = resolve_citations(rules, chunks)
-    by_id = {chunk.chunk_id: chunk for chunk in chunks}
+    resolved = resolve_citations(rules, chunks, last_good)
+    stale = tuple(rule.id for rule in missing_citations(rules, chunks))
+    by_id = {chunk.chunk_id: chunk for chunk in (*(last_good or {}).values(), *chunks)}
     sources: list[SourceRef] = []
     number_of_chunk: dict[str, int] = {}
     rule_sources: dict[str, int] = {}
@@ -60,4 +67,5 @@ def make_playbook(
         layouts=layouts or load_layouts(),
         sources=tuple(sources),
         rule_sources=rule_sources,
+        stale=stale,
     )

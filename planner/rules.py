@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -70,13 +70,22 @@ def load_rules(data: Sequence[dict[str, Any]] | None = None) -> RuleBook:
         raise PlanError(f"{RULES_FILE} is malformed: {err}") from None
 
 
-def resolve_citations(rules: Iterable[Rule], chunks: Sequence[Chunk]) -> dict[str, str]:
-    """Map every rule id to the chunk holding its passage; list every rule that has none."""
+def resolve_citations(
+    rules: Iterable[Rule],
+    chunks: Sequence[Chunk],
+    last_good: Mapping[str, Chunk] | None = None,
+) -> dict[str, str]:
+    """Map every rule id to the chunk holding its passage; list every rule that has none.
+
+    A rule whose cited heading is gone falls back to its last good passage in `last_good`
+    (keyed by rule id), so an article edit never stops the planner.
+    """
     ordered = sorted(chunks, key=lambda chunk: (chunk.source, chunk.ordinal))
+    last_good = last_good or {}
     resolved: dict[str, str] = {}
     missing: list[str] = []
     for rule in rules:
-        chunk = find_passage(rule.cite, ordered)
+        chunk = find_passage(rule.cite, ordered) or last_good.get(rule.id)
         if chunk is None:
             missing.append(f"{rule.id} -> {rule.cite.source} › {rule.cite.heading}")
         else:
@@ -87,6 +96,12 @@ def resolve_citations(rules: Iterable[Rule], chunks: Sequence[Chunk]) -> dict[st
             "heading or update planner/data/rules.yaml: " + "; ".join(missing)
         )
     return resolved
+
+
+def missing_citations(rules: Iterable[Rule], chunks: Sequence[Chunk]) -> list[Rule]:
+    """Rules whose cited heading has no passage in `chunks` (renamed or deleted)."""
+    ordered = sorted(chunks, key=lambda chunk: (chunk.source, chunk.ordinal))
+    return [rule for rule in rules if find_passage(rule.cite, ordered) is None]
 
 
 def find_passage(ref: PassageRef, chunks: Sequence[Chunk]) -> Chunk | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -20,8 +20,10 @@ from retrieval.models import Chunk
 class Planner:
     """Rules, catalogue and layouts with citations resolved once; then pure planning calls."""
 
-    def __init__(self, chunks: Sequence[Chunk]) -> None:
-        self.book: Playbook = make_playbook(chunks)
+    def __init__(
+        self, chunks: Sequence[Chunk], *, last_good: Mapping[str, Chunk] | None = None
+    ) -> None:
+        self.book: Playbook = make_playbook(chunks, last_good=last_good)
 
     def plan(self, request: PlanRequest) -> Plan:
         return build_plan(request, self.book)

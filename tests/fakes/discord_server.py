@@ -27,6 +27,7 @@ CHANNEL_TEXT, CHANNEL_DM, CHANNEL_PUBLIC_THREAD = 0, 1, 11
 INTERACTION_COMMAND, INTERACTION_COMPONENT, INTERACTION_AUTOCOMPLETE = 2, 3, 4
 INTERACTION_MODAL = 5
 OPTION_SUB_COMMAND, OPTION_STRING, OPTION_INTEGER = 1, 3, 4
+OPTION_ATTACHMENT = 11
 
 
 def _now_iso() -> str:
@@ -87,6 +88,7 @@ class FakeDiscord:
         self.channels: dict[int, dict[str, Any]] = {}
         self.messages: dict[int, dict[str, Any]] = {}
         self.interactions: dict[str, dict[str, Any]] = {}  # token -> interaction payload
+        self.uploads: dict[int, bytes] = {}  # attachment id -> bytes served on /attachments
         self.identified = asyncio.Event()
         self._changed = asyncio.Condition()
         self._sockets: list[web.WebSocketResponse] = []
@@ -113,6 +115,7 @@ class FakeDiscord:
         app = web.Application(client_max_size=32 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        app.router.add_get("/attachments/{id}/{name}", self._attachment_bytes)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -362,17 +365,57 @@ class FakeDiscord:
         """An APPLICATION_COMMAND interaction for a synced command (`sub` for a group)."""
         payload = self._interaction_base(INTERACTION_COMMAND, user or self.member, channel_id)
         command = self.commands.get((self.guild_id, name)) or self.commands[(None, name)]
-        opts = [
-            {"name": k, "type": OPTION_INTEGER if isinstance(v, int) else OPTION_STRING, "value": v}
-            for k, v in (options or {}).items()
-        ]
+        opts = []
+        resolved: dict[str, dict[str, Any]] = {}
+        for k, v in (options or {}).items():
+            if isinstance(v, dict) and "filename" in v:  # from `upload()`
+                resolved[v["id"]] = v
+                opts.append({"name": k, "type": OPTION_ATTACHMENT, "value": v["id"]})
+                continue
+            kind = OPTION_INTEGER if isinstance(v, int) else OPTION_STRING
+            opts.append({"name": k, "type": kind, "value": v})
         if sub is not None:
             opts = [{"name": sub, "type": OPTION_SUB_COMMAND, "options": opts}]
         data: dict[str, Any] = {"id": command["id"], "name": name, "type": 1, "options": opts}
+        if resolved:
+            data["resolved"] = {"attachments": resolved}
         if command.get("guild_id"):
             data["guild_id"] = command["guild_id"]
         payload["data"] = data
         return payload
+
+    def upload(
+        self,
+        filename: str,
+        data: bytes,
+        content_type: str | None = None,
+        *,
+        size: int | None = None,
+    ) -> dict[str, Any]:
+        """An attachment a person uploads with a slash command; its bytes are served on loopback.
+
+        `size` overrides the announced size (a 20 MB upload without sending 20 MB around).
+        """
+        attachment_id = self.snowflake()
+        self.uploads[attachment_id] = data
+        url = f"http://127.0.0.1:{self.port}/attachments/{attachment_id}/{filename}"
+        payload: dict[str, Any] = {
+            "id": str(attachment_id),
+            "filename": filename,
+            "size": len(data) if size is None else size,
+            "url": url,
+            "proxy_url": url,
+            "ephemeral": True,
+        }
+        if content_type:
+            payload["content_type"] = content_type
+        return payload
+
+    async def _attachment_bytes(self, request: web.Request) -> web.Response:
+        data = self.uploads.get(int(request.match_info["id"]))
+        if data is None:
+            return web.Response(status=404)
+        return web.Response(body=data, content_type="application/octet-stream")
 
     def autocomplete(
         self, name: str, options: dict[str, Any], focused: str, *, user: FakeUser | None = None

@@ -1,0 +1,1 @@
+"""Coaches run the knowledge base: preview, add, remove, history and undo, lint, citations."""

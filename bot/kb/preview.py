@@ -1,0 +1,172 @@
+"""What adding a file would do, before anything is written (pure: bytes in, Preview out).
+
+It runs the indexer's own loading, cleaning, sectioning and chunking, so what the preview
+shows is what goes live.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+
+from pydantic import BaseModel, Field
+
+from bot.kb.duplicates import DuplicatePair, near_duplicates
+from bot.kb.errors import KbError
+from retrieval.chunking import chunk_document
+from retrieval.cleaning import (
+    clean_lines,
+    clutter_kind,
+    is_comment_signature,
+    is_related_heading,
+    normalize_text,
+    plain,
+)
+from retrieval.errors import KnowledgeError
+from retrieval.files import SUPPORTED_SUFFIXES, format_size, too_large_reason
+from retrieval.ingest import parse_text
+from retrieval.loaders import load_text
+from retrieval.models import HEADING_SEP, Chunk, Skipped
+from retrieval.sections import unwrap_lines
+
+MAX_FILE_BYTES = 5_000_000  # the indexer's own limit: a bigger file would be skipped
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class Overlap(BaseModel):
+    """An existing article that many of the new passages nearly repeat."""
+
+    source: str
+    passages: int
+    of: int
+    examples: list[DuplicatePair] = Field(default_factory=list)
+
+
+class Preview(BaseModel):
+    """Everything a coach sees before pressing Add."""
+
+    source: str = Field(description="Name it will have in the knowledge folder.")
+    size: int
+    title: str
+    front_matter: bool
+    headings: list[str]
+    headings_recovered: bool = Field(description="Headings guessed from plain-text lines.")
+    passages: int
+    removed: dict[str, int] = Field(description="Clutter lines removed, by kind.")
+    skipped: list[Skipped]
+    overlaps: list[Overlap]
+    replaces: bool = Field(description="A file of that name exists and would be replaced.")
+    chunks: list[Chunk] = Field(default_factory=list, exclude=True)
+
+
+def safe_filename(name: str) -> str:
+    """A plain file name for the knowledge folder: no folders, no odd characters."""
+    base = PurePosixPath(name.replace("\\", "/")).name.strip()
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = _UNSAFE.sub("-", stem).strip(".-_")[:80] or "article"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def check_suffix(source: str) -> str:
+    suffix = PurePosixPath(source).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        shown = suffix or "no extension"
+        raise KbError(
+            f"`{source}` has {shown}: the knowledge base takes .md, .txt, .html and .pdf files"
+        )
+    return suffix
+
+
+def preview_file(
+    data: bytes,
+    source: str,
+    *,
+    existing: Sequence[Chunk] = (),
+    existing_sources: frozenset[str] = frozenset(),
+    max_bytes: int = MAX_FILE_BYTES,
+) -> Preview:
+    """Parse a candidate file as the indexer would; KbError with the reason when it can't."""
+    suffix = check_suffix(source)
+    if len(data) > max_bytes:
+        raise KbError(f"`{source}` is {too_large_reason(len(data), max_bytes)}")
+    if not data.strip():
+        raise KbError(f"`{source}` is empty")
+    stem = PurePosixPath(source).stem
+    try:
+        doc = parse_text(data, source=source, suffix=suffix, stem=stem)
+        removed = removed_clutter(data, suffix, source)
+    except KnowledgeError as exc:
+        raise KbError(f"`{source}` can't be used: {exc}") from None
+    chunks, skipped = chunk_document(doc)
+    if not chunks:
+        raise KbError(
+            f"`{source}` has no passage long enough to index: "
+            "add text under its headings (at least a couple of sentences each)"
+        )
+    headings = list(dict.fromkeys(HEADING_SEP.join(s.heading_path) for s in doc.sections))
+    return Preview(
+        source=source,
+        size=len(data),
+        title=doc.title,
+        front_matter=bool(doc.front_matter),
+        headings=[h for h in headings if h],
+        headings_recovered=suffix in (".txt", ".pdf"),
+        passages=len(chunks),
+        removed=removed,
+        skipped=skipped,
+        overlaps=overlaps(chunks, existing),
+        replaces=source in existing_sources,
+        chunks=chunks,
+    )
+
+
+def overlaps(chunks: Sequence[Chunk], existing: Sequence[Chunk]) -> list[Overlap]:
+    """Existing files that the new passages nearly repeat, most repeated first."""
+    by_source: dict[str, list[DuplicatePair]] = {}
+    for pair in near_duplicates(chunks, existing):
+        by_source.setdefault(pair.other_source, []).append(pair)
+    found = [
+        Overlap(source=src, passages=len(pairs), of=len(chunks), examples=pairs[:3])
+        for src, pairs in by_source.items()
+    ]
+    return sorted(found, key=lambda o: (-o.passages, o.source))
+
+
+def removed_clutter(data: bytes, suffix: str, source: str) -> dict[str, int]:
+    """Lines the cleaner drops from this file, counted by kind (ads, share bars, comments...)."""
+    loaded = load_text(data, suffix, source)
+    markdown = loaded.markup == "markdown"
+    lines = normalize_text(loaded.text).split("\n")
+    if not markdown:
+        lines = unwrap_lines(lines)
+    kept = Counter(
+        line.strip()
+        for line in clean_lines(lines, loaded.title or loaded.fallback_title, markdown=markdown)
+    )
+    counts: Counter[str] = Counter()
+    for line in lines:
+        key = line.strip()
+        if not key:
+            continue
+        if kept[key] > 0:
+            kept[key] -= 1
+            continue
+        text = plain(line)
+        kind = clutter_kind(text)
+        if kind is None:
+            if is_related_heading(text):
+                kind = "related articles"
+            elif is_comment_signature(text):
+                kind = "comments"
+            else:
+                kind = "related lists, comments, repeated title"
+        counts[kind] += 1
+    return dict(counts.most_common())
+
+
+def describe_size(n_bytes: int) -> str:
+    return format_size(n_bytes) if n_bytes >= 100_000 else f"{max(1, n_bytes // 1000)} kB"

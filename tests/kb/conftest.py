@@ -1,0 +1,48 @@
+"""Fixtures for the knowledge-base admin: a copy of the bundled knowledge and its index."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.app import CoachApp
+from bot.kb.service import KnowledgeAdmin
+from bot.settings import Settings
+from tests.conftest import KNOWLEDGE_DIR
+
+
+@pytest.fixture
+def kb_app(bundled_index: Path, embedder: object, tmp_path: Path) -> CoachApp:
+    """A real CoachApp over its own copy of the knowledge folder and index (writable)."""
+    knowledge = shutil.copytree(KNOWLEDGE_DIR, tmp_path / "knowledge")
+    data_dir = shutil.copytree(bundled_index, tmp_path / "data")
+    settings = Settings(knowledge_dir=knowledge, data_dir=data_dir, cooldown_s=0)
+    return CoachApp(settings, embedder=embedder)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def admin(kb_app: CoachApp) -> KnowledgeAdmin:
+    return KnowledgeAdmin(kb_app)
+
+
+ARTICLE = b"""---
+title: Hill Sprints for Strength
+---
+
+# Hill Sprints for Strength
+
+## Why hill sprints build strength
+
+Short, steep hill sprints load the calves, glutes and hips hard while the slope keeps the
+impact low. Eight to ten seconds flat out, walking back down, is a strength session for the
+legs that also teaches a powerful push-off.
+
+Share on Facebook | Twitter | Email
+
+## How many hill sprints to do
+
+Start with four sprints after an easy run and add one a week up to ten. Take full recovery
+between them: the point is power, not fatigue.
+"""
