@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+# The longest question any surface accepts (CLI, console, Discord): one question, not an essay.
+MAX_QUESTION_CHARS = 500
+
 
 class AnswerConfig(BaseModel):
     """The answer layer's own settings; the app builds it from its `Settings`."""
@@ -16,3 +19,5 @@ class AnswerConfig(BaseModel):
     llm_timeout_s: float = 30.0
     llm_max_retries: int = 2
     llm_max_tokens: int = 500
+    # The longest answer the surface can show; the app passes its limit in (None: no cap).
+    max_answer_chars: int | None = None

@@ -16,11 +16,11 @@ from retrieval.text import split_sentences, trim
 
 from . import grounding, safety
 from .chat_model import make_chat_model
-from .config import AnswerConfig
+from .config import MAX_QUESTION_CHARS, AnswerConfig
 from .errors import LLMOutputError
 from .followup import condense
 from .prompts import PROMPTS_DIR, escape_text, format_passages, render_prompt
-from .sanitise import DEFAULT_MAX_CHARS, clean_text
+from .sanitise import clean_text
 from .similarity import SentenceSimilarity
 
 if TYPE_CHECKING:
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 ComposeExtractive = Callable[[str, SearchResult, Embedder], Answer]
-MAX_QUESTION_CHARS = 1000
 # When a red flag's own words find nothing, this still finds the prevention guides.
 PREVENTION_QUERY = "how to prevent running injuries"
 
@@ -52,7 +51,7 @@ class CoachAnswerer:
         chat_model: Runnable | None = None,
         *,
         k: int = 5,
-        max_chars: int = DEFAULT_MAX_CHARS,
+        max_chars: int | None = None,
         max_words: int = 120,
         policy: grounding.GroundingPolicy | None = None,
         compose_extractive: ComposeExtractive | None = None,
@@ -161,7 +160,7 @@ class CoachAnswerer:
             return None, "no sentence kept a valid citation"
         if len(checked.dropped) > self.policy.max_dropped_share * checked.substantive:
             return None, f"{len(checked.dropped)} of {checked.substantive} sentences unsupported"
-        text = trim(checked.text, self.max_chars)
+        text = self._fit(checked.text)
         used = _order_of_use(text, len(hits))
         if not used:
             return None, "no citation left after trimming"
@@ -242,18 +241,25 @@ class CoachAnswerer:
             return []
 
     def _finish(self, answer: Answer, timings: dict[str, float], started: float) -> Answer:
-        answer.answer = trim(clean_text(answer.answer), self.max_chars)
+        answer.answer = self._fit(clean_text(answer.answer))
         _drop_unused_citations(answer)
         timings["total"] = _ms(started)
         answer.timings_ms = {**answer.timings_ms, **timings}
         return answer
+
+    def _fit(self, text: str) -> str:
+        """Whole sentences within the surface's limit, when it has one."""
+        return trim(text, self.max_chars) if self.max_chars else text
 
 
 def make_answerer(
     config: AnswerConfig, retriever: SearchingRetriever, embedder: Embedder
 ) -> Answerer:
     """The answerer the settings ask for; a ConfigError names the choices if COACH_LLM is wrong."""
-    return CoachAnswerer(retriever, embedder, make_chat_model(config), k=5, max_words=120)
+    chat_model = make_chat_model(config)
+    return CoachAnswerer(
+        retriever, embedder, chat_model, k=5, max_chars=config.max_answer_chars, max_words=120
+    )
 
 
 def _without_instructions(result: SearchResult) -> SearchResult:

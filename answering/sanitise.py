@@ -5,9 +5,6 @@ from __future__ import annotations
 import html
 import re
 
-# Discord's message limit is 2000; leave room for a footer the adapter may add.
-DEFAULT_MAX_CHARS = 1800
-
 MENTION_RE = re.compile(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>")
 EVERYONE_RE = re.compile(r"@+\s*(everyone|here)\b", re.IGNORECASE)
 USER_PING_RE = re.compile(r"(?<![\w.])@(?=\w)")

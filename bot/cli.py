@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from bot import render_cli
-from bot.cli_kb import kb_app
 from bot.settings import Settings
 from retrieval.errors import CoachError
 
@@ -24,7 +23,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(kb_app, name="kb")
 out = Console()
 err = Console(stderr=True)
 log = logging.getLogger("coach")
@@ -129,9 +127,12 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """Answer a question from the club's guides, citing the passages used."""
+    from bot.replies import clean_question
+
+    asked = _run(lambda: clean_question(question))  # the same limit as the console and Discord
     coach = make_app(load_settings(), quiet=as_json)
     started = time.perf_counter()
-    answer = _run(lambda: coach.ask(question))
+    answer = _run(lambda: coach.ask(asked))
     answer.timings_ms.setdefault("total", round((time.perf_counter() - started) * 1000, 3))
     if as_json:
         print(answer.model_dump_json())

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
+from answering.config import MAX_QUESTION_CHARS
 from answering.models import Answer, Turn
 from bot.gaps import GapGroup, group_gaps
 from bot.store import FeedbackStore
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 ReplyKind = Literal["answer", "plan", "sources", "help", "status", "gaps", "notice"]
 
-MAX_QUESTION_CHARS = 500
 GAP_WINDOW = timedelta(days=30)
 
 
@@ -99,7 +99,12 @@ def clean_question(text: str) -> str:
         raise InputError(
             "Ask a question about strength training, e.g. `/ask how often should I lift?`"
         )
-    return trim(question, MAX_QUESTION_CHARS)
+    if len(question) > MAX_QUESTION_CHARS:
+        raise InputError(
+            f"That question is {len(question)} characters; keep it under {MAX_QUESTION_CHARS} "
+            "(one question at a time)."
+        )
+    return question
 
 
 def ask(app: App, question: str, history: Sequence[Turn] = ()) -> Answer:
@@ -123,6 +128,8 @@ def answer_reply(answer: Answer) -> Reply:
         "extractive_fallback": "Quoted from the club's guides (the language model was busy).",
         "red_flag": "This sounds like something for a professional, not a training guide.",
     }.get(answer.mode, "")
+    if answer.support == "partial" and not answer.abstained:
+        footer = f"Our guides only touch on this, not directly. {footer}".strip()
     return Reply(
         kind="answer",
         title=trim(neutralize_mentions(answer.question), 256),

@@ -18,6 +18,8 @@ BUTTON_LABEL = 80
 SELECT_OPTIONS = 25
 SELECT_LABEL = 100
 MODAL_TITLE = 45
+# The longest answer: a message (2000) with room for a footer the renderer may add.
+ANSWER_CHARS = 1800
 
 ZWSP = "\u200b"
 

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from answering.config import MAX_QUESTION_CHARS
 from answering.models import Answer
 from bot import replies
 from bot.gaps import GapGroup, GapQuestion
@@ -18,7 +19,7 @@ NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("  how   often  ", "how often"), ("squats?", "squats?"), ("x" * 900, "x" * 499 + "…")],
+    [("  how   often  ", "how often"), ("squats?", "squats?"), ("x" * 500, "x" * 500)],
 )
 def test_clean_question(text: str, expected: str) -> None:
     assert replies.clean_question(text) == expected
@@ -28,6 +29,11 @@ def test_clean_question(text: str, expected: str) -> None:
 def test_clean_question_refuses_empty_input(text: str) -> None:
     with pytest.raises(InputError, match="/ask"):
         replies.clean_question(text)
+
+
+def test_clean_question_refuses_an_essay_and_says_the_limit() -> None:
+    with pytest.raises(InputError, match=f"keep it under {MAX_QUESTION_CHARS}"):
+        replies.clean_question("x" * (MAX_QUESTION_CHARS + 1))
 
 
 def test_answer_reply_never_echoes_a_ping() -> None:

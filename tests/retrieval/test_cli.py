@@ -195,3 +195,10 @@ def test_missing_knowledge_folder_is_a_readable_error(tmp_path: Path, command: l
     env = {"COACH_KNOWLEDGE_DIR": str(missing), "COACH_DATA_DIR": str(tmp_path / "data")}
     run = CliRunner().invoke(app, command, env=env)
     assert_readable_error(run, str(missing), "COACH_KNOWLEDGE_DIR")
+
+
+def test_ask_refuses_an_essay_like_every_surface(built: Built) -> None:
+    from answering.config import MAX_QUESTION_CHARS
+
+    run = built.invoke("ask", "how often " * (MAX_QUESTION_CHARS // 10 + 1))
+    assert_readable_error(run, f"keep it under {MAX_QUESTION_CHARS}")
