@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from bot import render_cli
+from bot.cli_kb import kb_app
 from bot.settings import Settings
 from retrieval.errors import CoachError
 
@@ -23,6 +24,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(kb_app, name="kb")
 out = Console()
 err = Console(stderr=True)
 log = logging.getLogger("coach")

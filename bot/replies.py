@@ -128,8 +128,6 @@ def answer_reply(answer: Answer) -> Reply:
         "extractive_fallback": "Quoted from the club's guides (the language model was busy).",
         "red_flag": "This sounds like something for a professional, not a training guide.",
     }.get(answer.mode, "")
-    if answer.support == "partial" and not answer.abstained:
-        footer = f"Our guides only touch on this, not directly. {footer}".strip()
     return Reply(
         kind="answer",
         title=trim(neutralize_mentions(answer.question), 256),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from answering.config import AnswerConfig
 from bot.text_limits import ANSWER_CHARS
@@ -55,6 +56,36 @@ class Settings(BaseSettings):
     review_channel_id: int | None = Field(None, validation_alias=_env("COACH_REVIEW_CHANNEL_ID"))
     max_concurrency: int = Field(4, ge=1, validation_alias=_env("COACH_MAX_CONCURRENCY"))
     cooldown_s: float = Field(5.0, ge=0, validation_alias=_env("COACH_COOLDOWN_S"))
+
+    kb_allow_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=_env("COACH_KB_ALLOW_HOSTS"),
+        description="Hosts `/kb add` may fetch even on private or loopback addresses.",
+    )
+    kb_fetch_timeout_s: float = Field(15.0, gt=0, validation_alias=_env("COACH_KB_FETCH_TIMEOUT_S"))
+    kb_max_fetch_bytes: int = Field(
+        5_000_000, ge=1000, validation_alias=_env("COACH_KB_MAX_FETCH_BYTES")
+    )
+    gap_digest: str = Field(
+        "mon 08:00",
+        validation_alias=_env("COACH_GAP_DIGEST"),
+        description="When the weekly gap digest is posted (UTC): `<day> HH:MM`, or `off`.",
+    )
+
+    @field_validator("kb_allow_hosts", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("gap_digest")
+    @classmethod
+    def _digest_slot(cls, value: str) -> str:
+        from bot.kb.digest import parse_digest_slot
+
+        parse_digest_slot(value)
+        return value.strip().lower()
 
     @field_validator("chroma_url", "llm_base_url", "discord_token", "llm_api_key", mode="before")
     @classmethod
