@@ -12,6 +12,7 @@ from planner.book import Playbook
 from planner.build import runner_pool
 from planner.catalogue import Exercise, Pool
 from planner.coverage import (
+    PUSH_PULL_REGIONS,
     coverable_groups,
     has_pattern,
     is_lower_main,
@@ -98,9 +99,9 @@ class Audit:
         return params["main"]["reps"]
 
     def want_rounds(self, week: Week) -> int:
-        if week.deload:
-            return self.rules.param("deload", "rounds")
         rounds = self.rules.phase(week.phase)["accessory_rounds"][self.plan.request.experience]
+        if week.deload:
+            rounds = self.rules.param("deload", "rounds")
         low = self.rules.param("accessory-circuit", "min_rounds")
         high = self.rules.param("accessory-circuit", "max_rounds")
         return min(high, max(low, rounds))
@@ -199,7 +200,10 @@ def _priority_first(a: Audit, p: dict) -> Verdict:
         return NA, "no day has both a run and a lift"
     problems = []
     for week, session in shared:
-        want = "lift-first" if week.phase in p["lift_first"] else "run-first"
+        want = (
+            "lift-first" if week.phase in p["lift_first"]
+            else "run-first" if week.phase in p["run_first"] else None
+        )  # fmt: skip
         if session.placement.order != want:
             problems.append(f"{_label(week, session)} should be {want} in {week.phase}")
     return _verdict(problems, "shared days put the phase's priority first")
@@ -379,7 +383,7 @@ def _weekly(a: Audit, predicate, minimum: int, what: str) -> Verdict:  # type: i
 def _push_pull(a: Audit, p: dict) -> Verdict:
     problems = []
     skipped = []
-    for region in p["regions"]:
+    for region in PUSH_PULL_REGIONS:
         if not any(e.region == region and e.direction == "pull" for e in a.pool):
             skipped.append(region)
             continue
@@ -387,7 +391,7 @@ def _push_pull(a: Audit, p: dict) -> Verdict:
             push, pull = push_pull(a.week_trained(week), region)
             if pull < push * p["min_pull_per_push"]:
                 problems.append(f"{_label(week)} {region}: {push} push vs {pull} pull")
-    if len(skipped) == len(p["regions"]):
+    if len(skipped) == len(PUSH_PULL_REGIONS):
         return NA, "no pulling exercise fits your equipment and injuries"
     return _verdict(problems, "as many pulls as pushes, upper and lower body, every week")
 

@@ -8,6 +8,8 @@ from planner.catalogue import Exercise, Pool
 from planner.rules import RuleBook
 
 TRAINING_ROLES = ("main", "accessory", "prehab", "core")
+# The push-pull rule covers both halves of the body ("for the upper and the lower body").
+PUSH_PULL_REGIONS = ("upper", "lower")
 Predicate = Callable[[Exercise, RuleBook], bool]
 
 

@@ -90,15 +90,19 @@ def main_reps(ctx: WeekContext, rules: RuleBook, exercise: Exercise | None = Non
 
 def block_rounds(kind: BlockKind, ctx: WeekContext, rules: RuleBook) -> int:
     """Circuit rounds for the accessory or core block before any trimming."""
-    if ctx.deload:
-        return rules.param("deload", "rounds")
     phase = rules.phase(ctx.phase)
-    if kind == "accessory":
-        rounds = phase["accessory_rounds"][ctx.experience]
-        low = rules.param("accessory-circuit", "min_rounds")
-        high = rules.param("accessory-circuit", "max_rounds")
-        return min(high, max(low, rounds))
-    return phase["core_rounds"]
+    if kind != "accessory":
+        return rules.param("deload", "rounds") if ctx.deload else phase["core_rounds"]
+    rounds = (
+        rules.param("deload", "rounds") if ctx.deload else phase["accessory_rounds"][ctx.experience]
+    )
+    low, high = min_rounds(kind, rules), rules.param("accessory-circuit", "max_rounds")
+    return min(high, max(low, rounds))
+
+
+def min_rounds(kind: BlockKind, rules: RuleBook) -> int:
+    """Fewest circuit rounds a block may be trimmed to (the circuit's floor for accessories)."""
+    return rules.param("accessory-circuit", "min_rounds") if kind == "accessory" else 1
 
 
 def rpe_text(rpe: float) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from planner.catalogue import KIT_TIER, Exercise, Pool
 from planner.coverage import (
+    PUSH_PULL_REGIONS,
     TRAINING_ROLES,
     WEEKLY_NEEDS,
     Predicate,
@@ -294,7 +295,7 @@ class Selector:
     def _balance(
         self, sessions: list[SessionPicks], week_ids: set[str], prior: frozenset[str]
     ) -> None:
-        for region in self.rules.param("push-pull", "regions"):
+        for region in PUSH_PULL_REGIONS:
             slot = self.layouts.slots["pull" if region == "upper" else "posterior"]
             for _ in range(MAX_TOP_UPS):
                 trained = [e for s in sessions for e in s.trained()]

@@ -18,7 +18,7 @@ from planner.models import (
     Session,
 )
 from planner.phases import WeekFrame
-from planner.prescribe import WeekContext, block_rounds, load_key, prescribe, unique
+from planner.prescribe import WeekContext, block_rounds, load_key, min_rounds, prescribe, unique
 from planner.rules import RuleBook
 from planner.schedule import DayOption, place
 from planner.selection import SessionPicks
@@ -74,7 +74,8 @@ class SessionMaker:
             kind = TRIMMABLE.get(label)
             if kind is None:
                 continue
-            while session_minutes(blocks, test_minutes) > limit and rounds[kind] > 1:
+            floor = min_rounds(kind, rules)
+            while session_minutes(blocks, test_minutes) > limit and rounds[kind] > floor:
                 rounds[kind] -= 1
                 if label not in trimmed:
                     trimmed.append(label)

@@ -32,10 +32,11 @@ REFUSALS = (
 )
 # Most runs of a week are easy; the hard kinds share the rest.
 RUNS = st.sampled_from(("easy", "easy", "easy", "recovery", *RUN_KINDS))
-# Share of examples that must produce a plan (the rest are refusals): measured ~0.7.
-MIN_BUILT_SHARE = 0.5
+# Share of examples that must produce a plan (the rest are refusals). Measured in the CI
+# profile: audit 69/121, same-plan 65/120, swaps 35/61.
+MIN_BUILT_SHARE = 0.4
 PROPERTY = settings()  # examples, deadline and randomness come from the loaded profile
-SWAPS = settings(max_examples=max(40, settings().max_examples // 3))
+SWAPS = settings(max_examples=max(60, settings().max_examples // 2))
 
 TALLY: Counter[str] = Counter()
 
@@ -73,7 +74,8 @@ def plan_requests(draw: st.DrawFn) -> PlanRequest:
         fields["phase"] = draw(st.sampled_from(PHASES))
     else:
         fields["race_date"] = (fields.get("start") or today) + timedelta(
-            days=draw(st.one_of(st.integers(0, 160), st.integers(21, 160)))
+            # Races within three weeks often leave no session: a third of the draws.
+            days=draw(st.one_of(st.integers(21, 160), st.integers(21, 160), st.integers(0, 20)))
         )
     return PlanRequest.parse(**fields)
 
