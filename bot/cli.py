@@ -232,10 +232,7 @@ def _register_plan() -> None:
     app.command("plan", help=plan.__doc__)(plan)
 
 
-try:
-    _register_plan()
-except ImportError as exc:  # planner not installed in this checkout
-    log.debug("plan command unavailable: %s", exc)
+_register_plan()
 
 if __name__ == "__main__":
     app()

@@ -27,9 +27,5 @@ class Cooldown:
             self._forget_before(now - self.seconds)
         return 0.0
 
-    def reset(self, key: Hashable) -> None:
-        """Give `key` its turn back (the request it was charged for never ran)."""
-        self._last.pop(key, None)
-
     def _forget_before(self, cutoff: float) -> None:
         self._last = {k: t for k, t in self._last.items() if t >= cutoff}

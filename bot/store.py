@@ -208,9 +208,6 @@ class FeedbackStore:
         )
         return FeedbackRecord(**dict(rows[0])) if rows else None
 
-    def all_feedback(self) -> list[FeedbackRecord]:
-        return [FeedbackRecord(**dict(r)) for r in self._rows("SELECT * FROM feedback")]
-
     # -- conversations ---------------------------------------------------------------------------
 
     def mark_thread(

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 
 from planner.models import DAY_NAMES, AuditItem, Block, Plan, Prescription, Session, Week
 
-DISCORD_EMBED_CHARS = 4096
 SHORTENED = "… shortened: `coach plan --json` or the calendar file has every detail."
 MARKS = {"pass": "✓", "fail": "✗", "n/a": "–"}
 

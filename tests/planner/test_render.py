@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
+from bot.text_limits import EMBED_DESCRIPTION
 from planner.book import Playbook
 from planner.build import build_plan
 from planner.models import Plan, PlanRequest
 from planner.render_ics import render_ics
 from planner.render_markdown import (
-    DISCORD_EMBED_CHARS,
     SHORTENED,
     render_audit,
     render_markdown,
@@ -52,7 +52,7 @@ def test_markdown_cites_only_listed_sources(book: Playbook) -> None:
         assert f"[{ref.n}] {ref.title} › {ref.heading} — {ref.source}" in text
 
 
-@pytest.mark.parametrize("limit", [DISCORD_EMBED_CHARS, 3500])
+@pytest.mark.parametrize("limit", [EMBED_DESCRIPTION, 3500])
 def test_markdown_fits_a_discord_embed_and_keeps_sources(book: Playbook, limit: int) -> None:
     plan = make_plan(book, **BIG)
     full = render_markdown(plan)
