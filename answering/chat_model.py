@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .config import AnswerConfig
+from .deadline import DeadlineTransport
 from .errors import ConfigError
 
 if TYPE_CHECKING:
@@ -52,7 +53,12 @@ def parse_llm(spec: str) -> LLMChoice:
 
 
 def make_chat_model(settings: AnswerConfig) -> Runnable | None:
-    """The configured chat model (timeout, bounded retries, token cap); None if extractive."""
+    """The configured chat model (timeout, token cap); None if extractive.
+
+    The model makes one attempt per call: retries, their waits and the answer's wall-clock cap
+    are the answer layer's (`deadline.with_retries`, `call_with_deadline`), and every request
+    goes through `DeadlineTransport`, so no retry, `Retry-After` or trickling reply outlasts it.
+    """
     choice = parse_llm(settings.llm)
     if not choice.is_llm:
         return None
@@ -72,13 +78,17 @@ def make_chat_model(settings: AnswerConfig) -> Runnable | None:
 
 
 def _openai(choice: LLMChoice, settings: AnswerConfig) -> Runnable:
+    import httpx
     from langchain.chat_models import init_chat_model
 
     kwargs: dict[str, Any] = {
         "timeout": settings.llm_timeout_s,
-        # The OpenAI client retries 408/409/429/5xx and timeouts with backoff and Retry-After.
-        "max_retries": settings.llm_max_retries,
+        # The client's own retries would sleep as long as Retry-After says: ours don't.
+        "max_retries": 0,
         "max_tokens": settings.llm_max_tokens,
+        "http_client": httpx.Client(
+            transport=DeadlineTransport(), timeout=settings.llm_timeout_s
+        ),
     }
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
     if settings.llm_base_url:
@@ -100,23 +110,13 @@ def _openai(choice: LLMChoice, settings: AnswerConfig) -> Runnable:
 
 
 def _ollama(choice: LLMChoice, settings: AnswerConfig) -> Runnable:
-    import httpx
     from langchain.chat_models import init_chat_model
-    from ollama import ResponseError
 
     kwargs: dict[str, Any] = {
         "num_predict": settings.llm_max_tokens,
-        "client_kwargs": {"timeout": settings.llm_timeout_s},
+        "client_kwargs": {"timeout": settings.llm_timeout_s, "transport": DeadlineTransport()},
     }
     if settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url
     log.info("LLM: ollama model %s at %s", choice.model, settings.llm_base_url or "localhost")
-    model = init_chat_model(choice.model, model_provider="ollama", **kwargs)
-    if settings.llm_max_retries == 0:
-        return model
-    # The Ollama client has no retries of its own.
-    return model.with_retry(
-        retry_if_exception_type=(ResponseError, httpx.TransportError),
-        wait_exponential_jitter=True,
-        stop_after_attempt=settings.llm_max_retries + 1,
-    )
+    return init_chat_model(choice.model, model_provider="ollama", **kwargs)

@@ -11,3 +11,7 @@ class ConfigError(CoachError):
 
 class LLMOutputError(CoachError):
     """The LLM replied with something that cannot be used as an answer."""
+
+
+class LLMTimeoutError(CoachError):
+    """The LLM did not answer within the answer's wall-clock cap (retries and waits included)."""

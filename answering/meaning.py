@@ -79,6 +79,11 @@ OPPOSITES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("backwards",), ("forward", "progress")),
     (("round", "rounded", "rounding"), ("neutral", "straight")),
 )
+# Sentence openers that are not verbs, though they are not stopwords either.
+NOT_VERBS = frozenset(
+    {"everyone", "everybody", "someone", "anyone", "generally", "usually", "overall",
+     "absolutely", "definitely", "honestly", "ideally", "personally"}
+)  # fmt: skip
 # A number is about the word after it; these units must come from the passage, never be added.
 UNITS = frozenset(
     {"second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "daily", "week",
@@ -108,6 +113,7 @@ class Analysed:
     negated: frozenset[str]  # stems under a negation
     words: frozenset[str]  # raw lower-case words
     quantities: tuple[tuple[str, tuple[str, ...]], ...]  # (number, stems right after it)
+    first_stem: str  # the sentence's first word, stemmed, whatever it is
     comparison: tuple[frozenset[str], frozenset[str], str] | None  # left, right, comparative
 
 
@@ -147,6 +153,7 @@ def analyse(sentence: str) -> Analysed:
         negated=frozenset(t.stem for t in tokens if t.negated),
         words=words,
         quantities=_quantities(sentence.lower()),
+        first_stem=_first_stem(sentence),
         comparison=_comparison(tokens),
     )
 
@@ -182,6 +189,16 @@ def _tokens(text: str) -> list[Token]:
             scope -= 1
             consumed += 1
     return out
+
+
+def _first_stem(sentence: str) -> str:
+    words = [w for w in TOKEN_RE.findall(sentence.lower()) if w[0].isalnum()]
+    return _stem(words[0]) if words else ""
+
+
+@lru_cache(maxsize=1)
+def _not_verb_stems() -> frozenset[str]:
+    return frozenset(map(_stem, NOT_VERBS))
 
 
 @lru_cache(maxsize=16384)
@@ -344,6 +361,9 @@ def _unbacked_order(claim: Analysed, known: frozenset[str]) -> str | None:
     """An instruction's verb must come from the passage: 'Wear a brace' needs 'wear'."""
     first = next((t for t in claim.tokens), None)
     if first is None or not first.content or first.stem in grounding.GENERIC_STEMS:
+        return None
+    # Only a sentence that opens with its verb is an order; "Everyone..." or "Generally..." isn't.
+    if first.stem != claim.first_stem or first.stem in _not_verb_stems():
         return None
     if first.stem in _light_verb_stems():
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -17,9 +18,11 @@ from retrieval.text import split_sentences, trim
 from . import grounding, safety
 from .chat_model import make_chat_model
 from .config import MAX_QUESTION_CHARS, AnswerConfig
+from .deadline import call_with_deadline, with_retries
 from .errors import LLMOutputError
 from .followup import condense
 from .prompts import PROMPTS_DIR, escape_text, format_passages, render_prompt
+from .redaction import Redactor
 from .sanitise import clean_text
 from .similarity import SentenceSimilarity
 
@@ -56,6 +59,9 @@ class CoachAnswerer:
         policy: grounding.GroundingPolicy | None = None,
         compose_extractive: ComposeExtractive | None = None,
         prompts_dir: Path = PROMPTS_DIR,
+        time_cap_s: float | None = None,
+        max_retries: int = 0,
+        redactor: Redactor | None = None,
     ) -> None:
         self.retriever = retriever
         self.embedder = embedder
@@ -69,6 +75,10 @@ class CoachAnswerer:
             from answering.extractive import compose_extractive_answer as compose_extractive
         self.compose_extractive = compose_extractive
         self.similarity = SentenceSimilarity(embedder)
+        # Wall-clock budget for all LLM calls of one answer (condense, answer, retries, waits).
+        self.time_cap_s = time_cap_s
+        self.max_retries = max_retries
+        self.redactor = redactor or Redactor()
 
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         started = time.perf_counter()
@@ -77,7 +87,10 @@ class CoachAnswerer:
         # Red flags come first: no LLM call, not even to condense a follow-up.
         flags = safety.detect_red_flags(question)
         mark = time.perf_counter()
-        complete = self._complete if self.chat_model is not None and not flags else None
+        budget = _Budget(self.time_cap_s)
+        complete = None
+        if self.chat_model is not None and not flags:
+            complete = functools.partial(self._complete, budget=budget)
         standalone = condense(question, history, complete, self.prompts_dir)
         if history:
             timings["condense"] = _ms(mark)
@@ -98,10 +111,14 @@ class CoachAnswerer:
         system, user = self._prompts(standalone, result.hits)
         mark = time.perf_counter()
         try:
-            raw = self._complete(system, user)
+            raw = self._complete(system, user, budget=budget)
         except Exception as exc:  # timeouts, 5xx, 429 after retries, malformed output
             timings["llm"] = _ms(mark)
-            log.warning("LLM failed, answering extractively: %s: %s", type(exc).__name__, exc)
+            log.warning(
+                "LLM failed, answering extractively: %s: %s",
+                type(exc).__name__,
+                self.redactor.redact(str(exc))[:500],
+            )
             answer = self._extractive(question, standalone, result, "extractive_fallback")
             return self._finish(answer, timings, started)
         timings["llm"] = _ms(mark)
@@ -119,11 +136,18 @@ class CoachAnswerer:
         return self._finish(answer, timings, started)
 
     # -- the LLM ---------------------------------------------------------------------------
-    def _complete(self, system: str, user: str) -> str:
+    def _complete(self, system: str, user: str, *, budget: _Budget | None = None) -> str:
+        """One LLM reply, retries included, within the answer's time budget (LLMTimeoutError)."""
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        assert self.chat_model is not None
-        reply = self.chat_model.invoke([SystemMessage(system), HumanMessage(user)])
+        model = self.chat_model
+        assert model is not None
+        messages = [SystemMessage(system), HumanMessage(user)]
+        deadline = (budget or _Budget(self.time_cap_s)).deadline()
+        reply = call_with_deadline(
+            lambda: with_retries(lambda: model.invoke(messages), deadline, self.max_retries),
+            deadline,
+        )
         content = getattr(reply, "content", None)
         if isinstance(content, list):  # content blocks
             content = "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
@@ -252,13 +276,34 @@ class CoachAnswerer:
         return trim(text, self.max_chars) if self.max_chars else text
 
 
+class _Budget:
+    """One answer's LLM time: the cap counts from its first LLM call (condense or answer)."""
+
+    def __init__(self, cap_s: float | None) -> None:
+        self.cap_s = cap_s or 30.0
+        self._deadline: float | None = None
+
+    def deadline(self) -> float:
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.cap_s
+        return self._deadline
+
+
 def make_answerer(
     config: AnswerConfig, retriever: SearchingRetriever, embedder: Embedder
 ) -> Answerer:
     """The answerer the settings ask for; a ConfigError names the choices if COACH_LLM is wrong."""
     chat_model = make_chat_model(config)
     return CoachAnswerer(
-        retriever, embedder, chat_model, k=5, max_chars=config.max_answer_chars, max_words=120
+        retriever,
+        embedder,
+        chat_model,
+        k=5,
+        max_chars=config.max_answer_chars,
+        max_words=120,
+        time_cap_s=config.llm_timeout_s,
+        max_retries=config.llm_max_retries,
+        redactor=Redactor.from_config(config),
     )
 
 

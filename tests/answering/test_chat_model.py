@@ -6,6 +6,7 @@ import pytest
 from langchain_openai import ChatOpenAI
 
 from answering.chat_model import LLMChoice, make_chat_model, parse_llm
+from answering.deadline import DeadlineTransport
 from answering.errors import ConfigError
 from bot.settings import Settings
 from retrieval.errors import CoachError
@@ -55,7 +56,9 @@ def test_openai_compatible_server_gets_timeout_retries_and_token_cap() -> None:
     assert isinstance(model, ChatOpenAI)
     assert model.model_name == "fake-model"
     assert model.request_timeout == 7
-    assert model.max_retries == 3
+    # One attempt per call: the answer layer retries, within the answer's wall-clock cap.
+    assert model.max_retries == 0
+    assert isinstance(model.http_client._transport, DeadlineTransport)
     assert model.max_tokens == 321
     assert model.openai_api_base == "http://127.0.0.1:9/v1"
     assert model.openai_api_key.get_secret_value() == "k"
@@ -79,10 +82,10 @@ def test_openai_without_any_key_is_a_config_error(monkeypatch: pytest.MonkeyPatc
         make_chat_model(Settings(llm="openai:gpt-4o-mini").answer_config())
 
 
-def test_ollama_model_is_built_lazily_with_retries() -> None:
+def test_ollama_model_is_built_lazily_through_the_deadline_transport() -> None:
     settings = Settings(llm="ollama:llama3.2", llm_base_url="http://127.0.0.1:9", llm_max_retries=2)
     model = make_chat_model(settings.answer_config())
-    assert type(model).__name__ == "RunnableRetry"
-    assert model.max_attempt_number == 3
-    assert model.bound.model == "llama3.2"
-    assert model.bound.num_predict == settings.llm_max_tokens
+    assert type(model).__name__ == "ChatOllama"
+    assert model.model == "llama3.2"
+    assert model.num_predict == settings.llm_max_tokens
+    assert isinstance(model.client_kwargs["transport"], DeadlineTransport)

@@ -139,7 +139,8 @@ def test_timeout_falls_back_to_extractive(guides_retriever, embedder) -> None:
         attempts = slow.calls
 
     assert answer.mode == "extractive_fallback"
-    assert attempts == 2  # one retry, then give up
+    # COACH_LLM_TIMEOUT_S caps the whole answer: no time is left for a retry.
+    assert attempts == 1
     assert answer.citations
     assert 300 <= answer.timings_ms["llm"] < 2000
 

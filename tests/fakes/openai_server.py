@@ -38,6 +38,10 @@ class Scripted:
     body: str | dict | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    # Send the body one byte at a time, this many seconds apart (a server that never times out).
+    trickle_s: float = 0.0
+    # Put the request's Authorization header in the error message (a provider echoing the key).
+    echo_auth: bool = False
 
 
 @dataclass
@@ -47,6 +51,8 @@ class RecordedRequest:
     body: dict[str, Any]
     status: int = 0
     server_ms: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+    trickle_s: float = 0.0
 
     @property
     def messages(self) -> Messages:
@@ -68,6 +74,17 @@ def error_response(
         headers["retry-after-ms"] = retry_after_ms
     body = {"error": {"message": f"fake error {status}", "type": "server_error", "code": None}}
     return Scripted(status=status, body=body, headers=headers)
+
+
+def trickling_response(text: str = "Warm up first [1].", every_s: float = 0.2) -> Scripted:
+    """A 200 whose body arrives one byte every `every_s` seconds: each read is quick, the whole
+    body takes minutes, so only a wall-clock cap stops it."""
+    return Scripted(status=200, text=text, trickle_s=every_s)
+
+
+def echoing_key_401() -> Scripted:
+    """A 401 whose message repeats the API key it was sent, as some providers do."""
+    return Scripted(status=401, echo_auth=True)
 
 
 def malformed_response() -> Scripted:
@@ -174,6 +191,14 @@ class FakeOpenAIServer:
     def _completion(self, request: RecordedRequest) -> tuple[int, dict[str, str], bytes]:
         scripted = self._next() or Scripted()
         self._sleep(scripted.delay_s or self.delay_s)
+        request.trickle_s = scripted.trickle_s
+        if scripted.echo_auth:
+            auth = request.headers.get("authorization", "")
+            key = auth.removeprefix("Bearer ").strip()
+            message = f"Incorrect API key provided: {key}. You can find your API key in settings."
+            body = {"error": {"message": message, "type": "invalid_request_error",
+                              "code": "invalid_api_key"}}  # fmt: skip
+            return scripted.status, scripted.headers, json.dumps(body).encode()
         if scripted.body is not None:
             raw = scripted.body if isinstance(scripted.body, str) else json.dumps(scripted.body)
             return scripted.status, scripted.headers, raw.encode()
@@ -222,7 +247,12 @@ class _Handler(BaseHTTPRequestHandler):
             body = json.loads(raw or b"{}")
         except json.JSONDecodeError:
             body = {"_raw": raw.decode("utf-8", "replace")}
-        request = RecordedRequest(method="POST", path=self.path, body=body)
+        request = RecordedRequest(
+            method="POST",
+            path=self.path,
+            body=body,
+            headers={k.lower(): v for k, v in self.headers.items()},
+        )
         self.fake._record(request)
         if not self.path.rstrip("/").endswith("/chat/completions"):
             request.status = 404
@@ -231,9 +261,11 @@ class _Handler(BaseHTTPRequestHandler):
         status, headers, payload = self.fake._completion(request)
         request.status = status
         request.server_ms = (time.perf_counter() - started) * 1000
-        self._send(status, headers, payload)
+        self._send(status, headers, payload, trickle_s=request.trickle_s)
 
-    def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
+    def _send(
+        self, status: int, headers: dict[str, str], payload: bytes, *, trickle_s: float = 0.0
+    ) -> None:
         try:
             self.send_response(status, HTTPStatus(status).phrase)
             self.send_header("Content-Type", "application/json")
@@ -241,7 +273,15 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in headers.items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(payload)
+            if trickle_s <= 0:
+                self.wfile.write(payload)
+                return
+            self.wfile.flush()
+            for i in range(len(payload)):
+                if self.fake._stopping.wait(trickle_s):
+                    return  # the server is stopping: abandon the trickle
+                self.wfile.write(payload[i : i + 1])
+                self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to answer
 
