@@ -86,9 +86,7 @@ def _openai(choice: LLMChoice, settings: AnswerConfig) -> Runnable:
         # The client's own retries would sleep as long as Retry-After says: ours don't.
         "max_retries": 0,
         "max_tokens": settings.llm_max_tokens,
-        "http_client": httpx.Client(
-            transport=DeadlineTransport(), timeout=settings.llm_timeout_s
-        ),
+        "http_client": httpx.Client(transport=DeadlineTransport(), timeout=settings.llm_timeout_s),
     }
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
     if settings.llm_base_url:
