@@ -14,6 +14,7 @@ from retrieval.protocols import Embedder
 from retrieval.text import split_prose, tokenize
 
 NOT_COVERED = "That isn't covered in our guides, so I won't guess."
+PARTIAL_CAVEAT = "Our guides touch on this, but not directly:"
 MAX_PASSAGES = 3
 MAX_SENTENCES = 3
 QUOTE_CHARS = 240
@@ -49,7 +50,7 @@ def compose_extractive_answer(question: str, result: SearchResult, embedder: Emb
         parts.append(f"{_as_sentence(sentence)} [{numbers[hit_index]}]")
     timings = dict(result.timings_ms)
     timings["compose"] = round((time.perf_counter() - started) * 1000, 3)
-    return Answer(
+    answer = Answer(
         question=question,
         answer=" ".join(parts),
         citations=citations,
@@ -57,6 +58,15 @@ def compose_extractive_answer(question: str, result: SearchResult, embedder: Emb
         mode="extractive",
         timings_ms=timings,
     )
+    return with_support(answer, result.support)
+
+
+def with_support(answer: Answer, support: str) -> Answer:
+    """An answer from moderate evidence says so first (retrieval's middle band, issue 9)."""
+    if answer.abstained or support != "partial" or answer.support == "partial":
+        return answer
+    text = f"{PARTIAL_CAVEAT} {answer.answer}"
+    return answer.model_copy(update={"support": "partial", "answer": text})
 
 
 def _candidates(hits: Sequence[Hit]) -> list[tuple[int, int, str]]:

@@ -30,6 +30,9 @@ class Citation(BaseModel):
 
 
 AnswerMode = Literal["extractive", "llm", "extractive_fallback", "red_flag"]
+# How squarely the guides cover the question (retrieval's calibrated abstention, issue 9):
+# "partial" answers open with a caveat and their footer says so.
+AnswerSupport = Literal["direct", "partial"]
 
 
 class Turn(BaseModel):
@@ -45,6 +48,7 @@ class Answer(BaseModel):
     citations: list[Citation]
     abstained: bool
     mode: AnswerMode = "extractive"
+    support: AnswerSupport = "direct"
     timings_ms: dict[str, float] = Field(default_factory=dict)
     # Topics the guides do cover, offered when abstaining.
     suggestions: list[str] = Field(default_factory=list)

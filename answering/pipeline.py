@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from answering.extractive import with_support
 from answering.models import Answer, Citation, Turn
 from answering.protocols import Answerer
 from retrieval.models import Hit, SearchResult
@@ -133,7 +134,7 @@ class CoachAnswerer:
         if answer is None:
             log.warning("LLM answer unusable, answering extractively: %s", reason)
             answer = self._extractive(question, standalone, result, "extractive_fallback")
-        return self._finish(answer, timings, started)
+        return self._finish(with_support(answer, result.support), timings, started)
 
     # -- the LLM ---------------------------------------------------------------------------
     def _complete(self, system: str, user: str, *, budget: _Budget | None = None) -> str:

@@ -225,7 +225,9 @@ class CoachApp:
 
         data_dir = self.settings.data_dir
         store = self.settings.chroma_url or f"embedded ({data_dir / 'chroma'})"
-        status = index_status(load_manifest(data_dir), self.settings.knowledge_dir, store)
+        status = index_status(
+            load_manifest(data_dir), self.settings.knowledge_dir, store, data_dir=data_dir
+        )
         owner, writer = store_owner(data_dir), lock_holder(data_dir)
         return status.model_copy(
             update={

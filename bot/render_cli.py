@@ -109,6 +109,8 @@ def status(console: Console, info: IndexStatus) -> None:
     table.add_row("collection", escape(info.collection or "-"))
     table.add_row("owner", escape(owner))
     table.add_row("writer lock", escape(writer))
+    if info.abstention:
+        table.add_row("abstention", escape(info.abstention))
     console.print(table)
     skipped(console, info.skipped)
 

@@ -128,6 +128,8 @@ def answer_reply(answer: Answer) -> Reply:
         "extractive_fallback": "Quoted from the club's guides (the language model was busy).",
         "red_flag": "This sounds like something for a professional, not a training guide.",
     }.get(answer.mode, "")
+    if answer.support == "partial" and not answer.abstained:
+        footer = f"Our guides only touch on this, not directly. {footer}".strip()
     return Reply(
         kind="answer",
         title=trim(neutralize_mentions(answer.question), 256),
@@ -299,6 +301,8 @@ def status_reply(status: IndexStatus, *, now: datetime) -> Reply:
         ReplyField(name="Index", value=f"{age}\n{status.files} files · {status.chunks} passages"),
         ReplyField(name="Knowledge folder", value=f"`{status.knowledge_dir}`"),
     ]
+    if status.abstention:
+        fields.append(ReplyField(name="When answers say 'not covered'", value=status.abstention))
     skipped = list(status.skipped)
     if skipped:
         lines = [

@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from retrieval.abstention import AbstentionPolicy, Evidence, calibrate, save_policy
+from retrieval.abstention import POLICY_NAME, AbstentionPolicy, Evidence, choose_bands, save_policy
 from retrieval.models import HEADING_SEP
 
 EVALSETS = Path(__file__).with_name("evalsets")
@@ -49,6 +49,10 @@ class Ranked(BaseModel):
     passages: list[tuple[str, str, str]] = Field(description="(source, heading, text) by rank")
     abstained: bool
     evidence: Evidence | None = None
+    # Position on the index's own calibrated scale (0 off-topic, 1 covered); the baseline has
+    # none, so it is judged on its raw top similarity.
+    confidence: float | None = None
+    partial: bool = False
 
 
 class SystemScores(BaseModel):
@@ -60,6 +64,8 @@ class SystemScores(BaseModel):
     abstain_precision: float
     abstain_recall: float
     wrong_abstain_rate: float
+    partial_in_scope: float = 0.0
+    partial_out_of_scope: float = 0.0
 
 
 class EvalReport(BaseModel):
@@ -188,17 +194,32 @@ def score_system(
         abstain_precision=abstained_out / abstained_all if abstained_all else 1.0,
         abstain_recall=abstained_out / len(out_scope) if out_scope else 1.0,
         wrong_abstain_rate=abstained_in / n_in,
+        partial_in_scope=sum(r.partial for _, r in in_scope) / n_in,
+        partial_out_of_scope=sum(r.partial for _, r in out_scope) / (len(out_scope) or 1),
     )
     return scores, misses
 
 
-def calibrate_policy(items: Sequence[EvalItem], ranked: Sequence[Ranked], label: str):
+def calibrate_policy(
+    items: Sequence[EvalItem],
+    ranked: Sequence[Ranked],
+    label: str,
+    base: AbstentionPolicy | None = None,
+) -> AbstentionPolicy:
+    """Bands chosen on these questions (use dev sets only: the sealed ones never choose)."""
     pairs = list(zip(items, ranked, strict=True))
-    return calibrate(
-        [r.evidence for i, r in pairs if i.kind == "in_scope" and r.evidence],
-        [r.evidence for i, r in pairs if i.kind == "out_of_scope" and r.evidence],
+    return choose_bands(
+        [_position(r) for i, r in pairs if i.kind == "in_scope"],
+        [_position(r) for i, r in pairs if i.kind == "out_of_scope"],
         label=label,
+        base=base,
     )
+
+
+def _position(r: Ranked) -> float:
+    if r.confidence is not None:
+        return r.confidence
+    return r.evidence.top_dense if r.evidence else 0.0
 
 
 # -- runners (adapters: model, Chroma) -------------------------------------------------------
@@ -214,16 +235,26 @@ def rank_with_retriever(
                 passages=[(h.source, h.heading, h.text) for h in result.hits],
                 abstained=result.abstained,
                 evidence=evidence,
+                confidence=retriever.policy.confidence(evidence, retriever.calibration()),
+                partial=result.support == "partial",
             )
         )
     return out
 
 
 def reapply_policy(ranked: Sequence[Ranked], policy: AbstentionPolicy) -> list[Ranked]:
-    return [
-        r.model_copy(update={"abstained": policy.abstains(r.evidence)}) if r.evidence else r
-        for r in ranked
-    ]
+    out = []
+    for r in ranked:
+        value = _position(r)
+        out.append(
+            r.model_copy(
+                update={
+                    "abstained": value < policy.refuse_below,
+                    "partial": policy.refuse_below <= value < policy.direct_from,
+                }
+            )
+        )
+    return out
 
 
 def expected_sections(knowledge_dir: Path) -> dict[tuple[str, str], str]:
@@ -255,12 +286,13 @@ def run_eval(
     ranked = rank_with_retriever(retriever, items)
     policy = retriever.policy
     if calibrate_abstention:
-        policy = calibrate_policy(items, ranked, label=eval_set)
+        policy = calibrate_policy(items, ranked, label=eval_set, base=policy)
         ranked = reapply_policy(ranked, policy)
     ours, misses = score_system("club-coach", items, ranked, heading_matcher)
     systems = [ours]
     if baseline is not None:
         base_ranked = baseline.rank(items)
+        # In sample, on the set being scored: the baseline has no calibration of its own.
         base_policy = calibrate_policy(items, base_ranked, label="baseline")
         base_ranked = reapply_policy(base_ranked, base_policy)
         systems.append(
@@ -317,6 +349,8 @@ def run_cli_eval(
             calibrate_abstention=calibrate,
         )
     if calibrate:
-        save_policy(report.policy)
-        notify(f"Saved abstention policy: {json.dumps(report.policy.model_dump())}")
+        # Into the data dir, never the installed package (issue 10); search reads it first.
+        target = data_dir / POLICY_NAME
+        save_policy(report.policy, target)
+        notify(f"Saved abstention bands to {target}: {json.dumps(report.policy.model_dump())}")
     return report

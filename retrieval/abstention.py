@@ -1,14 +1,38 @@
-"""When to say "not in our guides": a calibrated confidence over retrieval evidence (pure)."""
+"""When to answer, answer with a caveat, or say "not in our guides" (pure, plus the cache file).
+
+Raw scores move with the corpus: BM25 grows with a folder's vocabulary and passage lengths, and
+dense similarity with how its pages are written. So no raw number decides. Each index is
+calibrated from itself: questions drawn from its own passages (what "covered" scores like here)
+and a fixed bank of off-topic questions (what "not covered" scores like here). A query's
+evidence is placed on that scale, 0 = a typical off-topic question, 1 = a typical question the
+passages answer, and the bands in `data/abstention.json` (chosen on the dev sets of three
+different corpora) cut it into refuse / partial (answer with a caveat) / answer.
+"""
 
 from __future__ import annotations
 
-import itertools
+import hashlib
 import json
+import logging
+import statistics
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
-POLICY_PATH = Path(__file__).with_name("data") / "abstention.json"
+log = logging.getLogger(__name__)
+
+DATA = Path(__file__).with_name("data")
+POLICY_PATH = DATA / "abstention.json"
+OFF_TOPIC_PATH = DATA / "off_topic_questions.txt"
+CALIBRATION_NAME = "abstention-calibration.json"
+POLICY_NAME = "abstention.json"  # a data-dir override written by `coach eval --calibrate`
+PSEUDO_QUESTIONS = 48
+_PSEUDO_WORDS = 14
+_MIN_SPREAD = 1e-3
+
+Support = Literal["direct", "partial", "none"]
 
 
 class Evidence(BaseModel):
@@ -19,74 +43,183 @@ class Evidence(BaseModel):
     lexical: float = Field(0.0, description="Best BM25 score of any passage for the query.")
 
 
-class AbstentionPolicy(BaseModel):
-    """confidence = top_dense + coverage_weight * coverage + lexical_weight * lexical.
+class Calibration(BaseModel):
+    """Where off-topic and covered questions score on one index generation (medians)."""
 
-    Dense similarity alone misses exact rare words MiniLM never learnt ("Pallof press"), and
-    out-of-scope running questions ("marathon pacing") share plenty of words with the guides;
-    the three together separate them better than any one (see `coach eval --calibrate`).
-    """
+    generation: str = ""
+    dense_off: float = 0.2
+    dense_in: float = 0.6
+    lexical_off: float = 0.0
+    lexical_in: float = 10.0
+    questions_in: int = 0
+    questions_off: int = 0
 
-    coverage_weight: float = 0.0
-    lexical_weight: float = 0.0
-    threshold: float = 0.35
-    calibrated_on: str = "uncalibrated default"
+    def position(self, evidence: Evidence, dense_share: float) -> float:
+        """0 at a typical off-topic question, 1 at a typical covered one."""
+        dense = _scaled(evidence.top_dense, self.dense_off, self.dense_in)
+        lexical = _scaled(evidence.lexical, self.lexical_off, self.lexical_in)
+        return dense_share * dense + (1 - dense_share) * lexical
 
-    def confidence(self, evidence: Evidence) -> float:
+    def summary(self) -> str:
         return (
-            evidence.top_dense
-            + self.coverage_weight * evidence.coverage
-            + self.lexical_weight * evidence.lexical
+            f"dense {self.dense_off:.2f} off-topic / {self.dense_in:.2f} covered, "
+            f"BM25 {self.lexical_off:.1f} / {self.lexical_in:.1f} "
+            f"({self.questions_in} questions from the guides, {self.questions_off} off-topic)"
         )
 
-    def abstains(self, evidence: Evidence) -> bool:
-        return self.confidence(evidence) < self.threshold
+
+def _scaled(value: float, low: float, high: float) -> float:
+    return (value - low) / max(high - low, _MIN_SPREAD)
 
 
-def load_policy(path: Path = POLICY_PATH) -> AbstentionPolicy:
-    try:
-        return AbstentionPolicy.model_validate_json(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return AbstentionPolicy()
+class AbstentionPolicy(BaseModel):
+    """Bands on the calibrated scale: below `refuse_below` refuse, below `direct_from` answer
+    with a caveat, otherwise answer. Dev-chosen, the same for every corpus."""
+
+    dense_share: float = 0.5
+    refuse_below: float = 0.3
+    direct_from: float = 0.5
+    chosen_on: str = "uncalibrated default"
+
+    def confidence(self, evidence: Evidence, calibration: Calibration | None = None) -> float:
+        return (calibration or Calibration()).position(evidence, self.dense_share)
+
+    def support(self, evidence: Evidence, calibration: Calibration | None = None) -> Support:
+        value = self.confidence(evidence, calibration)
+        if value < self.refuse_below:
+            return "none"
+        return "partial" if value < self.direct_from else "direct"
+
+    def abstains(self, evidence: Evidence, calibration: Calibration | None = None) -> bool:
+        return self.support(evidence, calibration) == "none"
 
 
-def save_policy(policy: AbstentionPolicy, path: Path = POLICY_PATH) -> None:
+def load_policy(data_dir: Path | None = None, path: Path = POLICY_PATH) -> AbstentionPolicy:
+    """The data dir's own bands (written by `coach eval --calibrate`) or the shipped ones."""
+    for candidate in ([data_dir / POLICY_NAME] if data_dir else []) + [path]:
+        try:
+            return AbstentionPolicy.model_validate_json(candidate.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except ValidationError as exc:
+            log.warning("ignoring %s: not an abstention policy (%s)", candidate, exc)
+    return AbstentionPolicy()
+
+
+def save_policy(policy: AbstentionPolicy, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(policy.model_dump(), indent=2) + "\n", encoding="utf-8")
 
 
-def calibrate(
-    in_scope: list[Evidence],
-    out_of_scope: list[Evidence],
-    *,
-    max_false_abstain: float = 0.05,
-    coverage_weights: tuple[float, ...] = (0.0,),
-    lexical_weights: tuple[float, ...] = (0.0, 0.01, 0.02, 0.03, 0.04),
-    label: str = "",
-) -> AbstentionPolicy:
-    """Pick weight and threshold that abstain on the most out-of-scope questions while wrongly
-    abstaining on at most `max_false_abstain` of in-scope ones; ties go to the widest margin."""
-    best: tuple[float, float, AbstentionPolicy] | None = None
-    for cov_w, lex_w in itertools.product(coverage_weights, lexical_weights):
-        probe = AbstentionPolicy(coverage_weight=cov_w, lexical_weight=lex_w)
-        kept = sorted(probe.confidence(e) for e in in_scope)
-        allowed = int(max_false_abstain * len(kept))
-        # Threshold just below the (allowed+1)-th lowest in-scope confidence.
-        ceiling = kept[allowed] if kept else 1.0
-        outs = sorted(probe.confidence(e) for e in out_of_scope)
-        below = [c for c in outs if c < ceiling]
-        caught = len(below) / len(outs) if outs else 1.0
-        # Centre the threshold in the gap between the last caught out-of-scope and the ceiling.
-        floor = max(below) if below else ceiling - 0.05
-        threshold = (floor + ceiling) / 2
-        margin = ceiling - floor
-        policy = AbstentionPolicy(
-            coverage_weight=cov_w,
-            lexical_weight=lex_w,
-            threshold=round(threshold, 4),
-            calibrated_on=label,
+# -- calibration from the corpus ---------------------------------------------------------------
+def off_topic_questions(path: Path = OFF_TOPIC_PATH) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def pseudo_questions(texts: Sequence[str], n: int = PSEUDO_QUESTIONS) -> list[str]:
+    """Up to n questions drawn evenly from the passages: the opening words of one of their
+    sentences, which is about what a runner types when asking what that passage says."""
+    from retrieval.text import split_sentences
+
+    if not texts:
+        return []
+    step = max(1, len(texts) // n)
+    out: list[str] = []
+    for text in list(texts)[::step][:n]:
+        sentences = [s for s in split_sentences(text) if len(s.split()) >= 6] or [text]
+        words = sentences[len(sentences) // 2].split()[:_PSEUDO_WORDS]
+        out.append(" ".join(words))
+    return out
+
+
+def calibrate_index(
+    generation: str,
+    passages: Sequence[str],
+    evidence_of: Callable[[Sequence[str]], list[Evidence]],
+    off_topic: Sequence[str] | None = None,
+) -> Calibration:
+    """Calibrate one index: `evidence_of` runs questions through the index's own search."""
+    covered = evidence_of(pseudo_questions(passages))
+    off = evidence_of(list(off_topic if off_topic is not None else off_topic_questions()))
+    if not covered or not off:
+        return Calibration(generation=generation)
+    return Calibration(
+        generation=generation,
+        dense_off=statistics.median(e.top_dense for e in off),
+        dense_in=statistics.median(e.top_dense for e in covered),
+        lexical_off=statistics.median(e.lexical for e in off),
+        lexical_in=statistics.median(e.lexical for e in covered),
+        questions_in=len(covered),
+        questions_off=len(off),
+    )
+
+
+def generation_key(manifest_json: str) -> str:
+    """One index generation's key: any change to the published manifest is a new one."""
+    return hashlib.sha256(manifest_json.encode("utf-8")).hexdigest()[:16]
+
+
+def load_calibration(data_dir: Path, generation: str) -> Calibration | None:
+    """The cached calibration of this index generation, or None (missing, stale, unreadable)."""
+    try:
+        cached = Calibration.model_validate_json(
+            (data_dir / CALIBRATION_NAME).read_text(encoding="utf-8")
         )
-        key = (caught, margin)
-        if best is None or key > best[:2]:
-            best = (caught, margin, policy)
-    assert best is not None
-    return best[2]
+    except (FileNotFoundError, ValidationError, ValueError):
+        return None
+    return cached if cached.generation == generation else None
+
+
+def save_calibration(data_dir: Path, calibration: Calibration) -> None:
+    """Best effort: a read-only data dir just means calibrating again next start."""
+    target = data_dir / CALIBRATION_NAME
+    try:
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(calibration.model_dump_json(indent=2), encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        log.warning("could not cache the abstention calibration in %s: %s", data_dir, exc)
+
+
+# -- choosing the bands on dev sets (used by `coach eval --calibrate`) ---------------------------
+def choose_bands(
+    in_scope: Sequence[float],
+    out_of_scope: Sequence[float],
+    *,
+    max_refused: float = 0.03,
+    label: str = "",
+    base: AbstentionPolicy | None = None,
+) -> AbstentionPolicy:
+    """Calibrated positions of labelled (dev) questions -> where hard refusal starts: refuse
+    at most `max_refused` of the in-scope ones and, within that, as many out-of-scope ones as
+    possible. The caveat band keeps its upper edge (`direct_from`, by default the middle of
+    the scale: evidence nearer a typical off-topic question than a typical covered one)."""
+    base = base or AbstentionPolicy()
+    kept = sorted(in_scope)
+    if not kept:
+        return base
+    ceiling = kept[int(max_refused * len(kept))]
+    below = [c for c in out_of_scope if c < ceiling]
+    floor = max(below) if below else ceiling - 0.05
+    refuse_below = round((floor + ceiling) / 2, 4)
+    return base.model_copy(
+        update={
+            "refuse_below": refuse_below,
+            "direct_from": max(base.direct_from, refuse_below),
+            "chosen_on": label,
+        }
+    )
+
+
+def describe(data_dir: Path, manifest_json: str) -> str:
+    """The calibration and bands in force for this data dir's index, for `coach status`."""
+    policy = load_policy(data_dir)
+    bands = (
+        f"refuse below {policy.refuse_below:.2f}, caveat below {policy.direct_from:.2f} "
+        f"on a 0 (off-topic) to 1 (covered) scale; bands chosen on: {policy.chosen_on}"
+    )
+    calibration = load_calibration(data_dir, generation_key(manifest_json))
+    if calibration is None:
+        return f"not measured yet for this index (done on the first question); {bands}"
+    return f"calibrated on this index: {calibration.summary()}; {bands}"

@@ -11,20 +11,45 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from retrieval.models import HEADING_SEP, Chunk, ParsedDocument, Skipped
+from retrieval.models import HEADING_SEP, Chunk, ParsedDocument, Section, Skipped
 from retrieval.text import split_sentences
+
+# At most this many passages from one file. A page with thousands of headings (a generated
+# index, a pasted forum dump) would otherwise flood search results and the index; its
+# sections are merged in runs first, and what still does not fit is left out, with the
+# reason shown in `coach status`.
+MAX_PASSAGES_PER_FILE = 200
 
 
 def chunk_document(
-    doc: ParsedDocument, *, max_chars: int = 1200, overlap_chars: int = 150, min_chars: int = 40
+    doc: ParsedDocument,
+    *,
+    max_chars: int = 1200,
+    overlap_chars: int = 150,
+    min_chars: int = 40,
+    max_passages: int = MAX_PASSAGES_PER_FILE,
 ) -> tuple[list[Chunk], list[Skipped]]:
-    """Chunk every section of a document; sections too short to stand alone are reported."""
+    """Chunk every section of a document; sections too short to stand alone are reported,
+    and so is anything beyond `max_passages` passages."""
     if max_chars < 100 or not 0 <= overlap_chars < max_chars // 2:
         raise ValueError("need max_chars >= 100 and 0 <= overlap_chars < max_chars / 2")
+    if max_passages < 1:
+        raise ValueError("need max_passages >= 1")
     chunks: list[Chunk] = []
     skipped: list[Skipped] = []
     seen: dict[str, int] = {}
-    for section in doc.sections:
+    sections = list(doc.sections)
+    if len(sections) > max_passages:
+        sections = merge_sections(sections, max(1, max_passages // 2))
+        skipped.append(
+            Skipped(
+                source=doc.source,
+                section=f"{len(doc.sections)} sections",
+                reason=f"more sections than the limit of {max_passages} passages per file: "
+                f"merged into {len(sections)} runs of neighbouring sections",
+            )
+        )
+    for section in sections:
         heading = HEADING_SEP.join(section.heading_path) or "(introduction)"
         text = section.text.strip()
         if not text:
@@ -61,7 +86,33 @@ def chunk_document(
                     ordinal=len(chunks),
                 )
             )
+    if len(chunks) > max_passages:
+        skipped.append(
+            Skipped(
+                source=doc.source,
+                section=f"passages {max_passages + 1}-{len(chunks)}",
+                reason=f"the file makes {len(chunks)} passages, over the limit of "
+                f"{max_passages} per file: the rest is not indexed (split the file up)",
+            )
+        )
+        chunks = chunks[:max_passages]
     return chunks, skipped
+
+
+def merge_sections(sections: Sequence[Section], groups: int) -> list[Section]:
+    """Neighbouring sections merged into at most `groups` runs; each run keeps its first
+    heading path, and the later headings stay in its text so nothing is lost."""
+    size = -(-len(sections) // groups)
+    merged: list[Section] = []
+    for start in range(0, len(sections), size):
+        run = sections[start : start + size]
+        parts = [run[0].text.strip()]
+        for section in run[1:]:
+            title = section.heading_path[-1] if section.heading_path else ""
+            parts.append(f"{title}\n\n{section.text.strip()}".strip())
+        text = "\n\n".join(p for p in parts if p)
+        merged.append(Section(heading_path=run[0].heading_path, text=text))
+    return merged
 
 
 def make_chunk_id(source: str, heading_path: Sequence[str], text: str) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from retrieval.abstention import describe
 from retrieval.manifest import FileEntry, Manifest
 from retrieval.models import Skipped
 
@@ -21,6 +22,7 @@ class IndexStatus(BaseModel):
     store: str
     owner: str | None = None  # the long-running process that owns the store (the bot)
     writer: str | None = None  # who holds the index writer lock right now
+    abstention: str | None = None  # the calibration and bands deciding "not covered"
 
 
 class SourceInfo(BaseModel):
@@ -31,7 +33,9 @@ class SourceInfo(BaseModel):
     chunks: int
 
 
-def index_status(manifest: Manifest | None, knowledge_dir: Path, store: str) -> IndexStatus:
+def index_status(
+    manifest: Manifest | None, knowledge_dir: Path, store: str, data_dir: Path | None = None
+) -> IndexStatus:
     if manifest is None:
         return IndexStatus(
             knowledge_dir=str(knowledge_dir),
@@ -50,6 +54,7 @@ def index_status(manifest: Manifest | None, knowledge_dir: Path, store: str) -> 
         skipped=manifest.skipped,
         collection=manifest.collection,
         store=store,
+        abstention=describe(data_dir, manifest.model_dump_json()) if data_dir else None,
     )
 
 

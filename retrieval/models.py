@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 HEADING_SEP = " › "
@@ -74,4 +76,6 @@ class SearchResult(BaseModel):
     query: str
     hits: list[Hit]
     abstained: bool
+    # "partial": the guides touch on it but not squarely; answer with a caveat (abstention.py).
+    support: Literal["direct", "partial", "none"] = "direct"
     timings_ms: dict[str, float] = Field(default_factory=dict)

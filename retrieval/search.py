@@ -11,7 +11,16 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel
 
-from retrieval.abstention import AbstentionPolicy, Evidence, load_policy
+from retrieval.abstention import (
+    AbstentionPolicy,
+    Calibration,
+    Evidence,
+    calibrate_index,
+    generation_key,
+    load_calibration,
+    load_policy,
+    save_calibration,
+)
 from retrieval.errors import CoachError, IndexUnavailableError
 from retrieval.expansion import load_expander
 from retrieval.fusion import collapse_near_duplicates, diversify
@@ -74,7 +83,9 @@ class HybridRetriever:
         self.data_dir = data_dir
         self.embedder = embedder
         self.config = config or SearchConfig()
-        self.policy = policy or load_policy()
+        self.policy = policy or load_policy(data_dir)
+        self._calibrations: dict[str, Calibration] = {}
+        self._calibrating = threading.Lock()
         self.expander = load_expander()
         self._lock = threading.Lock()
         self._served = self._load()
@@ -131,7 +142,9 @@ class HybridRetriever:
     def search(self, query: str, k: int = 5) -> SearchResult:
         return self.search_with_evidence(query, k)[0]
 
-    def search_with_evidence(self, query: str, k: int = 5) -> tuple[SearchResult, Evidence]:
+    def search_with_evidence(
+        self, query: str, k: int = 5, *, decide: bool = True
+    ) -> tuple[SearchResult, Evidence]:
         """The result and the signals its abstention decision was made from (one embedding)."""
         started = time.perf_counter()
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
@@ -182,10 +195,38 @@ class HybridRetriever:
         )
         timings["fuse"] = _ms(mark)
         timings["total"] = _ms(started)
+        support = self.policy.support(evidence, self.calibration()) if decide else "direct"
         result = SearchResult(
-            query=query, hits=hits, abstained=self.policy.abstains(evidence), timings_ms=timings
+            query=query,
+            hits=hits,
+            abstained=support == "none",
+            support=support,
+            timings_ms=timings,
         )
         return result, evidence
+
+    def calibration(self) -> Calibration:
+        """Where covered and off-topic questions score on the live index (abstention.py):
+        read from the data dir, or measured once per index generation and cached there."""
+        key = generation_key(self._served.manifest.model_dump_json())
+        found = self._calibrations.get(key)
+        if found is not None:
+            return found
+        with self._calibrating:
+            found = self._calibrations.get(key) or load_calibration(self.data_dir, key)
+            if found is None:
+                started = time.perf_counter()
+                found = calibrate_index(
+                    key,
+                    [c.text for c in self._served.chunks],
+                    lambda questions: [
+                        self.search_with_evidence(q, 1, decide=False)[1] for q in questions
+                    ],
+                )
+                save_calibration(self.data_dir, found)
+                log.info("abstention calibrated in %s ms: %s", _ms(started), found.summary())
+            self._calibrations = {key: found}
+        return found
 
     def evidence(self, query: str) -> Evidence:
         """The abstention signals for a query, exactly as `search` computes them."""

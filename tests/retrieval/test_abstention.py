@@ -1,145 +1,162 @@
-"""Abstention policy: the confidence formula, the threshold, calibration and the policy file."""
+"""Abstention: the calibrated scale, the three bands, per-index calibration and its cache."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from retrieval.abstention import (
+    CALIBRATION_NAME,
+    POLICY_NAME,
     POLICY_PATH,
     AbstentionPolicy,
+    Calibration,
     Evidence,
-    calibrate,
+    calibrate_index,
+    choose_bands,
+    load_calibration,
     load_policy,
+    off_topic_questions,
+    pseudo_questions,
+    save_calibration,
     save_policy,
 )
+from retrieval.service import open_retriever
+
+CAL = Calibration(dense_off=0.1, dense_in=0.5, lexical_off=1.0, lexical_in=9.0)
 
 
 @pytest.mark.parametrize(
-    ("policy", "evidence", "confidence"),
+    ("evidence", "position"),
     [
-        (AbstentionPolicy(), Evidence(top_dense=0.5, coverage=1.0, lexical=3.0), 0.5),
-        (
-            AbstentionPolicy(coverage_weight=0.2),
-            Evidence(top_dense=0.5, coverage=0.5, lexical=3.0),
-            0.6,
-        ),
-        (
-            AbstentionPolicy(lexical_weight=0.25),
-            Evidence(top_dense=0.4, coverage=0.0, lexical=1.2),
-            0.7,
-        ),
-        (
-            AbstentionPolicy(coverage_weight=0.1, lexical_weight=0.1),
-            Evidence(top_dense=0.3, coverage=1.0, lexical=2.0),
-            0.6,
-        ),
+        (Evidence(top_dense=0.1, coverage=0.0, lexical=1.0), 0.0),  # a typical off-topic one
+        (Evidence(top_dense=0.5, coverage=1.0, lexical=9.0), 1.0),  # a typical covered one
+        (Evidence(top_dense=0.3, coverage=1.0, lexical=5.0), 0.5),
+        (Evidence(top_dense=0.5, coverage=1.0, lexical=1.0), 0.5),  # dense alone: half way
     ],
 )
-def test_confidence_adds_the_weighted_signals(
-    policy: AbstentionPolicy, evidence: Evidence, confidence: float
-) -> None:
-    assert policy.confidence(evidence) == pytest.approx(confidence)
+def test_position_on_the_calibrated_scale(evidence: Evidence, position: float) -> None:
+    assert CAL.position(evidence, dense_share=0.5) == pytest.approx(position)
+
+
+def test_the_same_raw_scores_mean_different_things_on_different_corpora() -> None:
+    """Issue 9: BM25 of 6 is strong on a folder of short pages and weak on one of long pages."""
+    evidence = Evidence(top_dense=0.4, coverage=1.0, lexical=6.0)
+    short_pages = Calibration(dense_off=0.1, dense_in=0.45, lexical_off=0.5, lexical_in=5.0)
+    long_pages = Calibration(dense_off=0.1, dense_in=0.8, lexical_off=2.0, lexical_in=20.0)
+    policy = AbstentionPolicy(refuse_below=0.4, direct_from=0.6)
+    assert policy.support(evidence, short_pages) == "direct"
+    assert policy.support(evidence, long_pages) == "none"
 
 
 @pytest.mark.parametrize(
-    ("top_dense", "abstains"),
-    [(0.10, True), (0.3499, True), (0.35, False), (0.80, False)],
+    ("position", "support"),
+    [(-0.2, "none"), (0.2999, "none"), (0.3, "partial"), (0.4999, "partial"), (0.5, "direct")],
 )
-def test_abstains_strictly_below_the_threshold(top_dense: float, abstains: bool) -> None:
-    policy = AbstentionPolicy(threshold=0.35)
-    assert policy.abstains(Evidence(top_dense=top_dense, coverage=0.0)) is abstains
+def test_three_bands(position: float, support: str) -> None:
+    policy = AbstentionPolicy(dense_share=1.0, refuse_below=0.3, direct_from=0.5)
+    cal = Calibration(dense_off=0.0, dense_in=1.0)
+    evidence = Evidence(top_dense=position, coverage=1.0, lexical=0.0)
+    assert policy.support(evidence, cal) == support
+    assert policy.abstains(evidence, cal) is (support == "none")
 
 
-def synthetic(seed: int = 7) -> tuple[list[Evidence], list[Evidence]]:
-    """In-scope questions score higher on average, with overlap, as real ones do."""
-    rng = np.random.default_rng(seed)
-    in_scope = [
-        Evidence(top_dense=float(d), coverage=float(c), lexical=float(lex))
-        for d, c, lex in zip(
-            rng.uniform(0.45, 0.90, 80),
-            rng.uniform(0.6, 1.0, 80),
-            rng.uniform(0.4, 1.6, 80),
-            strict=True,
-        )
+def test_choose_bands_refuses_few_in_scope_and_most_out_of_scope() -> None:
+    in_scope = [0.35 + 0.01 * i for i in range(100)]  # 0.35 .. 1.34
+    out_of_scope = [0.0, 0.1, 0.2, 0.3, 0.5]
+    policy = choose_bands(in_scope, out_of_scope, max_refused=0.03, label="dev")
+    refused_in = sum(p < policy.refuse_below for p in in_scope)
+    assert refused_in <= 3
+    assert sum(p < policy.refuse_below for p in out_of_scope) == 4
+    assert policy.refuse_below <= policy.direct_from
+    assert policy.chosen_on == "dev"
+
+
+def test_shipped_bands_are_valid_and_ordered() -> None:
+    policy = load_policy()
+    assert policy == AbstentionPolicy.model_validate_json(POLICY_PATH.read_text())
+    assert 0 < policy.refuse_below <= policy.direct_from < 1
+    assert "dev" in policy.chosen_on
+
+
+def test_data_dir_bands_override_the_shipped_ones(tmp_path: Path) -> None:
+    mine = AbstentionPolicy(refuse_below=0.2, direct_from=0.3, chosen_on="club dev set")
+    save_policy(mine, tmp_path / POLICY_NAME)
+    assert load_policy(tmp_path) == mine
+    (tmp_path / POLICY_NAME).write_text("{not json", encoding="utf-8")
+    assert load_policy(tmp_path) == load_policy()  # a broken override falls back
+
+
+def test_pseudo_questions_come_from_the_passages_evenly() -> None:
+    texts = [
+        f"Passage {i} says that runners should lift twice every week. Short." for i in range(100)
     ]
-    out_of_scope = [
-        Evidence(top_dense=float(d), coverage=float(c), lexical=float(lex))
-        for d, c, lex in zip(
-            rng.uniform(0.20, 0.60, 30),
-            rng.uniform(0.2, 0.9, 30),
-            rng.uniform(0.0, 0.5, 30),
-            strict=True,
-        )
-    ]
-    return in_scope, out_of_scope
+    questions = pseudo_questions(texts, n=10)
+    assert len(questions) == 10
+    assert questions[0].startswith("Passage 0 says")
+    assert questions[-1].startswith("Passage 90 says")
+    assert pseudo_questions([]) == []
 
 
-def rates(policy: AbstentionPolicy, in_scope, out_of_scope) -> tuple[float, float]:
-    wrong = sum(policy.abstains(e) for e in in_scope) / len(in_scope)
-    caught = sum(policy.abstains(e) for e in out_of_scope) / len(out_of_scope)
-    return wrong, caught
+def test_off_topic_bank_is_big_and_about_nothing_runners_ask() -> None:
+    bank = off_topic_questions()
+    assert len(bank) >= 40
+    assert not any(word in q for q in bank for word in ("run", "lift", "strength", "squat"))
 
 
-@pytest.mark.parametrize("bound", [0.0, 0.05, 0.10, 0.20])
-def test_calibration_respects_the_false_abstain_bound(bound: float) -> None:
-    in_scope, out_of_scope = synthetic()
-    policy = calibrate(in_scope, out_of_scope, max_false_abstain=bound, label="synthetic")
-    wrong, _ = rates(policy, in_scope, out_of_scope)
-    assert wrong <= bound
-    assert policy.calibrated_on == "synthetic"
+def test_calibrate_index_takes_medians_of_both_groups() -> None:
+    def evidence_of(questions):
+        strong = questions and questions[0].startswith("Passage")
+        value = 0.6 if strong else 0.1
+        return [Evidence(top_dense=value, coverage=1.0, lexical=10 * value) for _ in questions]
+
+    cal = calibrate_index("gen-1", ["Passage one tells runners to lift twice a week."], evidence_of)
+    assert (cal.dense_in, cal.dense_off) == (0.6, 0.1)
+    assert (cal.lexical_in, cal.lexical_off) == (6.0, 1.0)
+    assert cal.generation == "gen-1" and cal.questions_in == 1 and cal.questions_off >= 40
 
 
-def test_calibration_catches_more_when_allowed_more_mistakes() -> None:
-    in_scope, out_of_scope = synthetic()
-    dense_only = {"coverage_weights": (0.0,), "lexical_weights": (0.0,)}
-    caught = [
-        rates(
-            calibrate(in_scope, out_of_scope, max_false_abstain=b, **dense_only),
-            in_scope,
-            out_of_scope,
-        )[1]
-        for b in (0.0, 0.05, 0.2)
-    ]
-    assert caught == sorted(caught)
-    assert caught[-1] > caught[0]
+def test_calibration_cache_is_keyed_by_generation(tmp_path: Path) -> None:
+    save_calibration(tmp_path, Calibration(generation="abc", dense_in=0.7))
+    assert load_calibration(tmp_path, "abc").dense_in == 0.7
+    assert load_calibration(tmp_path, "other") is None
+    (tmp_path / CALIBRATION_NAME).write_text("garbage", encoding="utf-8")
+    assert load_calibration(tmp_path, "abc") is None
 
 
-def test_calibration_uses_the_signal_that_separates() -> None:
-    # Dense similarity cannot tell these apart; only the lexical signal can.
-    in_scope = [Evidence(top_dense=0.5, coverage=0.5, lexical=1.0 + i / 100) for i in range(40)]
-    out_of_scope = [Evidence(top_dense=0.5, coverage=0.5, lexical=i / 100) for i in range(20)]
-    policy = calibrate(in_scope, out_of_scope, coverage_weights=(0.0,), lexical_weights=(0.0, 0.05))
-    assert policy.lexical_weight == 0.05
-    assert rates(policy, in_scope, out_of_scope) == (0.0, 1.0)
+def test_each_index_is_calibrated_from_itself_and_cached(
+    knowledge: Path, data_dir: Path, embedder
+) -> None:
+    retriever = open_retriever(knowledge, data_dir, embedder)
+    cal = retriever.calibration()
+    assert cal.questions_in > 0 and cal.questions_off >= 40
+    assert cal.dense_in > cal.dense_off
+    cached = json.loads((data_dir / CALIBRATION_NAME).read_text(encoding="utf-8"))
+    assert cached["generation"] == cal.generation
 
-
-def test_calibration_centres_the_threshold_in_the_gap() -> None:
-    in_scope = [Evidence(top_dense=0.8, coverage=0.0)] * 10
-    out_of_scope = [Evidence(top_dense=0.4, coverage=0.0)] * 10
-    policy = calibrate(in_scope, out_of_scope, coverage_weights=(0.0,), lexical_weights=(0.0,))
-    assert policy.threshold == pytest.approx(0.6)
-
-
-def test_policy_file_round_trip(tmp_path: Path) -> None:
-    path = tmp_path / "abstention.json"
-    policy = AbstentionPolicy(
-        coverage_weight=0.1, lexical_weight=0.2, threshold=0.55, calibrated_on="x"
+    # A covered question is answered, chatter is refused, on this small folder's own scale.
+    assert retriever.search("how long should the recovery be between hill repeats").support in (
+        "direct",
+        "partial",
     )
-    save_policy(policy, path)
-    assert json.loads(path.read_text(encoding="utf-8"))["threshold"] == 0.55
-    assert load_policy(path) == policy
+    assert retriever.search("what's a good recipe for lasagne").abstained
+
+    # A new index generation is calibrated again.
+    (knowledge / "rest-days.md").unlink()
+    again = open_retriever(knowledge, data_dir, embedder)
+    assert again.calibration().generation != cal.generation
 
 
-def test_missing_policy_file_gives_the_default(tmp_path: Path) -> None:
-    assert load_policy(tmp_path / "nope.json") == AbstentionPolicy()
+def test_status_shows_the_calibration_in_force(knowledge: Path, data_dir: Path, embedder) -> None:
+    from retrieval.inventory import index_status
+    from retrieval.manifest import load_manifest
 
-
-def test_committed_policy_is_calibrated() -> None:
-    policy = load_policy(POLICY_PATH)
-    assert policy != AbstentionPolicy()
-    assert policy.calibrated_on == "public.jsonl"
-    assert 0 < policy.threshold < 1
+    retriever = open_retriever(knowledge, data_dir, embedder)
+    before = index_status(load_manifest(data_dir), knowledge, "embedded", data_dir=data_dir)
+    assert before.abstention and before.abstention.startswith("not measured yet")
+    retriever.search("how do I run hill repeats")
+    after = index_status(load_manifest(data_dir), knowledge, "embedded", data_dir=data_dir)
+    assert after.abstention.startswith("calibrated on this index: dense ")
+    assert "refuse below" in after.abstention and "dev" in after.abstention

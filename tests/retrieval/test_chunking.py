@@ -178,3 +178,47 @@ def test_split_text_keeps_every_word_and_respects_the_limit(text: str, max_chars
     assert all(len(p) <= max_chars for p in pieces)
     joined = " ".join(pieces).split()
     assert set(text.split()) <= set(joined)
+
+
+def test_a_file_with_thousands_of_headings_is_capped_with_a_reason() -> None:
+    """Issue 14 item 7: 10,000 headings must not make 10,000 passages."""
+    sections = [
+        Section(heading_path=(f"Heading {i}",), text=f"Runners lift twice a week, note {i}.")
+        for i in range(10_000)
+    ]
+    chunks, skipped = chunk_document(make_doc(*sections), min_chars=10, max_passages=200)
+    assert 0 < len(chunks) <= 200
+    reasons = " ".join(s.reason for s in skipped)
+    assert "limit of 200 passages per file" in reasons
+    # Merged runs keep their first heading and carry the later headings in their text.
+    assert chunks[0].heading_path == ("Heading 0",)
+    assert "Heading 1" in chunks[0].text
+    # Nothing silently vanishes: what did not fit is reported, with the passage range.
+    if len(chunks) == 200:
+        assert any(s.section and s.section.startswith("passages 201-") for s in skipped)
+
+
+def test_passages_beyond_the_cap_are_skipped_and_reported() -> None:
+    long_text = "\n\n".join(SENTENCES)  # one section that splits into several passages
+    chunks, skipped = chunk_document(
+        make_doc(Section(heading_path=("Squats",), text=long_text)),
+        max_chars=200,
+        overlap_chars=50,
+        max_passages=3,
+    )
+    assert len(chunks) == 3
+    assert [s.section for s in skipped][-1].startswith("passages 4-")
+    assert "over the limit of 3 per file" in skipped[-1].reason
+
+
+def test_files_under_the_cap_are_untouched() -> None:
+    sections = [Section(heading_path=(f"H{i}",), text=SENTENCES[i]) for i in range(5)]
+    capped, notes = chunk_document(make_doc(*sections), max_passages=5)
+    plain, _ = chunk_document(make_doc(*sections))
+    assert [c.chunk_id for c in capped] == [c.chunk_id for c in plain]
+    assert notes == []
+
+
+def test_bad_passage_cap_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_passages"):
+        chunk_document(make_doc(Section(heading_path=("A",), text=SENTENCES[0])), max_passages=0)

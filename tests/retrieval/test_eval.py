@@ -1,8 +1,10 @@
-"""Retrieval quality floors on the public eval set, against the naive baseline (`coach eval`).
+"""Retrieval quality floors per corpus, against the naive baseline (issue 9's protocol).
 
-The floors are what the current system measures (R@1 0.800, R@3 0.950, R@5 0.975, wrong-abstain
-0.05, out-of-scope abstain recall 0.889 with the committed abstention policy), rounded down a
-little so a real regression fails while a one-question wobble does not.
+Floors sit below the figures measured once on the sealed test sets (README "Retrieval
+quality", `python -m evaluation.suite --split test`), with a margin, so a real regression
+fails and a one-question wobble does not. They were set after that measurement and never
+used to choose anything. The messy corpus runs in `benchmarks/bench_messy_eval.py` (indexing it
+here would slow the suite).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import pytest
 
 from evaluation.baseline import NaiveBaseline
 from evaluation.harness import (
+    EVALSETS,
     EvalItem,
     EvalReport,
     SystemScores,
@@ -18,47 +21,89 @@ from evaluation.harness import (
     load_eval_set,
     run_eval,
 )
+from evaluation.suite import SETS, corpus_folder
 from retrieval.models import HEADING_SEP
 from retrieval.service import open_retriever
 from tests.retrieval.conftest import BUNDLED_KNOWLEDGE, CachingEmbedder
 
+# (corpus, eval set) -> floors for Club Coach; measured values are in the README table.
+FLOORS: dict[tuple[str, str], dict[str, float]] = {
+    ("knowledge", "knowledge.test.jsonl"): {
+        "recall_at_1": 0.60,
+        "recall_at_3": 0.85,
+        "recall_at_5": 0.90,
+        "abstain_recall": 0.50,
+    },
+    ("seedlike", "seedlike.test.jsonl"): {
+        "recall_at_1": 0.60,
+        "recall_at_3": 0.80,
+        "recall_at_5": 0.85,
+        "abstain_recall": 0.50,
+    },
+}
+MAX_WRONG_ABSTAIN = 0.08
+
 
 @pytest.fixture(scope="module")
-def items() -> list[EvalItem]:
-    return load_eval_set()
-
-
-@pytest.fixture(scope="module")
-def sections() -> dict[tuple[str, str], str]:
-    return expected_sections(BUNDLED_KNOWLEDGE)
-
-
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory, embedder, items, sections) -> EvalReport:
+def reports(
+    tmp_path_factory: pytest.TempPathFactory, embedder
+) -> dict[tuple[str, str], EvalReport]:
     root = tmp_path_factory.mktemp("eval")
     cached = CachingEmbedder(embedder)
-    retriever = open_retriever(BUNDLED_KNOWLEDGE, root / "index", cached)
-    baseline = NaiveBaseline(BUNDLED_KNOWLEDGE, cached, root / "baseline")
-    return run_eval(retriever, baseline, items, sections, eval_set="public.jsonl")
+    out = {}
+    for corpus, name in FLOORS:
+        folder, reference = corpus_folder(corpus, BUNDLED_KNOWLEDGE, root)
+        retriever = open_retriever(folder, root / f"index-{corpus}", cached)
+        baseline = NaiveBaseline(folder, cached, root / f"baseline-{corpus}")
+        items = load_eval_set(EVALSETS / name)
+        out[(corpus, name)] = run_eval(
+            retriever, baseline, items, expected_sections(reference), eval_set=name
+        )
+    return out
 
 
 def scores(report: EvalReport, name: str) -> SystemScores:
     return next(s for s in report.systems if s.name == name)
 
 
-def test_eval_set_is_big_enough(items: list[EvalItem]) -> None:
-    assert sum(i.kind == "in_scope" for i in items) >= 40
+@pytest.mark.parametrize("corpus", sorted(SETS))
+def test_every_corpus_has_dev_and_sealed_sets(corpus: str) -> None:
+    sets = SETS[corpus]
+    test_file = EVALSETS / sets.test
+    assert test_file.read_text(encoding="utf-8").startswith("# SEALED TEST SET")
+    items = load_eval_set(test_file)
+    assert sum(i.kind == "in_scope" for i in items) >= 25
     assert sum(i.kind == "out_of_scope" for i in items) >= 10
+    for name in sets.dev:
+        assert "SEALED" not in (EVALSETS / name).read_text(encoding="utf-8")[:200]
+        assert load_eval_set(EVALSETS / name)
+
+
+@pytest.mark.parametrize(
+    "name", sorted({n for s in SETS.values() for n in (*s.dev, s.test)}), ids=str
+)
+def test_eval_sets_are_well_formed(name: str) -> None:
+    items: list[EvalItem] = load_eval_set(EVALSETS / name)
     assert len({i.id for i in items}) == len(items)
     assert all(i.expected for i in items if i.kind == "in_scope")
     assert not any(i.expected for i in items if i.kind == "out_of_scope")
+    # Test questions are new wording: none repeats a dev question.
+    dev = {
+        i.question.lower()
+        for s in SETS.values()
+        for d in s.dev
+        if d != name
+        for i in load_eval_set(EVALSETS / d)
+    }
+    if name.endswith(".test.jsonl"):
+        assert not {i.question.lower() for i in items} & dev
 
 
-def test_every_expected_passage_exists_in_the_knowledge(
-    items: list[EvalItem], sections: dict[tuple[str, str], str]
-) -> None:
+@pytest.mark.parametrize("name", ["knowledge-public.dev.jsonl", "knowledge.test.jsonl"])
+def test_every_expected_passage_exists_in_the_knowledge(name: str) -> None:
+    sections = expected_sections(BUNDLED_KNOWLEDGE)
     missing = []
-    for item in items:
+    for item in load_eval_set(EVALSETS / name):
         for e in item.expected:
             if not any(
                 source == e.source
@@ -69,25 +114,34 @@ def test_every_expected_passage_exists_in_the_knowledge(
     assert missing == []
 
 
+def test_every_expected_phrase_exists_in_the_seedlike_pages() -> None:
+    from evaluation.harness import CORPORA, _words
+
+    texts = {
+        p.name: _words(p.read_text(encoding="utf-8")) for p in (CORPORA / "seedlike").iterdir()
+    }
+    for name in ("seedlike.dev.jsonl", "seedlike.test.jsonl"):
+        for item in load_eval_set(EVALSETS / name):
+            for e in item.expected:
+                assert _words(e.contains) in texts[e.source], (item.id, e.contains)
+
+
+@pytest.mark.parametrize("key", list(FLOORS), ids=lambda k: k[0])
 @pytest.mark.parametrize("metric", ["recall_at_1", "recall_at_3", "recall_at_5", "mrr"])
-def test_club_coach_beats_the_naive_baseline(report: EvalReport, metric: str) -> None:
-    ours = getattr(scores(report, "club-coach"), metric)
-    theirs = getattr(scores(report, "naive-baseline"), metric)
+def test_club_coach_beats_the_naive_baseline(reports, key, metric: str) -> None:
+    ours = getattr(scores(reports[key], "club-coach"), metric)
+    theirs = getattr(scores(reports[key], "naive-baseline"), metric)
     assert ours > theirs
 
 
-@pytest.mark.parametrize(
-    ("metric", "floor"),
-    [("recall_at_1", 0.78), ("recall_at_3", 0.93), ("recall_at_5", 0.96), ("abstain_recall", 0.85)],
-)
-def test_quality_floor(report: EvalReport, metric: str, floor: float) -> None:
-    assert getattr(scores(report, "club-coach"), metric) >= floor, report.misses
+@pytest.mark.parametrize("key", list(FLOORS), ids=lambda k: k[0])
+def test_quality_floors(reports, key) -> None:
+    ours = scores(reports[key], "club-coach")
+    for metric, floor in FLOORS[key].items():
+        assert getattr(ours, metric) >= floor, (metric, reports[key].misses)
+    assert ours.wrong_abstain_rate <= MAX_WRONG_ABSTAIN
 
 
-def test_wrong_abstentions_stay_rare(report: EvalReport) -> None:
-    assert scores(report, "club-coach").wrong_abstain_rate <= 0.05
-
-
-def test_report_uses_the_committed_policy(report: EvalReport, items: list[EvalItem]) -> None:
-    assert report.policy.calibrated_on == "public.jsonl"
-    assert report.in_scope + report.out_of_scope == len(items)
+def test_report_uses_the_shipped_dev_chosen_bands(reports) -> None:
+    for report in reports.values():
+        assert "dev" in report.policy.chosen_on
