@@ -1,10 +1,11 @@
-"""An iCalendar file of the plan's sessions, with UIDs that survive updates of the same plan.
+"""An iCalendar file of the plan's sessions, with UIDs that survive re-planning.
 
-UIDs come from the plan identity (owner + first Monday) plus the week and the session's
-place in the usual week, not the weekday: when an updated plan moves a session to another
-day, re-importing moves the event instead of leaving a stale copy, and a plan re-made
-mid-week keeps the ids of the sessions still ahead. SEQUENCE grows with the request's
-`today` and with each swap, so calendars treat a re-import as a newer revision.
+A UID is the owner, the calendar week (its Monday) and the session's slot in that week (its
+place in the usual week), never the plan's first Monday: a plan re-made a week later, or with
+other days, updates the events it overlaps instead of duplicating them. Slots a week no longer
+uses are sent as STATUS:CANCELLED events, so going from three lifting days to one leaves no
+stale sessions behind. SEQUENCE and DTSTAMP come from the moment the file is written (the
+adapter passes `now`), so they rise with every re-import, also within a day.
 """
 
 from __future__ import annotations
@@ -19,24 +20,34 @@ from planner.render_markdown import minutes_text
 
 PRODID = "-//Club Coach//Strength planner//EN"
 UID_NAMESPACE = uuid.UUID("9d1f6a52-7c1b-4b8e-8e0a-2f4c3b5d6e71")
-SEQUENCE_EPOCH = date(2024, 1, 1)
-MAX_SWAPS_PER_DAY = 1000
+SEQUENCE_EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+# Slot numbers a week can use: the usual sessions (at most 3) and as many moved ones.
+SLOTS_PER_WEEK = 6
 
 
-def event_uid(plan: Plan, week: int, session_number: int) -> str:
-    key = f"{plan.plan_id}/week-{week}/session-{session_number}"
+def event_uid(owner: str | None, monday: date, slot: int) -> str:
+    key = f"{owner or ''}/{monday.isoformat()}/slot-{slot}"
     return f"{uuid.uuid5(UID_NAMESPACE, key)}@club-coach"
 
 
-def sequence(plan: Plan) -> int:
-    days = max(0, (plan.request.today - SEQUENCE_EPOCH).days)
-    return days * MAX_SWAPS_PER_DAY + min(plan.revision, MAX_SWAPS_PER_DAY - 1)
+def stamp_of(plan: Plan, now: datetime | None) -> datetime:
+    """The write time; without one, the request's day plus a second per revision (swaps)."""
+    if now is None:
+        start = datetime.combine(plan.request.today, datetime.min.time(), tzinfo=UTC)
+        return start + timedelta(seconds=plan.revision)
+    return now.astimezone(UTC).replace(microsecond=0)
 
 
-def render_ics(plan: Plan, *, start: date | None = None) -> bytes:
+def sequence(stamp: datetime) -> int:
+    """Seconds since 2024: rises with every write (fits a 32-bit SEQUENCE until 2092)."""
+    return max(0, int((stamp - SEQUENCE_EPOCH).total_seconds()))
+
+
+def render_ics(plan: Plan, *, start: date | None = None, now: datetime | None = None) -> bytes:
     """All sessions as all-day events; `start` moves week 1 to the week of that date."""
     shift = timedelta(0) if start is None else monday_of(start) - plan.start_date
-    stamp = datetime.combine(plan.request.today, datetime.min.time(), tzinfo=UTC)
+    stamp = stamp_of(plan, now)
+    owner = plan.request.owner
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -44,21 +55,35 @@ def render_ics(plan: Plan, *, start: date | None = None) -> bytes:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", "Club Coach strength plan")
     for week in plan.weeks:
+        monday = week.start + shift
+        used = {session.number for session in week.sessions}
         for session in week.sessions:
             day = session.date + shift
-            event = Event()
-            event.add("uid", event_uid(plan, week.number, session.number))
-            event.add("dtstamp", stamp)
-            event.add("last-modified", stamp)
-            event.add("sequence", sequence(plan))
-            event.add("dtstart", day)
-            event.add("dtend", day + timedelta(days=1))
+            event = _event(event_uid(owner, monday, session.number), day, stamp)
+            event.add("status", "CONFIRMED")
             event.add("summary", summary(week, session))
             event.add("description", describe(plan, week, session))
             event.add("categories", ["Strength"])
-            event.add("transp", "TRANSPARENT")
             calendar.add_component(event)
+        for slot in range(1, SLOTS_PER_WEEK + 1):
+            if slot not in used:
+                event = _event(event_uid(owner, monday, slot), monday, stamp)
+                event.add("status", "CANCELLED")
+                event.add("summary", "Strength session (cancelled: no longer in your plan)")
+                calendar.add_component(event)
     return calendar.to_ical()
+
+
+def _event(uid: str, day: date, stamp: datetime) -> Event:
+    event = Event()
+    event.add("uid", uid)
+    event.add("dtstamp", stamp)
+    event.add("last-modified", stamp)
+    event.add("sequence", sequence(stamp))
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("transp", "TRANSPARENT")
+    return event
 
 
 def summary(week: Week, session: Session) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from bot.text_limits import EMBED_DESCRIPTION
 from planner.book import Playbook
 from planner.build import build_plan
 from planner.models import Plan, PlanRequest
-from planner.render_ics import render_ics
+from planner.render_ics import event_uid, render_ics
 from planner.render_markdown import (
     SHORTENED,
     render_audit,
@@ -88,17 +88,20 @@ def test_audit_card_counts_and_cites(book: Playbook) -> None:
     assert f"[{plan.cite('deload')}]" in card
 
 
-def events(data: bytes) -> list:
-    return list(Calendar.from_ical(data).walk("VEVENT"))
+def events(data: bytes, status: str = "CONFIRMED") -> list:
+    return [e for e in Calendar.from_ical(data).walk("VEVENT") if str(e["STATUS"]) == status]
 
 
-def by_uid(data: bytes) -> dict[str, Any]:
-    return {str(event["UID"]): event for event in events(data)}
+def by_uid(data: bytes, status: str = "CONFIRMED") -> dict[str, Any]:
+    return {str(event["UID"]): event for event in events(data, status)}
+
+
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 
 
 def test_ics_round_trips(book: Playbook) -> None:
     plan = make_plan(book)
-    parsed = events(render_ics(plan))
+    parsed = events(render_ics(plan, now=NOW))
     sessions = [session for _, session in plan.sessions()]
     assert len(parsed) == len(sessions) == 16
     assert len({str(e["UID"]) for e in parsed}) == len(parsed)
@@ -108,23 +111,27 @@ def test_ics_round_trips(book: Playbook) -> None:
         assert f"Strength {session.label}" in str(event["SUMMARY"])
         assert block_names(session)[0] in str(event["DESCRIPTION"])
         assert str(event["UID"]).endswith("@club-coach")
-        assert event.decoded("DTSTAMP").date() == TODAY
+        assert event.decoded("DTSTAMP") == NOW
+        assert "." not in str(event["DESCRIPTION"]).split(" min.")[0].split("About ")[1]
+    # Every week also cancels the slots it does not use (nothing is left orphaned).
+    assert len(events(render_ics(plan, now=NOW), "CANCELLED")) == 8 * (6 - 2)
 
 
 def block_names(session: Any) -> list[str]:
     return [x.name for b in session.blocks if b.kind == "main" for x in b.exercises]
 
 
-def test_same_input_gives_identical_calendar_bytes(book: Playbook) -> None:
-    assert render_ics(make_plan(book)) == render_ics(make_plan(book))
+def test_same_input_and_time_give_identical_calendar_bytes(book: Playbook) -> None:
+    assert render_ics(make_plan(book), now=NOW) == render_ics(make_plan(book), now=NOW)
 
 
 def test_an_updated_plan_updates_events_instead_of_duplicating(book: Playbook) -> None:
-    before = by_uid(render_ics(make_plan(book, owner="discord:7")))
+    before = by_uid(render_ics(make_plan(book, owner="discord:7"), now=NOW))
     # On Wednesday the runner buys dumbbells and can no longer lift on Mondays, only Tuesdays.
     updated = make_plan(book, owner="discord:7", equipment="dumbbells", free_days="tue,fri",
                         today=TODAY + timedelta(days=2))  # fmt: skip
-    after = by_uid(render_ics(updated))
+    later = NOW + timedelta(days=2)
+    after = by_uid(render_ics(updated, now=later))
     # Monday of week 1 is past and no longer in the plan; every other event is updated in place.
     assert set(after) <= set(before) and len(before) - len(after) == 1
     moved = [
@@ -134,12 +141,18 @@ def test_an_updated_plan_updates_events_instead_of_duplicating(book: Playbook) -
     assert all(int(after[uid]["SEQUENCE"]) > int(before[uid]["SEQUENCE"]) for uid in after)
 
 
-def test_a_swap_bumps_the_sequence_and_keeps_uids(book: Playbook) -> None:
+def test_a_swap_the_same_minute_still_raises_sequence_and_dtstamp(book: Playbook) -> None:
     plan = make_plan(book)
     swapped = swap_exercise(plan, book, "banded-squat")
-    before, after = by_uid(render_ics(plan)), by_uid(render_ics(swapped))
+    before = by_uid(render_ics(plan, now=NOW))
+    after = by_uid(render_ics(swapped, now=NOW + timedelta(seconds=20)))
     assert set(before) == set(after)
-    assert all(int(after[u]["SEQUENCE"]) == int(before[u]["SEQUENCE"]) + 1 for u in after)
+    for uid in after:
+        assert int(after[uid]["SEQUENCE"]) > int(before[uid]["SEQUENCE"])
+        assert after[uid].decoded("DTSTAMP") > before[uid].decoded("DTSTAMP")
+    # Without a clock (pure calls), a swap still counts as newer.
+    plain, bumped = by_uid(render_ics(plan)), by_uid(render_ics(swapped))
+    assert all(int(bumped[u]["SEQUENCE"]) > int(plain[u]["SEQUENCE"]) for u in bumped)
 
 
 def test_different_runners_get_different_uids(book: Playbook) -> None:
@@ -148,8 +161,10 @@ def test_different_runners_get_different_uids(book: Playbook) -> None:
     assert not set(mine) & set(theirs)
 
 
-def test_start_moves_the_whole_calendar(book: Playbook) -> None:
+def test_start_moves_the_whole_calendar_to_other_weeks(book: Playbook) -> None:
     plan = make_plan(book)
     moved = events(render_ics(plan, start=date(2027, 1, 6)))  # a Wednesday
     assert moved[0].decoded("DTSTART") == date(2027, 1, 4)  # that week's Monday
-    assert [str(e["UID"]) for e in moved] == [str(e["UID"]) for e in events(render_ics(plan))]
+    # UIDs follow the owner, the calendar week and the slot, not the plan's first Monday.
+    assert str(moved[0]["UID"]) == event_uid(None, date(2027, 1, 4), 1)
+    assert str(events(render_ics(plan))[0]["UID"]) == event_uid(None, plan.start_date, 1)
