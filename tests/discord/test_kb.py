@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from answering.models import Answer
 from bot.app import CoachApp
 from bot.settings import Settings
 from bot.store import FeedbackStore
+from bot.watcher import watch_knowledge
 from tests.conftest import KNOWLEDGE_DIR
 from tests.discord.conftest import fake_discord, running_bot
 from tests.fakes.discord_server import FakeDiscord
@@ -247,4 +249,38 @@ async def test_the_weekly_digest_opens_a_thread_where_an_added_article_closes_th
                 60,
             )
             assert question in _text(note)
+            await bot.wait_idle(5)
+
+
+async def test_an_edit_on_disk_is_caught_by_the_watcher_and_reported_to_reviewers(
+    kb_settings: Settings, embedder: object, bot_store: FeedbackStore
+) -> None:
+    article = kb_settings.knowledge_dir / DELOAD
+    stop = asyncio.Event()
+    async with fake_discord() as fake:
+        app = _app(kb_settings, embedder, fake)
+        async with running_bot(app, fake, store=bot_store) as bot:
+            cache = kb_settings.data_dir / "planner-passages.json"
+            for _ in range(100):  # the bot remembers every rule's passage once it is ready
+                if cache.exists():
+                    break
+                await asyncio.sleep(0.1)
+            watcher = asyncio.create_task(watch_knowledge(app, debounce_ms=300, stop_event=stop))
+            await asyncio.sleep(0.5)
+            text = article.read_bytes().replace(b"## Taking a deload week", b"## Lighter weeks")
+            article.write_bytes(text)
+            review = f"/channels/{fake.review_channel_id}/messages"
+            alert = await fake.wait_for(
+                lambda c: c.method == "POST" and c.path == review and "deload" in _text(c), 60
+            )
+            assert "Lighter weeks" in _text(alert)  # the closest heading, to point the rule at
+
+            plan = fake.slash("plan", {"free_days": "mon,thu", "runs": "tue:easy"})
+            assert (
+                (await _slash_followup(fake, plan))
+                .json["embeds"][0]["title"]
+                .startswith("Strength plan")
+            )
+            stop.set()
+            await asyncio.wait_for(watcher, 10)
             await bot.wait_idle(5)

@@ -66,6 +66,7 @@ class KbCog(
     def __init__(self, bot: CoachBot) -> None:
         self.bot = bot
         self.admin = KnowledgeAdmin(bot.app)  # type: ignore[arg-type]
+        self._seeded = False
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -74,6 +75,17 @@ class KbCog(
             listeners.append(self._citations_changed)
         if self.bot.settings.review_channel_id and parse_digest_slot(self.bot.settings.gap_digest):
             self.digest_loop.start()
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # Remember every rule's passage now, so a later edit on disk has a last good one.
+        check = getattr(self.bot.app, "check_citations", None)
+        if check is not None and not self._seeded:
+            self._seeded = True
+            try:
+                await self.bot.run_blocking(check)
+            except Exception:
+                log.exception("could not check planner citations at start-up")
 
     async def cog_unload(self) -> None:
         listeners = getattr(self.bot.app, "citation_listeners", None)
