@@ -396,7 +396,13 @@ def help_reply(*, discord: bool = True) -> Reply:
                 "asking in the thread: I remember the conversation there.",
             )
         )
-        fields.append(ReplyField(name="Coaches", value="`/kb status`, `/kb reload`, `/kb gaps`."))
+        fields.append(
+            ReplyField(
+                name="Coaches",
+                value="`/kb add` (preview, then Add), `/kb list`, `/kb show`, `/kb remove`, "
+                "`/kb history`, `/kb undo`, `/kb gaps`, `/kb status`, `/kb reload`.",
+            )
+        )
     else:
         fields.append(
             ReplyField(
