@@ -1,1 +1,4 @@
-"""Prompt templates for the answer layer, shipped as package data and loaded by name."""
+"""Prompt templates for the answer layer (`answering.prompts` loads them by name).
+
+Shipped as package data, so an installed `coach` finds them from any folder; no Python here.
+"""

@@ -1,1 +1,5 @@
-"""Knowledge ingestion, indexing and hybrid retrieval for Club Coach."""
+"""Knowledge in, passages out: load, clean, chunk, embed and index the guides; hybrid search.
+
+`retrieval.text` is the one text toolkit (words, stopwords, stems, sentences, trim, message
+splitting) that every other package uses. Imports no other Club Coach package.
+"""
