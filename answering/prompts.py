@@ -11,6 +11,7 @@ from string import Template
 
 from answering.models import Turn
 from retrieval.models import Hit
+from retrieval.text import trim
 
 from .errors import ConfigError
 
@@ -56,9 +57,7 @@ def format_history(history: Sequence[Turn], max_chars: int = 600) -> str:
     for turn in history:
         lines.append(f"Member: {html.escape(turn.question.strip(), quote=False)}")
         if turn.answer.strip():
-            answer = " ".join(turn.answer.split())
-            if len(answer) > max_chars:
-                answer = answer[:max_chars].rsplit(" ", 1)[0] + " …"
+            answer = trim(" ".join(turn.answer.split()), max_chars)
             lines.append(f"Coach: {html.escape(answer, quote=False)}")
     return "\n".join(lines)
 
