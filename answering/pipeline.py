@@ -16,7 +16,7 @@ from retrieval.models import Hit, SearchResult
 from retrieval.protocols import Embedder
 from retrieval.text import split_sentences, trim
 
-from . import grounding, safety
+from . import grounding, markup, safety
 from .chat_model import make_chat_model
 from .config import MAX_QUESTION_CHARS, AnswerConfig
 from .deadline import call_with_deadline, with_retries
@@ -170,8 +170,12 @@ class CoachAnswerer:
         self, question: str, standalone: str, raw: str, hits: Sequence[Hit]
     ) -> tuple[Answer | None, str]:
         """The checked LLM answer, or None and why it cannot be used."""
+        passages = [h.text for h in hits]
+        text = markup.neutralise(clean_text(raw), passages)
+        if text != clean_text(raw).strip():
+            log.info("removed links or markup the passages don't contain")
         checked = grounding.ground_answer(
-            clean_text(raw),
+            text,
             [h.text for h in hits],
             question=standalone,
             similarity=self.similarity,
@@ -266,11 +270,26 @@ class CoachAnswerer:
             return []
 
     def _finish(self, answer: Answer, timings: dict[str, float], started: float) -> Answer:
-        answer.answer = self._fit(clean_text(answer.answer))
+        answer.answer = self._fit(self._safe(answer, clean_text(answer.answer)))
         _drop_unused_citations(answer)
         timings["total"] = _ms(started)
         answer.timings_ms = {**answer.timings_ms, **timings}
         return answer
+
+    def _safe(self, answer: Answer, text: str) -> str:
+        """The answer's own red flags: never advice to carry on through pain; a warning first."""
+        kept = _without_sentences(text, safety.advises_continuing)
+        if kept != text:
+            log.warning("removed advice to carry on through pain from a %s answer", answer.mode)
+        if answer.mode == "red_flag" or answer.abstained:
+            return kept
+        flags = safety.detect_answer_red_flags(kept)
+        if not flags:
+            return kept
+        log.info("red flag in answer: %s", [f.phrase for f in flags])
+        answer.mode = "red_flag"
+        warning = render_prompt("red_flag_answer", self.prompts_dir, signs=safety.describe(flags))
+        return f"{warning}\n\n{kept}".strip()
 
     def _fit(self, text: str) -> str:
         """Whole sentences within the surface's limit, when it has one."""
@@ -335,6 +354,19 @@ def _drop_unused_citations(answer: Answer) -> None:
     answer.citations = [
         by_number[old].model_copy(update={"n": new}) for new, old in enumerate(used, start=1)
     ]
+
+
+def _without_sentences(text: str, drop: Callable[[str], bool]) -> str:
+    """The text without the sentences `drop` picks; lines and blank lines kept."""
+    lines = []
+    for line in text.splitlines():
+        if not drop(line):
+            lines.append(line)
+            continue
+        kept = " ".join(s for s in split_sentences(line) if not drop(s))
+        if kept.strip():
+            lines.append(kept)
+    return "\n".join(lines).strip()
 
 
 def _order_of_use(text: str, n_passages: int) -> list[int]:

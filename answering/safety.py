@@ -8,13 +8,22 @@ from functools import lru_cache
 
 # Up to four filler words between the parts of a phrase ("the pain in my shin is sharp").
 GAP = r"(?:\S+ ){0,4}"
+# A sentence's worth of words: "the pain in my shin when I run is really really quite sharp".
+WIDE_GAP = r"(?:\S+ ){0,10}"
 PAIN = r"(?:pain|pains|painful|ache|aches|aching|hurts?|hurting|sore)"
+SHARP = r"(?:sharp|stabbing|stabby|shooting|searing|knife ?like|piercing|burning)"
+# 7/10 and up ("8/10 pain", "pain is 9 out of 10"): normalised text reads "8 10".
+THROUGH = (
+    r"(?:push|pushing|run|running|train|training|power|powering|work|working|grit|gritting)"
+    r" (?:my |your )?(?:way )?(?:through|on)"
+)
+HIGH_SCALE = r"(?:[7-9]|10) (?:out of |on a scale of )?10"
 CANT = r"(?:can't|cant|cannot|can not|couldn't|couldnt|unable to|not able to)"
 
 
-def _either(a: str, b: str) -> str:
+def _either(a: str, b: str, gap: str = GAP) -> str:
     """`a` near `b`, in either order."""
-    return rf"(?:\b{a} {GAP}{b}\b|\b{b} {GAP}{a}\b)"
+    return rf"(?:\b{a} {gap}{b}\b|\b{b} {gap}{a}\b)"
 
 
 # fmt: off
@@ -36,16 +45,26 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      r"|\b(?:i|he|she|they|someone) collapsed\b"),
     ("numbness or tingling",
      r"\b(?:numb|numbness|tingl\w*|pins and needles|lost (?:all )?feeling|loss of feeling)\b"),
-    ("sharp pain", _either(r"(?:sharp|stabbing|shooting|searing|knife ?like)", PAIN)),
+    ("sharp pain",
+     _either(SHARP, PAIN, WIDE_GAP)
+     + r"|\b(?:stabbing|stabby|shooting|searing|piercing) (?:\S+ )?(?:feeling|sensation|twinge)s?\b"
+     + r"|\bsharp,? (?:stabbing|shooting)\b"),
     ("severe pain",
      rf"\b(?:severe|excruciating|unbearable|intense|extreme|agonising|agonizing) (?:\S+ )?{PAIN}\b"
-     rf"|\bworst {PAIN}\b"),
+     rf"|\bworst {PAIN}\b"
+     + "|" + _either(HIGH_SCALE, PAIN)
+     + rf"|\b{PAIN} (?:so much|so bad|so badly|a lot|like hell|really badly|badly)\b"
+     rf"|\b(?:really|very|extremely|so|seriously|incredibly) (?:really )?(?:painful|hurts)\b"
+     rf"|\bin (?:agony|a lot of pain|so much pain)\b"),
     ("pain that gets worse",
      rf"\b{PAIN} {GAP}(?:worse|worsening|worsens|increasing|more and more|more every)\b"
      rf"|\b(?:worsening|increasing|growing) {GAP}{PAIN}\b"),
     ("not being able to bear weight",
      rf"\b{CANT} (?:bear|put|take|carry) (?:any |much |my )?weight\b"
      rf"|\b{CANT} (?:walk|stand on)\b"
+     rf"|\b(?:hurts?|hurting|painful|pain|sore) (?:\S+ ){{0,2}}(?:to|when(?: i)?|while(?: i)?) "
+     rf"(?:walk|walking|stand|standing|put weight|bear weight)\b"
+     rf"|\blimp(?:ing|ed|s)?\b|\bwalk(?:ing)? with a limp\b"
      rf"|\b(?:can't|cannot|cant|unable to) weight ?bear\w*\b|\bnon ?weight ?bearing\b"),
     ("swelling", r"\b(?:swollen|swelling|swells|swelled)\b"),
     ("a pop or snap",
@@ -64,6 +83,10 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      r"|\b(?:dark|brown|cola) (?:coloured |colored )?(?:urine|pee)\b"
      r"|\bcough\w* (?:up )?blood\b"),
     ("signs of heat illness", r"\bheat ?stroke\b|\bheat exhaustion\b|\bstopped sweating\b"),
+    ("pain you are thinking of running through",
+     _either(PAIN, rf"{THROUGH}(?: it| the pain)?", WIDE_GAP)
+     + rf"|\b(?:run|running|keep running|carry on|train) (?:\S+ )?(?:with|despite|through) "
+       rf"(?:the |this |a |my )?(?:\S+ )?{PAIN}\b"),
 )
 
 NEGATIONS = frozenset(
@@ -103,10 +126,44 @@ def detect_red_flags(text: str) -> list[RedFlag]:
     found: list[RedFlag] = []
     for label, pattern in _compiled():
         for match in pattern.finditer(normalised):
-            if not _negated(normalised, match.start()):
+            if not _negated(normalised, match.start(), match.group(0)):
                 found.append(RedFlag(label=label, phrase=match.group(0).strip()))
                 break
     return found
+
+
+# In an answer, a guide naming an injury as a topic ("stress fractures are common among
+# runners") is not a member describing a symptom: these labels count on the question side only.
+QUESTION_ONLY = frozenset({"possible bone injury"})
+
+
+def detect_answer_red_flags(text: str) -> list[RedFlag]:
+    """Red flags an answer talks about (sharp pain, chest pain...), topics aside."""
+    return [f for f in detect_red_flags(text) if f.label not in QUESTION_ONLY]
+
+
+# Advice no reply may give a member in pain: carry on regardless.
+CONTINUE_THROUGH_PAIN_RE = re.compile(
+    r"\b(?:run|running|push|pushing|train|training|work|working|power|powering|grit|gritting"
+    r"|carry on|keep going|keep running|keep training)"
+    r" (?:\S+ ){0,2}(?:through|past|despite|with) (?:the |any |your |this |that |it |a )?"
+    r"(?:\S+ )?(?:pain|discomfort|hurt|hurting|ache|aching|niggle|it)\b"
+    r"|\bignore (?:the |any |your )?(?:\S+ )?(?:pain|discomfort|ache)\b"
+    r"|\bno pain,? no gain\b|\b(?:run|walk) it off\b|\bshake it off\b"
+    r"|\bkeep (?:going|running|training)\b"
+)
+# "rather than pushing through them", "don't run through pain": warnings, not advice.
+_ADVICE_NEGATIONS = NEGATIONS | {"rather", "instead", "avoid", "stop", "never", "than"}
+
+
+def advises_continuing(sentence: str) -> bool:
+    """Does this sentence tell someone to carry on through pain? ('run through the pain')."""
+    normalised = normalise(sentence)
+    for match in CONTINUE_THROUGH_PAIN_RE.finditer(normalised):
+        before = normalised[: match.start()].split()[-3:]
+        if not any(w in _ADVICE_NEGATIONS for w in before):
+            return True
+    return False
 
 
 def describe(flags: list[RedFlag]) -> str:
@@ -124,10 +181,14 @@ def normalise(text: str) -> str:
     return " ".join(_repair(t) for t in tokens)
 
 
-def _negated(normalised: str, start: int) -> bool:
-    """'no sharp pain', or a prevention question ('how do I avoid a stress fracture')."""
+def _negated(normalised: str, start: int, phrase: str = "") -> bool:
+    """'no sharp pain', 'sharp but not painful', or a prevention question ('how do I avoid...')."""
     before = normalised[:start].split()
-    return any(w in NEGATIONS for w in before[-3:]) or any(w in PREVENTION for w in before[-4:])
+    return (
+        any(w in NEGATIONS for w in before[-3:])
+        or any(w in PREVENTION for w in before[-4:])
+        or any(w in NEGATIONS for w in phrase.split())
+    )
 
 
 @lru_cache(maxsize=4096)

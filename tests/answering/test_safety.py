@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from answering.safety import RED_FLAGS, describe, detect_red_flags, normalise
+from answering.safety import (
+    RED_FLAGS,
+    advises_continuing,
+    describe,
+    detect_answer_red_flags,
+    detect_red_flags,
+    normalise,
+)
 
 
 @pytest.mark.parametrize(
@@ -96,3 +103,67 @@ def test_every_table_row_compiles_and_has_a_label() -> None:
 )
 def test_normalise(raw: str, expected: str) -> None:
     assert normalise(raw) == expected
+
+
+# -- broader phrasings (issue 14): each must be caught, with the label a member should hear ---
+@pytest.mark.parametrize(
+    ("message", "label"),
+    [
+        ("the pain in my shin when I run is really really quite sharp", "sharp pain"),
+        ("a sharp, stabbing feeling in my shin", "sharp pain"),
+        ("shooting sensation down the back of my leg", "sharp pain"),
+        ("shin hurts a lot, 8/10 pain, push through?", "severe pain"),
+        ("pain is 9 out of 10 on the downhills", "severe pain"),
+        ("my knee really hurts after every run", "severe pain"),
+        ("my achilles hurts so much in the mornings", "severe pain"),
+        ("I have shin splints and it hurts to walk", "not being able to bear weight"),
+        ("it's painful to put weight on my heel", "not being able to bear weight"),
+        ("I've been limping since Sunday's long run", "not being able to bear weight"),
+        ("shin hurts a lot, 8/10 pain, push through?", "pain you are thinking of running through"),
+        ("my calf hurts, should I run through it?", "pain you are thinking of running through"),
+        ("can I keep running with this knee pain?", "pain you are thinking of running through"),
+    ],
+)
+def test_broader_red_flag_phrasings(message: str, label: str) -> None:
+    assert label in [flag.label for flag in detect_red_flags(message)]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "run the intervals at 8 out of 10 effort",
+        "should I push through the last rep of squats?",
+        "how do I stay sharp in the last mile without pain?",
+        "the session was hard but nothing hurts",
+        "Respect deloads rather than pushing through them.",
+        "how do runners prevent stress fractures?",
+    ],
+)
+def test_broader_phrasings_leave_ordinary_messages_alone(message: str) -> None:
+    assert detect_red_flags(message) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "advises"),
+    [
+        ("If you feel sharp pain in your shin, run through the sharp pain and keep going.", True),
+        ("Push through the discomfort, it will ease.", True),
+        ("Just ignore the pain for the first mile.", True),
+        ("No pain, no gain.", True),
+        ("Try to run it off.", True),
+        ("Respect deloads rather than pushing through them.", False),
+        ("Don't run through pain: rest and see a physiotherapist.", False),
+        ("Never train through sharp pain.", False),
+        ("Rest, ice and see a physiotherapist for a proper diagnosis.", False),
+        ("Keep your knees in line with your feet.", False),
+    ],
+)
+def test_advice_to_carry_on_through_pain_is_recognised(sentence: str, advises: bool) -> None:
+    assert advises_continuing(sentence) is advises
+
+
+def test_answer_side_flags_skip_injuries_named_as_topics() -> None:
+    topic = "Stress fractures are among the injuries runners suffer most often."
+    assert detect_red_flags(topic)  # in a question, a member may be describing one
+    assert detect_answer_red_flags(topic) == []
+    assert detect_answer_red_flags("If the pain is sharp, stop.")
