@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 __all__ = ["LOCK_NAME", "IndexReport", "pipeline_fingerprint", "update_index"]
 
 # Bump when chunking or cleaning changes, so stored chunks are rebuilt rather than mixed.
-PIPELINE_VERSION = "3"
+PIPELINE_VERSION = "4"  # 4: hidden text removed from web pages
 EMBED_BATCH = 64
 COPY_BATCH = 512
 # Merge policy: a segment is merged into the new one when it holds at most MERGE_RATIO times
@@ -356,6 +356,7 @@ def _plan(knowledge_dir: Path, previous: Manifest | None) -> _Plan:
             continue
         chunks, dropped = chunk_document(doc)
         skipped.extend(dropped)
+        skipped.extend(Skipped(source=source, reason=note) for note in doc.removed)
         chunks = [c for c in chunks if c.chunk_id not in seen_ids]
         if not chunks:
             skipped.append(Skipped(source=source, reason="no passages long enough to index"))

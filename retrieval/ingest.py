@@ -58,4 +58,5 @@ def parse_text(data: bytes, *, source: str, suffix: str, stem: str) -> ParsedDoc
         front_matter=loaded.front_matter,
         sections=sections,
         content_hash=hashlib.sha256(data).hexdigest(),
+        removed=list(loaded.removed),
     )

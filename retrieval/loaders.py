@@ -13,6 +13,7 @@ import yaml
 
 from retrieval.errors import KnowledgeError
 from retrieval.files import SAVE_AS
+from retrieval.hidden_html import strip_hidden
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,8 @@ class LoadedText:
     front_matter: dict[str, Any] = field(default_factory=dict)
     title: str | None = None  # authoritative: from front matter
     fallback_title: str | None = None  # a hint: a web page's <title> or metadata
+    # What cleaning took out that a coach should know about (hidden text on web pages).
+    removed: tuple[str, ...] = ()
 
 
 def load_text(data: bytes, suffix: str, name: str = "") -> LoadedText:
@@ -123,8 +126,16 @@ def plain_value(value: Any) -> Any:
 
 
 def html_text(html: str) -> LoadedText:
-    """Main content of a web page as Markdown (trafilatura), or plain text when it finds nothing."""
+    """Main content of a web page as Markdown (trafilatura), or plain text when it finds nothing.
+
+    Hidden elements go first, whatever the extractor would make of them (see hidden_html).
+    """
     import trafilatura
+
+    html, hidden = strip_hidden(html)
+    removed = tuple(r.describe() for r in hidden)
+    if removed:
+        log.info("removed %d hidden element(s) from a web page", len(removed))
 
     title = None
     try:
@@ -148,12 +159,16 @@ def html_text(html: str) -> LoadedText:
         extracted = None
     if extracted and extracted.strip():
         return LoadedText(
-            text=extracted, markup="markdown", fallback_title=without_site_name(title)
+            text=extracted,
+            markup="markdown",
+            fallback_title=without_site_name(title),
+            removed=removed,
         )
     return LoadedText(
         text=html_fallback_text(html),
         markup="plain",
         fallback_title=without_site_name(title or html_title(html)),
+        removed=removed,
     )
 
 

@@ -26,6 +26,8 @@ class ParsedDocument(BaseModel):
     front_matter: dict = Field(default_factory=dict)
     sections: list[Section]
     content_hash: str = Field(description="sha256 of the raw file bytes.")
+    # What cleaning removed that a coach should hear about (hidden text on web pages).
+    removed: list[str] = Field(default_factory=list)
 
 
 class Chunk(BaseModel):
