@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import stat
@@ -133,15 +134,22 @@ def format_size(n_bytes: int) -> str:
     return f"{n_bytes / 1_000_000:.1f} MB"
 
 
-def read_file_bytes(path: Path, max_bytes: int) -> bytes:
-    """Read a file whole, with errors a coach can act on (too large, vanished, empty...)."""
+def read_file_bytes(path: Path, max_bytes: int, root: Path | None = None) -> bytes:
+    """Read a file whole, with errors a coach can act on (too large, vanished, empty...).
+
+    The file is opened without following a symlink (O_NOFOLLOW) and checked through the open
+    descriptor, so a file swapped for a symlink (or a FIFO, a device) between the folder scan
+    and this read is refused rather than read. A symlink the scan allowed (its target inside
+    `root`) is resolved first and its target opened the same way.
+    """
+    target = Path(path)
+    if root is not None and target.is_symlink():
+        problem = _symlink_problem(target, Path(root).resolve())
+        if problem:
+            raise KnowledgeError(problem)
+        target = target.resolve(strict=True)
     try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > max_bytes:
-                raise KnowledgeError(too_large_reason(size, max_bytes))
-            # Read one byte past the limit: the file may have grown since fstat.
-            data = handle.read(max_bytes + 1)
+        fd = os.open(target, _OPEN_FLAGS)
     except FileNotFoundError:
         raise KnowledgeError(
             "file disappeared while indexing (deleted or renamed) — "
@@ -154,12 +162,46 @@ def read_file_bytes(path: Path, max_bytes: int) -> bytes:
             "cannot read this file (permission denied) — check its permissions"
         ) from None
     except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):  # O_NOFOLLOW met a symlink
+            raise KnowledgeError(SWAPPED_FOR_SYMLINK) from None
+        raise KnowledgeError(f"cannot read this file ({exc.strerror or exc})") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise KnowledgeError("this is a folder, not a file")
+        raise KnowledgeError("not a regular file (it changed since the folder was scanned)")
+    if not _HAS_NOFOLLOW and os.path.islink(target):
+        os.close(fd)
+        raise KnowledgeError(SWAPPED_FOR_SYMLINK)
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            if info.st_size > max_bytes:
+                raise KnowledgeError(too_large_reason(info.st_size, max_bytes))
+            # Read one byte past the limit: the file may have grown since fstat.
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
         raise KnowledgeError(f"cannot read this file ({exc.strerror or exc})") from None
     if len(data) > max_bytes:
         raise KnowledgeError(too_large_reason(len(data), max_bytes))
     if not data.strip():
         raise KnowledgeError("file is empty")
     return data
+
+
+SWAPPED_FOR_SYMLINK = (
+    "this file is now a symlink (it changed since the folder was scanned) — not followed; "
+    "replace it with the file itself"
+)
+_HAS_NOFOLLOW = hasattr(os, "O_NOFOLLOW")
+# Non-blocking, so a FIFO swapped in can't hang the indexer before the descriptor check.
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_BINARY", 0)
+)
 
 
 def too_large_reason(size: int, max_bytes: int) -> str:

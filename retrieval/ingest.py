@@ -31,7 +31,7 @@ def load_document(path: Path, root: Path, *, max_bytes: int = 5_000_000) -> Pars
     """Read, clean and section one knowledge file; raises KnowledgeError with a reason to show."""
     path = Path(path)
     source = source_name(path, Path(root))
-    data = read_file_bytes(path, max_bytes)
+    data = read_file_bytes(path, max_bytes, root=Path(root))
     doc = parse_text(data, source=source, suffix=path.suffix, stem=path.stem)
     log.debug("loaded %s: %d sections", source, len(doc.sections))
     return doc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,60 @@ def test_read_file_bytes_vanished(tmp_path: Path) -> None:
 def test_read_file_bytes_directory(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeError, match="folder, not a file"):
         read_file_bytes(tmp_path, 1000)
+
+
+# -- reading through a descriptor that never follows a symlink ---------------------------------
+def test_a_file_swapped_for_a_symlink_after_the_scan_is_not_read(tmp_path: Path) -> None:
+    root = tmp_path / "knowledge"
+    root.mkdir()
+    secret = tmp_path / "outside-secret.txt"
+    secret.write_text("not knowledge: private notes")
+    article = root / "article.md"
+    article.write_text("# Warm-up\n\nDo a short dynamic warm-up before you lift.")
+    files, _ = scan_knowledge(root)
+    assert files == [article]
+
+    article.unlink()
+    article.symlink_to(secret)  # swapped between the scan and the read
+
+    with pytest.raises(KnowledgeError, match="symlink"):
+        read_file_bytes(article, 1000)  # what the indexer does when the swap races its check
+    with pytest.raises(KnowledgeError, match="symlink"):
+        read_file_bytes(article, 1000, root=root)
+
+
+def test_a_symlink_the_scan_allowed_is_read_from_its_target(tmp_path: Path) -> None:
+    root = tmp_path / "knowledge"
+    root.mkdir()
+    real = root / "real.md"
+    real.write_text("# Strides\n\nFour strides after an easy run.")
+    link = root / "link.md"
+    link.symlink_to(real)
+
+    assert read_file_bytes(link, 1000, root=root) == real.read_bytes()
+    with pytest.raises(KnowledgeError, match="symlink"):
+        read_file_bytes(link, 1000)  # without a root to check it against, never followed
+
+
+def test_a_fifo_swapped_in_is_refused_without_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "article.md"
+    os.mkfifo(fifo)
+    with pytest.raises(KnowledgeError, match="not a regular file"):
+        read_file_bytes(fifo, 1000)
+
+
+def test_the_indexer_skips_a_file_swapped_for_a_symlink(tmp_path: Path) -> None:
+    from retrieval.ingest import load_document
+
+    root = tmp_path / "knowledge"
+    root.mkdir()
+    outside = tmp_path / "outside.md"
+    outside.write_text("# Private\n\nThese notes must never be indexed.")
+    article = root / "article.md"
+    article.write_text("# Core\n\nBrace your trunk before each lift.")
+    scan_knowledge(root)
+    article.unlink()
+    article.symlink_to(outside)
+
+    with pytest.raises(KnowledgeError, match="symlink"):
+        load_document(article, root)
