@@ -36,7 +36,8 @@ MAX_QUERY_CHARS = 1000
 
 
 class SearchConfig(BaseModel):
-    """Fusion knobs, tuned on the public eval set (`coach eval`); see README for the figures.
+    """Fusion knobs, chosen on the dev sets of three corpora (`python -m evaluation.suite
+    --split dev`); see the README's "Retrieval quality" for the figures.
 
     score = dense + lexical_weight * bm25 / max(bm25), where
     dense = (passage_weight * cos(q, passage) + cos(q, title › heading)) / (passage_weight + 1).
@@ -45,7 +46,7 @@ class SearchConfig(BaseModel):
     """
 
     candidates: int = 30
-    passage_weight: float = 2.0
+    passage_weight: float = 3.0
     lexical_weight: float = 0.2
     per_source: int = 3
     duplicate_threshold: float = 0.97
