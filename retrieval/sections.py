@@ -22,6 +22,7 @@ from markdown_it.token import Token
 
 from retrieval.cleaning import is_date_line, is_list_item, plain
 from retrieval.models import Section
+from retrieval.text import split_sentences
 
 BlockKind = Literal["heading", "text", "item"]
 
@@ -204,7 +205,7 @@ def is_subhead_in_context(line: str, prev: str, following: str) -> bool:
         return False
     if not text[:1].isupper() or words[-1].lower().rstrip(".") in _DANGLING:
         return False
-    if len(_SENTENCE_SPLIT.split(text)) > 1:
+    if len(split_sentences(text)) > 1:
         return False  # two sentences: a short paragraph, not a subhead
     body = following.strip()
     introduces_list = body.endswith(":") and len(body) > len(text)
@@ -214,9 +215,6 @@ def is_subhead_in_context(line: str, prev: str, following: str) -> bool:
         return False
     # Between paragraphs, not inside one: what came before ended a sentence (or nothing did).
     return not prev or prev.endswith((".", "!", "?", "”", '"', ")"))
-
-
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 
 _MENU_GAP = re.compile(r"\s{2,}|\s[|·•]\s")

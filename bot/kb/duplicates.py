@@ -6,16 +6,15 @@ article that repeats one of ours inside a longer passage is still a duplicate.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 
 from retrieval.models import Chunk
+from retrieval.text import split_words
 
 SHINGLE_WORDS = 5
 NEAR_DUPLICATE = 0.6  # share of the smaller passage's shingles found in the other
-_WORD = re.compile(r"\w+")
 
 
 class DuplicatePair(BaseModel):
@@ -29,7 +28,7 @@ class DuplicatePair(BaseModel):
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> frozenset[str]:
-    words = _WORD.findall(text.casefold())
+    words = split_words(text)
     if len(words) < size:
         return frozenset({" ".join(words)}) if words else frozenset()
     return frozenset(" ".join(words[i : i + size]) for i in range(len(words) - size + 1))

@@ -13,16 +13,10 @@ from bot.kb.preview import Preview, describe_size
 from bot.kb.service import ChangeResult, FileSummary, Staged
 from bot.replies import Reply, ReplyField
 from bot.text_limits import neutralize_mentions
+from retrieval.text import trim
 
 PAGE_SIZE = 10
 LIST_ITEMS = 15
-
-
-def trim(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a word with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip() + "…"
 
 
 def _bullets(items: Sequence[str], limit: int = LIST_ITEMS, chars: int = 200) -> str:
