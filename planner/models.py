@@ -30,7 +30,6 @@ EXPERIENCES: tuple[Experience, ...] = get_args(Experience)
 EQUIPMENT: tuple[Equipment, ...] = get_args(Equipment)
 PHASES: tuple[Phase, ...] = get_args(Phase)
 AVOID: tuple[Avoid, ...] = get_args(Avoid)
-BLOCK_ORDER: tuple[BlockKind, ...] = get_args(BlockKind)
 MIN_MINUTES, MAX_MINUTES, MAX_WEEKS = 20, 120, 16
 
 # Words runners actually type, mapped onto the planner's vocabulary.

@@ -17,13 +17,11 @@ import itertools
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-
-import pytest
 
 Messages = list[dict[str, Any]]
 ReplyFn = Callable[[Messages], str]
@@ -291,10 +289,3 @@ def _content(message: dict[str, Any]) -> str:
     if isinstance(content, list):  # content parts
         return "".join(p.get("text", "") for p in content if isinstance(p, dict))
     return str(content or "")
-
-
-@pytest.fixture
-def fake_openai() -> Iterator[FakeOpenAIServer]:
-    """A running fake per test; import it into a conftest.py to use it as a fixture."""
-    with FakeOpenAIServer() as server:
-        yield server

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from planner.book import Playbook, make_playbook
-from planner.models import PlanRequest
 from planner.rules import RuleBook, load_rules
 from planner.service import Planner
 from retrieval.models import HEADING_SEP, Chunk
@@ -82,13 +80,3 @@ def real_chunks() -> list[Chunk]:
 @pytest.fixture(scope="session")
 def planner(real_chunks: list[Chunk]) -> Planner:
     return Planner(real_chunks)
-
-
-@pytest.fixture
-def request_with() -> Callable[..., PlanRequest]:
-    """The issue's example request, with any field overridden."""
-
-    def make(**overrides: Any) -> PlanRequest:
-        return PlanRequest.parse(**{**BASE_REQUEST, **overrides})
-
-    return make
