@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from answering.models import Answer, Turn
 from answering.protocols import Answerer
+from bot.secrets_guard import protect
 from bot.settings import Settings
 from retrieval.errors import IndexUnavailableError, KnowledgeError, StoreDamagedError
 from retrieval.indexer import IndexReport, Progress
@@ -40,6 +41,7 @@ class CoachApp:
         notify: Notify | None = None,
         progress: Progress | None = None,
     ) -> None:
+        protect(settings)  # every surface starts here: logs never carry its secrets
         self.settings = settings
         self._embedder = embedder
         self._notify = notify or (lambda message: log.info("%s", message))

@@ -14,6 +14,7 @@ from rich.console import Console
 
 from bot import render_cli
 from bot.cli_kb import kb_app
+from bot.secrets_guard import protect, redact
 from bot.settings import Settings
 from retrieval.errors import CoachError
 
@@ -32,15 +33,18 @@ log = logging.getLogger("coach")
 
 def load_settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'setting'}: {e['msg']}" for e in exc.errors()
         )
         fail(f"Bad setting in the environment or .env: {problems}")
+    protect(settings)  # secrets in .env too, not only the environment
+    return settings
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
+    message = redact(message)
     err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
@@ -75,6 +79,7 @@ def main(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    protect()  # before any command runs: the secret environment variables at least
 
 
 @app.command()
