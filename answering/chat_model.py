@@ -112,7 +112,9 @@ def _ollama(choice: LLMChoice, settings: AnswerConfig) -> Runnable:
 
     kwargs: dict[str, Any] = {
         "num_predict": settings.llm_max_tokens,
-        "client_kwargs": {"timeout": settings.llm_timeout_s, "transport": DeadlineTransport()},
+        "client_kwargs": {"timeout": settings.llm_timeout_s},
+        # Only the sync client is used (answers run in worker threads); it gets the cap.
+        "sync_client_kwargs": {"transport": DeadlineTransport()},
     }
     if settings.llm_base_url:
         kwargs["base_url"] = settings.llm_base_url

@@ -88,4 +88,5 @@ def test_ollama_model_is_built_lazily_through_the_deadline_transport() -> None:
     assert type(model).__name__ == "ChatOllama"
     assert model.model == "llama3.2"
     assert model.num_predict == settings.llm_max_tokens
-    assert isinstance(model.client_kwargs["transport"], DeadlineTransport)
+    assert isinstance(model.sync_client_kwargs["transport"], DeadlineTransport)
+    assert isinstance(model._client._client._transport, DeadlineTransport)
