@@ -105,10 +105,8 @@ def is_retryable(exc: BaseException) -> bool:
         return status in RETRYABLE_STATUS or status >= 500
     if isinstance(exc, httpx.TransportError):
         return True
-    try:
-        import openai
-    except ImportError:  # pragma: no cover - openai comes with langchain-openai
-        return False
+    import openai  # lazy: only a failed LLM call gets here
+
     return isinstance(exc, openai.APIConnectionError)  # includes APITimeoutError
 
 
