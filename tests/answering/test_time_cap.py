@@ -182,3 +182,19 @@ def test_the_transport_refuses_to_start_a_request_after_the_deadline() -> None:
                 client.get("http://127.0.0.1:9/never")
         finally:
             DEADLINE.reset(token)
+
+
+def test_condensing_a_follow_up_shares_the_same_budget(guides_retriever, embedder) -> None:
+    """The cap is per answer: a stalled follow-up rewrite leaves no fresh cap for the answer."""
+    from answering.models import Turn
+
+    with FakeOpenAIServer() as server:
+        server.enqueue(*[trickling_response(every_s=0.2) for _ in range(3)])
+        answerer = capped_answerer(server, guides_retriever, embedder)
+        history = [Turn(question=FOAM_QUESTION, answer="Warm up first, then roll [1].")]
+        started = time.monotonic()
+        answer = answerer.answer("and after a long run?", history)
+        elapsed = time.monotonic() - started
+
+    assert answer.mode == "extractive_fallback"
+    assert elapsed < BOUND_S
