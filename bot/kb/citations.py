@@ -120,8 +120,9 @@ def check_citations(
         if (cache.passages, cache.broken) != before:
             try:
                 _save(data_dir, cache)
-            except OSError:
-                log.exception("could not save the planner's last good passages")
+            except OSError as exc:
+                # A read-only data dir: plans still work, only the fallback isn't remembered.
+                log.warning("could not save the planner's last good passages: %s", exc)
     changed = cache.broken != before[1]
     if changed:
         for item in broken:
