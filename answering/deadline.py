@@ -74,6 +74,7 @@ def with_retries(
     max_retries: int,
     *,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> T:
     """`fn()`, retried on transient errors with backoff or Retry-After, never past `deadline`."""
     attempt = 0
@@ -86,10 +87,11 @@ def with_retries(
             wait = retry_after_s(exc)
             if wait is None:
                 wait = min(FIRST_BACKOFF_S * 2**attempt, MAX_BACKOFF_S) * random.uniform(0.8, 1.2)
-            if wait >= remaining(deadline):
+            left = deadline - clock()
+            if wait >= left:
                 raise LLMTimeoutError(
                     f"the provider asked to wait {wait:.0f} s, longer than the time left "
-                    f"in this answer ({max(0.0, remaining(deadline)):.1f} s)"
+                    f"in this answer ({max(0.0, left):.1f} s)"
                 ) from exc
             attempt += 1
             log.info("LLM call failed (%s); retry %d in %.1f s", type(exc).__name__, attempt, wait)

@@ -122,10 +122,15 @@ def test_with_retries_never_sleeps_past_the_deadline() -> None:
         calls += 1
         raise Busy()
 
-    deadline = time.monotonic() + 2.0
+    now = [100.0]
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
     with pytest.raises(LLMTimeoutError, match="time left"):
-        with_retries(flaky, deadline, max_retries=50, sleep=lambda s: slept.append(s) or None)
-    assert sum(slept) < 2.0
+        with_retries(flaky, 102.0, max_retries=50, sleep=sleep, clock=lambda: now[0])
+    assert slept and sum(slept) < 2.0
     assert calls == len(slept) + 1
 
 
