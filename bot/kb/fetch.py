@@ -13,8 +13,10 @@ import socket
 import time
 from collections.abc import Callable, Collection
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+import httpcore
 import httpx
 from pydantic import BaseModel
 
@@ -67,10 +69,19 @@ def check_url(
         raise FetchError("the link has no host name; paste the full address")
     if parts.username or parts.password:
         raise FetchError("links with a user name or password can't be fetched")
-    if host in {h.lower() for h in allow_hosts}:
-        return url.strip()
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    for address in resolve(host, port):
+    public_addresses(host, port, allow_hosts=allow_hosts, resolve=resolve)
+    return url.strip()
+
+
+def public_addresses(
+    host: str, port: int, *, allow_hosts: Collection[str], resolve: Resolver
+) -> list[str]:
+    """The host's addresses, or FetchError if any is private, loopback, link-local..."""
+    addresses = resolve(host, port)
+    if host.lower() in {h.lower() for h in allow_hosts}:
+        return addresses
+    for address in addresses:
         ip = ipaddress.ip_address(address.split("%", 1)[0])
         if (
             ip.is_private
@@ -84,7 +95,28 @@ def check_url(
                 f"`{host}` points to a private or local address ({ip}); only public web pages "
                 "can be added (an admin can allow a host with COACH_KB_ALLOW_HOSTS)"
             )
-    return url.strip()
+    return addresses
+
+
+class _CheckedBackend(httpcore.SyncBackend):
+    """Connects only to an address checked at connect time (no DNS-rebinding in between)."""
+
+    def __init__(self, allow_hosts: Collection[str], resolve: Resolver) -> None:
+        self.allow_hosts, self.resolve = allow_hosts, resolve
+
+    def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> Any:
+        address = public_addresses(host, port, allow_hosts=self.allow_hosts, resolve=self.resolve)
+        return super().connect_tcp(address[0], port, *args, **kwargs)
+
+
+def _transport(allow_hosts: Collection[str], resolve: Resolver) -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport(trust_env=False)
+    # httpx has no resolver hook; its connection pool takes a network backend that does.
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(),
+        network_backend=_CheckedBackend(allow_hosts, resolve),
+    )
+    return transport
 
 
 def fetch_url(
@@ -99,6 +131,7 @@ def fetch_url(
     deadline = time.monotonic() + timeout_s
     current = url
     with httpx.Client(
+        transport=_transport(allow_hosts, resolve),
         follow_redirects=False,
         timeout=httpx.Timeout(timeout_s),
         headers={"User-Agent": USER_AGENT, "Accept": _ACCEPT},
