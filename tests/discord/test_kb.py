@@ -194,6 +194,14 @@ async def test_refusals_say_why(
                 payload = fake.slash("kb", {"url": url}, sub="add", user=fake.coach)
                 assert reason in _text(await _slash_followup(fake, payload))
 
+            copy = (kb_settings.knowledge_dir / "foam-rolling-and-stretching.md").read_bytes()
+            payload = fake.slash(
+                "kb", {"file": fake.upload("rolling.md", copy)}, sub="add", user=fake.coach
+            )
+            overlap = _text(await _slash_followup(fake, payload))
+            assert "Overlaps existing articles" in overlap
+            assert "`foam-rolling-and-stretching.md`: 4 of 4 passages nearly repeat it" in overlap
+
             allowed = f"http://localhost:{page_port}/hills"
             payload = fake.slash("kb", {"url": allowed}, sub="add", user=fake.coach)
             preview = await _slash_followup(fake, payload)
