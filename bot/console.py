@@ -147,7 +147,20 @@ class Session:
         with self.console.status("planning…"):
             self.plan = replies.make_plan(self.app, request)
         render_reply(self.console, replies.plan_reply(self.plan))
+        self.save_picture()
         self.console.print("[dim]Next: /why [exercise], /swap <exercise> [week], /ics[/]")
+
+    def save_picture(self) -> None:
+        """The week at a glance next to the calendar file; the console says where it went."""
+        attachment = replies.picture_attachment(self.current_plan())
+        path = self.out_dir / attachment.filename
+        try:
+            path.write_bytes(attachment.data)
+        except OSError as error:
+            self.console.print(f"[yellow]Could not save the week picture to {escape(str(path))}: "
+                               f"{escape(error.strerror or str(error))}[/]")  # fmt: skip
+            return
+        self.console.print(f"Week at a glance saved to [bold]{escape(str(path))}[/]")
 
     def current_plan(self) -> Plan:
         if self.plan is None:
@@ -167,6 +180,7 @@ class Session:
             raise InputError("Name the exercise to swap, e.g. /swap goblet squat")
         self.plan = replies.swap_plan(self.app, self.current_plan(), " ".join(words), week)
         render_reply(self.console, replies.plan_reply(self.plan))
+        self.save_picture()
 
     def ics(self, start: str) -> None:
         when = replies.parse_date(start, "start")

@@ -1,12 +1,14 @@
-"""`coach plan`: parse the runner's week, build the cited plan, render it (Markdown, JSON, ICS).
+"""`coach plan`: the runner's week in, the cited plan out (Markdown, JSON, calendar, picture).
 
-Registered by bot/cli.py with `app.command("plan")(plan)`. The clock is read only here.
+Registered by bot/cli.py with `app.command("plan")(plan)`. It goes through the same app
+service as the console's and Discord's `/plan` (`bot.replies` -> `CoachApp.planner`); the clock
+is read only here.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -14,59 +16,58 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.settings import Settings
-from planner.models import Plan
+from bot import replies
+from planner.models import AVOID, EQUIPMENT, EXPERIENCES, MAX_WEEKS, PHASES, RUN_KINDS, Plan
 from planner.render_ics import render_ics
 from planner.render_markdown import render_audit, render_markdown
-from planner.service import Planner, make_request, parse_date, parse_days, parse_runs
-from retrieval.errors import CoachError, KnowledgeError
-from retrieval.models import Chunk
+from planner.service import parse_date
+from retrieval.errors import CoachError
 
 log = logging.getLogger(__name__)
 err = Console(stderr=True)
 USAGE_ERROR = 2
 
 
-def knowledge_chunks(knowledge_dir: Path) -> list[Chunk]:
-    """Chunks of every usable knowledge file, for resolving citations (no embeddings needed)."""
-    from retrieval.ingest import chunk_document, load_document, scan_knowledge
+def _words(words: tuple[str, ...]) -> str:
+    return " | ".join(words)
 
-    paths, skipped = scan_knowledge(knowledge_dir)
-    for item in skipped:
-        log.info("skipped %s: %s", item.source, item.reason)
-    chunks: list[Chunk] = []
-    for path in paths:
-        try:
-            chunks += chunk_document(load_document(path, knowledge_dir))[0]
-        except KnowledgeError as exc:
-            log.warning("skipped %s: %s", path, exc)
-    return chunks
+
+def write_output(path: Path, data: bytes, what: str) -> None:
+    """Write a file the runner asked for; a folder or an unwritable place is one clear line."""
+    if path.is_dir():
+        raise CoachError(f"--{what} {path} is a folder: give a file name, e.g. {path / 'plan'}")
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise CoachError(f"can't write {path}: {reason.lower()}; choose another file") from None
 
 
 def plan(
     runs: Annotated[
         str,
         typer.Option(
-            help="Run days and kinds, e.g. tue:easy,thu:intervals,sun:long. "
-            "Kinds: easy, recovery, long, tempo, intervals, hills, race."
+            help=f"Run days and kinds, e.g. tue:easy,thu:intervals,sun:long. Kinds: "
+            f"{', '.join(RUN_KINDS)}."
         ),
     ] = "",
     free: Annotated[str, typer.Option(help="Days you can lift, e.g. mon,wed,fri.")] = "",
     equipment: Annotated[
-        str, typer.Option(help="none | bands | dumbbells | gym (comma-separate to combine).")
+        str, typer.Option(help=f"{_words(EQUIPMENT)} (comma-separate to combine).")
     ] = "none",
     phase: Annotated[
-        str | None, typer.Option(help="base (off-season) | build | in-season | taper.")
+        str | None, typer.Option(help=f"{_words(PHASES)} (base = off-season).")
     ] = None,
     race_date: Annotated[
         str | None,
         typer.Option("--race-date", help="YYYY-MM-DD; phases are counted back from it."),
     ] = None,
-    weeks: Annotated[int, typer.Option(help="Plan length, 1-16 weeks.")] = 8,
-    experience: Annotated[str, typer.Option(help="new | some | experienced (lifting).")] = "some",
+    weeks: Annotated[int, typer.Option(help=f"Plan length, 1-{MAX_WEEKS} weeks.")] = 8,
+    experience: Annotated[str, typer.Option(help=f"{_words(EXPERIENCES)} (lifting).")] = "some",
     minutes: Annotated[int, typer.Option(help="Session length in minutes (20-120).")] = 45,
     avoid: Annotated[
-        str, typer.Option(help="Injuries or movements to avoid, e.g. knee,lower-back,lunges.")
+        str,
+        typer.Option(help=f"Injuries or movements to avoid, comma-separated: {', '.join(AVOID)}."),
     ] = "",
     today: Annotated[str | None, typer.Option(help="YYYY-MM-DD; defaults to today's date.")] = None,
     start: Annotated[
@@ -79,6 +80,9 @@ def plan(
     ics: Annotated[
         Path | None, typer.Option(help="Also write the sessions to this .ics calendar file.")
     ] = None,
+    png: Annotated[
+        Path | None, typer.Option(help="Also write a picture of the usual week to this PNG file.")
+    ] = None,
     why: Annotated[bool, typer.Option("--why", help="Explain the plan's choices.")] = False,
     why_exercise: Annotated[
         str | None,
@@ -87,7 +91,7 @@ def plan(
         ),
     ] = None,
     swap: Annotated[
-        str | None, typer.Option(help="Swap this exercise id for the nearest one that fits.")
+        str | None, typer.Option(help="Swap this exercise (id or name) for the nearest that fits.")
     ] = None,
     swap_week: Annotated[
         int | None, typer.Option("--swap-week", help="Swap only in this week.")
@@ -95,37 +99,41 @@ def plan(
     audit: Annotated[bool, typer.Option("--audit", help="Print the rule audit card.")] = False,
 ) -> None:
     """Build a strength plan around your runs, citing the club's guides for every choice."""
+    from bot.cli import load_settings, make_app
+
     try:
-        request = make_request(
-            runs=parse_runs(runs),
-            free_days=parse_days(free),
-            equipment=equipment,
-            phase=phase,
-            race_date=parse_date(race_date, "race date"),
-            weeks=weeks,
-            experience=experience,
-            minutes=minutes,
-            avoid=avoid,
-            today=parse_date(today, "today") or date.today(),
-            start=parse_date(start, "start"),
-            owner=owner,
-        )
-        planner = Planner(knowledge_chunks(Settings().knowledge_dir))
-        result: Plan = planner.plan(request)
+        request = replies.plan_request(
+            free_days=free, runs=runs, equipment=equipment, phase=phase, race_date=race_date,
+            weeks=weeks, experience=experience, minutes=minutes, avoid=avoid,
+            today=parse_date(today, "today") or date.today(), start=start, owner=owner,
+        )  # fmt: skip
+    except CoachError as exc:
+        _fail(exc)
+    coach = make_app(load_settings(), quiet=json_out)
+    try:
+        result: Plan = replies.make_plan(coach, request)
         if swap:
-            result = planner.swap(result, swap, swap_week)
+            result = replies.swap_plan(coach, result, swap, swap_week)
         if ics is not None:
-            ics.write_bytes(render_ics(result))
+            write_output(ics, render_ics(result, now=datetime.now(UTC)), "ics")
             count = sum(len(week.sessions) for week in result.weeks)
             err.print(f"Wrote {count} sessions to {ics}", highlight=False, soft_wrap=True)
+        if png is not None:
+            write_output(png, replies.picture_attachment(result).data, "png")
+            err.print(f"Wrote the week at a glance to {png}", highlight=False, soft_wrap=True)
         if json_out:
             typer.echo(result.model_dump_json(indent=2))
         elif why or why_exercise:
-            typer.echo(planner.explain(result, why_exercise))
+            exercise = replies.find_exercise(result, why_exercise) if why_exercise else None
+            typer.echo(coach.planner.explain(result, exercise))
         else:
             typer.echo(render_markdown(result))
         if audit:
-            typer.echo("\n" + render_audit(result, planner.audit(result)))
+            typer.echo("\n" + render_audit(result, coach.planner.audit(result)))
     except CoachError as exc:
-        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
-        raise typer.Exit(USAGE_ERROR) from None
+        _fail(exc)
+
+
+def _fail(exc: Exception) -> None:
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+    raise typer.Exit(USAGE_ERROR) from None

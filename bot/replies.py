@@ -18,10 +18,11 @@ from answering.models import Answer, Turn
 from bot.gaps import GapGroup, group_gaps
 from bot.store import FeedbackStore
 from bot.text_limits import neutralize_mentions
-from planner.models import Plan, PlanRequest
+from planner.models import DAYS, RUN_KINDS, Plan, PlanRequest
 from planner.render_ics import render_ics
 from planner.render_markdown import render_markdown, render_markdown_pages
 from planner.service import Planner, make_request, parse_date, parse_days, parse_runs
+from planner.swap import swappable_exercises
 from retrieval.errors import CoachError
 from retrieval.models import HEADING_SEP
 from retrieval.text import trim
@@ -142,7 +143,7 @@ def answer_reply(answer: Answer) -> Reply:
 
 # -- plan ---------------------------------------------------------------------------------------
 
-SWAPPABLE_BLOCKS = ("main", "accessory", "core")
+PICTURE_NAME = "plan-week.png"
 
 
 def plan_request(
@@ -214,9 +215,16 @@ def swap_plan(app: App, plan: Plan, exercise: str, week: int | None = None) -> P
 
 
 def ics_attachment(plan: Plan, start: date | None = None) -> Attachment:
-    return Attachment(
-        filename=f"strength-plan-{plan.plan_id[:8]}.ics", data=render_ics(plan, start=start)
-    )
+    # Written now: SEQUENCE and DTSTAMP rise with every download, so re-imports update.
+    data = render_ics(plan, start=start, now=datetime.now(UTC))
+    return Attachment(filename=f"strength-plan-{plan.plan_id[:8]}.ics", data=data)
+
+
+def picture_attachment(plan: Plan) -> Attachment:
+    """The usual week and the phase strip as a PNG (planner.week_picture)."""
+    from planner.week_picture import render_week_png
+
+    return Attachment(filename=PICTURE_NAME, data=render_week_png(plan))
 
 
 def complete_list(current: str, vocabulary: Sequence[str], limit: int = 25) -> list[str]:
@@ -230,6 +238,21 @@ def complete_list(current: str, vocabulary: Sequence[str], limit: int = 25) -> l
     return [prefix + w for w in found][:limit]
 
 
+def complete_runs(current: str, limit: int = 25) -> list[str]:
+    """Autocomplete for `day:kind` lists from the planner's days and run kinds."""
+    *done, partial = [part.strip() for part in current.split(",")]
+    done = [d for d in done if d]
+    prefix = ", ".join(done) + (", " if done else "")
+    used = {d.partition(":")[0].lower() for d in done}
+    day, sep, kind = partial.lower().partition(":")
+    if sep:
+        words = [f"{day}:{k}" for k in RUN_KINDS if k.startswith(kind)] if day in DAYS else []
+    else:
+        words = [f"{d}:{k}" for d in DAYS if d.startswith(day) and d not in used
+                 for k in RUN_KINDS]  # fmt: skip
+    return [prefix + word for word in words][:limit]
+
+
 def topic_choices(items: Sequence[SourceInfo], current: str, limit: int = 25) -> list[str]:
     """Tags of the known guides that contain what was typed so far."""
     tags = sorted({t.lower() for item in items for t in item.tags})
@@ -239,13 +262,7 @@ def topic_choices(items: Sequence[SourceInfo], current: str, limit: int = 25) ->
 
 def plan_exercises(plan: Plan) -> list[tuple[str, str]]:
     """(exercise id, name) of every swappable exercise, each once, in plan order."""
-    seen: dict[str, str] = {}
-    for _, session in plan.sessions():
-        for block in session.blocks:
-            if block.kind in SWAPPABLE_BLOCKS:
-                for x in block.exercises:
-                    seen.setdefault(x.exercise_id, x.name)
-    return list(seen.items())
+    return swappable_exercises(plan)
 
 
 def exercise_name(plan: Plan, exercise_id: str) -> str:

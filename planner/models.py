@@ -31,6 +31,8 @@ EQUIPMENT: tuple[Equipment, ...] = get_args(Equipment)
 PHASES: tuple[Phase, ...] = get_args(Phase)
 AVOID: tuple[Avoid, ...] = get_args(Avoid)
 MIN_MINUTES, MAX_MINUTES, MAX_WEEKS = 20, 120, 16
+MAX_DAYS_AHEAD = 2 * 366  # a start or race further ahead than two years is a typo
+LAST_TODAY = date(9000, 1, 1)  # later "today"s overflow the calendar maths of a 16-week plan
 
 # Words runners actually type, mapped onto the planner's vocabulary.
 _ALIASES: dict[str, dict[str, str]] = {
@@ -168,6 +170,14 @@ class PlanRequest(BaseModel):
     def _dates(self) -> PlanRequest:
         if self.phase is not None and self.race_date is not None:
             raise ValueError("give either a phase or a race date, not both")
+        if self.today >= LAST_TODAY:
+            raise ValueError(f"today {self.today.isoformat()} is not a date a plan can start from")
+        for name, when in (("start", self.start), ("race date", self.race_date)):
+            if when is not None and (when - self.today).days > MAX_DAYS_AHEAD:
+                raise ValueError(
+                    f"{name} {when.isoformat()} is more than two years after today "
+                    f"({self.today.isoformat()}): give a date within two years"
+                )
         if self.start is not None and self.start < self.today:
             raise ValueError(
                 f"start {self.start.isoformat()} is in the past (today is "

@@ -93,6 +93,7 @@ def test_plan_why_swap_and_calendar_with_the_real_app(real_app, tmp_path) -> Non
 
     from bot import replies
     from planner.models import PlanRequest
+    from retrieval.errors import CoachError
 
     text = _run(real_app, [
         "/plan --runs tue:easy,sat:long --free=mon,thu --weeks 4 --equipment dumbbells",
@@ -106,7 +107,16 @@ def test_plan_why_swap_and_calendar_with_the_real_app(real_app, tmp_path) -> Non
     request = PlanRequest(
         runs={"tue": "easy"}, free_days=("mon", "thu"), weeks=4, today=date.today()
     )
-    first_name = replies.plan_exercises(real_app.planner.plan(request))[0][1]
+    plan = real_app.planner.plan(request)
+
+    def swaps(exercise_id: str) -> bool:  # main lifts without an alternative are refused
+        try:
+            real_app.planner.swap(plan, exercise_id)
+        except CoachError:
+            return False
+        return True
+
+    first_name = next(name for i, name in replies.plan_exercises(plan) if swaps(i))
     text = _run(
         real_app, ["/plan --runs tue:easy --free mon,thu --weeks 4", f"/swap {first_name}", "/ics"]
     )

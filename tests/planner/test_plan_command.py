@@ -21,7 +21,12 @@ ARGS = [
 
 
 @pytest.fixture
-def run():
+def run(bundled_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    # The same app service as the bot: a copy of the session's index, so no test re-embeds.
+    data = shutil.copytree(
+        bundled_index, tmp_path / "data", ignore=shutil.ignore_patterns("models")
+    )
+    monkeypatch.setenv("COACH_DATA_DIR", str(data))
     app = typer.Typer()
     app.command("plan")(plan)
     app.command("noop")(lambda: None)  # two commands keep `plan` a named subcommand
@@ -83,7 +88,10 @@ def test_flags(run, extra: list[str], expected: str) -> None:
         (["--today", "23/11/2026"], "today '23/11/2026' is not a date: use YYYY-MM-DD"),
         (["--free", "wed"], "none of your free days works for lifting"),
         (["--minutes", "20", "--free", "fri"], "20 minutes is too short"),
-        (["--swap", "moon-walk"], "'moon-walk' is not in this plan"),
+        (["--swap", "moon-walk"], "No exercise “moon-walk” in this plan"),
+        (["--swap", "cat-cow"], "No exercise “cat-cow” in this plan"),
+        (["--race-date", "9999-12-31", "--phase", ""], "more than two years after today"),
+        (["--today", "9999-12-31"], "is not a date a plan can start from"),
     ],
 )
 def test_errors_are_one_red_line_and_exit_2(run, extra: list[str], expected: str) -> None:
@@ -94,7 +102,7 @@ def test_errors_are_one_red_line_and_exit_2(run, extra: list[str], expected: str
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
-def test_a_renamed_heading_is_reported_not_crashed(
+def test_a_renamed_heading_keeps_plans_coming(
     run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     copy = tmp_path / "knowledge"
@@ -102,6 +110,25 @@ def test_a_renamed_heading_is_reported_not_crashed(
     article = copy / "lower-leg-strength-calves-and-shins.md"
     article.write_text(article.read_text("utf-8").replace("## Calf raises", "## Calves"), "utf-8")
     monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(copy))
+    result = run("--audit")
+    assert result.exit_code == 0, result.output
+    assert "✓ **calves**" in result.stdout and "Traceback" not in result.output
+
+
+def test_a_bad_setting_is_one_line(run, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COACH_MAX_CONCURRENCY", "lots")
     result = run()
-    assert result.exit_code == 2
-    assert "calves -> lower-leg-strength-calves-and-shins.md › Calf raises" in result.stderr
+    assert result.exit_code != 0 and result.stdout == ""
+    assert result.stderr.startswith("error: ") and "max_concurrency" in result.stderr.lower()
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_png_is_written_and_ics_into_a_folder_is_one_line(run, tmp_path: Path) -> None:
+    picture = tmp_path / "week.png"
+    result = run("--png", str(picture))
+    assert result.exit_code == 0, result.output
+    assert picture.read_bytes().startswith(b"\x89PNG")
+    assert f"Wrote the week at a glance to {picture}" in result.stderr
+    folder = run("--ics", str(tmp_path))
+    assert folder.exit_code == 2 and folder.stderr.count("\n") == 1
+    assert "is a folder: give a file name" in folder.stderr

@@ -17,13 +17,37 @@ from bot.discord_bot.delivery import send_followups
 from bot.discord_bot.errors import report_error
 from bot.discord_bot.render import render_messages
 from bot.text_limits import EMBED_DESCRIPTION, SELECT_LABEL, SELECT_OPTIONS
-from planner.models import AVOID, DAYS, MAX_MINUTES, MAX_WEEKS, MIN_MINUTES, Plan
+from planner.models import (
+    AVOID,
+    DAYS,
+    EQUIPMENT,
+    EXPERIENCES,
+    MAX_MINUTES,
+    MAX_WEEKS,
+    MIN_MINUTES,
+    PHASES,
+    Plan,
+)
 from retrieval.text import trim
 
 PLAN_GONE = "That plan is no longer on record. Make a new one with `/plan`."
 NOT_YOURS = "Only the person who made this plan can change it. Make your own with `/plan`."
 # Room for the title and footer next to the plan in one embed.
 PLAN_CHARS = EMBED_DESCRIPTION - 96
+
+
+def _choices(words: tuple[str, ...]) -> list[app_commands.Choice[str]]:
+    """Fixed choices straight from the planner's vocabulary (planner.models)."""
+    return [app_commands.Choice(name=word, value=word) for word in words]
+
+
+def plan_messages(plan: Plan) -> list:  # list[Outgoing]
+    """The plan embed with the week-at-a-glance picture attached and shown in it."""
+    picture = replies.picture_attachment(plan)
+    reply = replies.plan_reply(plan, max_chars=PLAN_CHARS)
+    messages = render_messages(reply.model_copy(update={"attachments": [picture]}))
+    messages[-1].embeds[-1].set_image(url=f"attachment://{picture.filename}")
+    return messages
 
 
 async def load_plan(bot: CoachBot, key: str) -> tuple[Plan, int | None] | None:
@@ -161,9 +185,9 @@ class SwapSelect(
         await interaction.response.defer()
         swapped = await bot.run_blocking(replies.swap_plan, bot.app, plan, self.item.values[0])
         key = await save_plan(bot, swapped, interaction.user.id)
-        (message,) = render_messages(replies.plan_reply(swapped, max_chars=PLAN_CHARS))
+        (message,) = await asyncio.to_thread(plan_messages, swapped)
         await interaction.edit_original_response(
-            embeds=message.embeds, view=plan_view(key, swapped)
+            embeds=message.embeds, attachments=message.discord_files(), view=plan_view(key, swapped)
         )
 
 
@@ -184,15 +208,18 @@ class PlanCog(commands.Cog):
         avoid="Injured areas or movements to avoid, e.g. “knee, lunges”",
         start="First day of the plan as YYYY-MM-DD (default: today)",
     )
+    @app_commands.choices(
+        experience=_choices(EXPERIENCES), equipment=_choices(EQUIPMENT), phase=_choices(PHASES)
+    )
     async def plan_command(
         self,
         interaction: discord.Interaction[CoachBot],
         free_days: app_commands.Range[str, 3, 100],
         runs: app_commands.Range[str, 1, 200] | None = None,
         minutes: app_commands.Range[int, MIN_MINUTES, MAX_MINUTES] = 45,
-        experience: Literal["new", "some", "experienced"] = "some",
-        equipment: Literal["none", "bands", "dumbbells", "gym"] = "none",
-        phase: Literal["base", "build", "in-season", "taper"] | None = None,
+        experience: str = "some",
+        equipment: str = "none",
+        phase: str | None = None,
         race_date: app_commands.Range[str, 8, 10] | None = None,
         weeks: app_commands.Range[int, 1, MAX_WEEKS] = 8,
         avoid: app_commands.Range[str, 1, 200] | None = None,
@@ -212,7 +239,7 @@ class PlanCog(commands.Cog):
         async with self.bot.busy():
             plan = await self.bot.run_blocking(replies.make_plan, self.bot.app, request)
             key = await save_plan(self.bot, plan, interaction.user.id)
-            messages = render_messages(replies.plan_reply(plan, max_chars=PLAN_CHARS))
+            messages = await asyncio.to_thread(plan_messages, plan)
             await send_followups(interaction, messages, view=plan_view(key, plan))
 
     @plan_command.autocomplete("free_days")
@@ -220,6 +247,12 @@ class PlanCog(commands.Cog):
         self, interaction: discord.Interaction[CoachBot], current: str
     ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=c, value=c) for c in replies.complete_list(current, DAYS)]
+
+    @plan_command.autocomplete("runs")
+    async def runs_autocomplete(
+        self, interaction: discord.Interaction[CoachBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=c, value=c) for c in replies.complete_runs(current)]
 
     @plan_command.autocomplete("avoid")
     async def avoid_autocomplete(
