@@ -12,7 +12,15 @@ a marker word, so chunk texts and ids differ), then measures, in one process and
 
 Targets: index throughput >= 0.8x raw; unchanged re-index <= 1 s.
 
+`--scale 10000` measures the season-long costs at 10,000 passages instead (issue 13): one
+build with the real model, then the no-change re-index, a one-file change (embed, write a
+segment, switch) and the serving side (a retriever picking up the change, query p50), against
+a baseline measured in the same run: copying every passage into a new collection, which is
+what each change cost before segments. Targets: one-file change <= 2 s, no change <= 1 s,
+query p50 <= 20 ms.
+
     HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_index [--copies 8] [--repeats 3]
+    HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_index --scale 10000
 """
 
 from __future__ import annotations
@@ -58,9 +66,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--torch-threads", type=int, default=None, help="torch intra-op threads (default: torch's)"
     )
+    parser.add_argument(
+        "--scale", type=int, default=0, help="passages for the season-scale run (e.g. 10000)"
+    )
     args = parser.parse_args(argv)
     setup()
     set_torch_threads(args.torch_threads)
+    if args.scale:
+        from benchmarks.bench_scale import run_scale
+
+        return run_scale(args.scale)
     report = run(copies=args.copies, repeats=args.repeats, profile=args.profile)
     render(report)
     print(f"  machine: {machine()}")

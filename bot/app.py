@@ -16,7 +16,7 @@ from bot.settings import Settings
 from retrieval.errors import IndexUnavailableError, KnowledgeError, StoreDamagedError
 from retrieval.indexer import IndexReport, Progress
 from retrieval.inventory import IndexStatus, SourceInfo, index_status, list_sources
-from retrieval.manifest import load_manifest
+from retrieval.manifest import load_manifest, manifest_damaged
 from retrieval.models import Chunk, SearchResult
 from retrieval.protocols import Embedder
 from retrieval.search import HybridRetriever
@@ -84,7 +84,12 @@ class CoachApp:
         with self._lock:
             if self._retriever is None:
                 _require_folder(self.settings.knowledge_dir)
-                if load_manifest(self.settings.data_dir) is None:
+                if manifest_damaged(self.settings.data_dir):
+                    self._notify(
+                        "The index manifest is damaged: rebuilding the index of "
+                        f"{self.settings.knowledge_dir} (this takes a few seconds)..."
+                    )
+                elif load_manifest(self.settings.data_dir) is None:
                     self._notify(
                         f"Building the index of {self.settings.knowledge_dir} for the first time "
                         "(this takes a few seconds)..."

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
 from bot import render_cli
 from bot.cli_kb import kb_app
@@ -29,6 +32,8 @@ app.add_typer(kb_app, name="kb")
 out = Console()
 err = Console(stderr=True)
 log = logging.getLogger("coach")
+# How long `coach index` waits for another writer (or the bot it handed the job to).
+INDEX_WAIT_S = 30 * 60
 
 
 def load_settings() -> Settings:
@@ -60,13 +65,35 @@ def make_app(settings: Settings, *, quiet: bool = False):
 
 
 def _run(action):
-    """Domain errors become one red line; anything else is logged with its traceback."""
+    """Every error becomes one red line; `-v` logs the traceback of an unexpected one."""
     try:
         return action()
     except CoachError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted", 130)
+    except OSError as exc:
+        log.debug("system error", exc_info=True)
+        fail(_os_problem(exc))
+    except Exception as exc:
+        log.debug("unexpected error", exc_info=True)
+        fail(
+            f"unexpected {exc.__class__.__name__}: {' '.join(str(exc).split())[:200]} "
+            "(run with -v for details)"
+        )
+
+
+def _os_problem(exc: OSError) -> str:
+    """A disk or permission failure, said the way a person fixes it."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return f"No space left on the disk{where}; free some space and try again."
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return (
+            f"Cannot write{where}: the folder is read-only; make it writable or set "
+            "COACH_DATA_DIR to a writable folder."
+        )
+    return f"{exc.strerror or exc}{where}"
 
 
 @app.callback()
@@ -86,16 +113,45 @@ def main(
 def index(
     rebuild: Annotated[bool, typer.Option(help="Re-embed everything into a fresh index.")] = False,
 ) -> None:
-    """Index the knowledge folder (incremental: unchanged files are not re-embedded)."""
+    """Index the knowledge folder (incremental: unchanged files are not re-embedded).
+
+    While the bot runs against the same data folder it owns the index: the job is handed to
+    it. While another `coach index` runs, this one waits for it.
+    """
+    from retrieval.writer import lock_holder, store_owner
+
     settings = load_settings()
-    coach = make_app(settings)
     started = time.perf_counter()
+    owner = None if settings.chroma_url else store_owner(settings.data_dir)
+    if owner is not None and owner.pid != os.getpid():
+        err.print(f"[dim]{escape(owner.describe())} owns the index: handing it the job...[/]")
+        report = _run(lambda: _hand_over(settings, rebuild))
+        render_cli.index_report(out, report, time.perf_counter() - started)
+        return
+    coach = make_app(settings)
+    coach.role = "coach index"
+    holder = _run(lambda: lock_holder(settings.data_dir))
+    if holder is not None:
+        err.print(f"[dim]waiting for {escape(holder.describe())} to finish...[/]")
     report = _run(
         lambda: render_cli.with_progress(
-            err, lambda progress: coach.reindex(rebuild=rebuild, progress=progress)
+            err,
+            lambda progress: coach.reindex(
+                rebuild=rebuild, progress=progress, lock_timeout=INDEX_WAIT_S
+            ),
         )
     )
     render_cli.index_report(out, report, time.perf_counter() - started)
+
+
+def _hand_over(settings: Settings, rebuild: bool):
+    from retrieval.indexer import IndexReport
+    from retrieval.writer import request_index
+
+    result = request_index(settings.data_dir, rebuild=rebuild, timeout=INDEX_WAIT_S)
+    if not result.ok:
+        raise CoachError(result.error or "the bot could not re-index; see its log")
+    return IndexReport.model_validate(result.report)
 
 
 @app.command()
@@ -203,6 +259,7 @@ def console() -> None:
     from bot.console import run_console
 
     coach = make_app(load_settings())
+    coach.serving = True  # long-running: repairs a damaged store, warms the query encoder
     _run(lambda: run_console(coach))
 
 
@@ -214,7 +271,9 @@ def run_discord_bot() -> None:
         fail("DISCORD_TOKEN is not set. Put it in .env or the environment (README: Discord).")
     from bot.discord_bot.runner import run_bot
 
-    _run(lambda: run_bot(make_app(settings)))
+    coach = make_app(settings)
+    coach.serving, coach.role = True, "bot"
+    _run(lambda: run_bot(coach))
 
 
 @app.command()

@@ -66,9 +66,17 @@ def load_manifest(data_dir: Path) -> Manifest | None:
     except FileNotFoundError:
         return None
     except (OSError, ValidationError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        log.warning("index manifest %s is unreadable (%s); the index will be rebuilt", path, exc)
+        reason = " ".join(str(exc).split("\n")[:2]) if isinstance(exc, ValidationError) else exc
+        log.warning(
+            "index manifest %s is damaged (%s); the index will be rebuilt", path, _one_line(reason)
+        )
         return None
     return manifest if manifest.version == MANIFEST_VERSION else None
+
+
+def _one_line(reason: object) -> str:
+    text = " ".join(str(reason).split())
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
 def manifest_damaged(data_dir: Path) -> bool:

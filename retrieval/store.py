@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 COLLECTION_PREFIX = "coach-chunks-"
 STORE_DIR = "chroma"
 _ADD_BATCH = 512
+SEGMENT_METADATA: dict[str, object] = {"hnsw:space": "cosine"}
 _READ_BATCH = 2048
 # Stored vectors are L2-normalised; anything else was not written by us (garbled file).
 _NORM_TOLERANCE = 1e-2
@@ -121,7 +122,7 @@ class ChromaStore:
     def create(self, name: str):
         with self.guarded("creating an index segment"):
             return self.client.create_collection(
-                name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+                name, metadata=dict(SEGMENT_METADATA), embedding_function=None
             )
 
     def get(self, name: str):

@@ -73,5 +73,59 @@ async def test_editing_the_folder_triggers_one_reindex_per_burst(tmp_path: Path)
             await asyncio.wait_for(task, 5)
 
 
-async def test_missing_folder_is_logged_not_raised(tmp_path: Path) -> None:
-    await asyncio.wait_for(watch_knowledge(Reindexer(tmp_path / "nope")), 2)
+async def test_missing_folder_is_logged_then_watched_when_it_appears(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "nope"
+    app = Reindexer(folder)
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        watch_knowledge(app, debounce_ms=100, stop_event=stop, folder_poll_s=0.1)
+    )
+    try:
+        await asyncio.sleep(0.3)
+        assert any("is missing" in r.getMessage() for r in caplog.records)
+        assert not task.done() and app.calls == 0
+        folder.mkdir()
+        await asyncio.sleep(0.5)  # noticed and watched again
+        (folder / "a.md").write_text("# A\n\nText.\n")
+        assert await asyncio.to_thread(app.done.wait, 10)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
+
+
+async def test_folder_deleted_while_running_is_one_line_and_re_indexed_when_back(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import shutil
+
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    (folder / "a.md").write_text("# A\n\nText.\n")
+    app = Reindexer(folder)
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        watch_knowledge(app, debounce_ms=100, stop_event=stop, folder_poll_s=0.1)
+    )
+    try:
+        await asyncio.sleep(0.5)
+        shutil.rmtree(folder)
+        for _ in range(50):
+            if any("is missing" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.1)
+        missing = [r for r in caplog.records if "is missing" in r.getMessage()]
+        assert len(missing) == 1 and "\n" not in missing[0].getMessage()
+        assert not any(r.exc_info for r in caplog.records)  # no traceback in the log
+        calls = app.calls
+        folder.mkdir()
+        (folder / "a.md").write_text("# A again\n\nText.\n")
+        for _ in range(50):
+            if app.calls > calls:
+                break
+            await asyncio.sleep(0.1)
+        assert app.calls > calls  # re-indexed when the folder came back
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 5)
