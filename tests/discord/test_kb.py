@@ -198,9 +198,14 @@ async def test_refusals_say_why(
             payload = fake.slash(
                 "kb", {"file": fake.upload("rolling.md", copy)}, sub="add", user=fake.coach
             )
-            overlap = _text(await _slash_followup(fake, payload))
+            preview = await _slash_followup(fake, payload)
+            overlap = _text(preview)
             assert "Overlaps existing articles" in overlap
             assert "`foam-rolling-and-stretching.md`: 4 of 4 passages nearly repeat it" in overlap
+            stranger = fake.component(preview.response, _button(fake, preview.response, "add"))
+            await fake.interact(stranger)
+            assert "**Coach** role" in _text(await fake.callback(stranger))
+            assert not (kb_settings.knowledge_dir / "rolling.md").exists()
 
             allowed = f"http://localhost:{page_port}/hills"
             payload = fake.slash("kb", {"url": allowed}, sub="add", user=fake.coach)
