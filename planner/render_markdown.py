@@ -132,7 +132,9 @@ def _block(block: Block, compact: bool) -> str:
     title += f" (≈{minutes_text(block.minutes)}) {cites(block.cites)}"
     if block.kind == "main":
         items = [f"- {_main_line(x, compact)}" for x in block.exercises]
-        return f"*{title}*\n" + "\n".join(items)
+        # The note says what the tempo means (rules.yaml `tempo.meaning`); dropped when short.
+        note = "" if compact or not block.note else f" {block.note}"
+        return f"*{title}*{note}\n" + "\n".join(items)
     return f"*{title}*: " + " · ".join(_short_line(x, block) for x in block.exercises)
 
 
