@@ -90,7 +90,9 @@ def test_search_json_shape(built: Built) -> None:
     run = built.invoke("search", "how to run a hill session", "-k", "3", "--json")
     assert run.exit_code == 0, run.output
     payload = json.loads(run.stdout)
-    assert set(payload) == {"query", "hits", "abstained", "timings_ms"}
+    # `support` says how squarely the guides cover it: direct, partial (caveat) or none.
+    assert set(payload) == {"query", "hits", "abstained", "support", "timings_ms"}
+    assert payload["support"] in ("direct", "partial")
     assert payload["query"] == "how to run a hill session"
     assert isinstance(payload["abstained"], bool)
     assert "total" in payload["timings_ms"]
@@ -140,7 +142,7 @@ def test_ask_json_shape(built: Built) -> None:
     payload = json.loads(run.stdout)
     required = {"question", "answer", "citations", "abstained", "timings_ms", "mode"}
     # `suggestions` (topics offered when abstaining) is part of the shared Answer model.
-    assert required <= set(payload) <= required | {"suggestions"}
+    assert required <= set(payload) <= required | {"suggestions", "support"}
     assert payload["mode"] == "extractive"
     assert payload["abstained"] is False
     assert payload["citations"]

@@ -28,20 +28,23 @@ from tests.retrieval.conftest import BUNDLED_KNOWLEDGE, CachingEmbedder
 
 # (corpus, eval set) -> floors for Club Coach; measured values are in the README table.
 FLOORS: dict[tuple[str, str], dict[str, float]] = {
+    # measured at 0d387e3: R@1 0.780, R@3 0.976, R@5 1.000, out-of-scope refused 6/12
     ("knowledge", "knowledge.test.jsonl"): {
-        "recall_at_1": 0.60,
-        "recall_at_3": 0.85,
-        "recall_at_5": 0.90,
-        "abstain_recall": 0.50,
+        "recall_at_1": 0.70,
+        "recall_at_3": 0.90,
+        "recall_at_5": 0.93,
+        "abstain_recall": 0.33,
     },
+    # measured at 0d387e3: R@1 0.829, R@3 0.914, R@5 0.943, out-of-scope refused 8/14
     ("seedlike", "seedlike.test.jsonl"): {
-        "recall_at_1": 0.60,
-        "recall_at_3": 0.80,
-        "recall_at_5": 0.85,
-        "abstain_recall": 0.50,
+        "recall_at_1": 0.74,
+        "recall_at_3": 0.85,
+        "recall_at_5": 0.88,
+        "abstain_recall": 0.42,
     },
 }
-MAX_WRONG_ABSTAIN = 0.08
+# measured at 0d387e3: 0/41 and 2/35 answerable questions refused
+MAX_WRONG_ABSTAIN = 0.12
 
 
 @pytest.fixture(scope="module")
