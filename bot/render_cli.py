@@ -69,6 +69,8 @@ def skipped(console: Console, items) -> None:
 def search_result(console: Console, result: SearchResult) -> None:
     if result.abstained:
         console.print("[yellow]Weak evidence: our guides probably don't cover this.[/]")
+    elif result.support == "partial":
+        console.print("[yellow]Moderate evidence: our guides touch on this, but not directly.[/]")
     for hit in result.hits:
         console.print(
             f"[bold]{hit.rank}.[/] [cyan]{escape(hit.title)}[/] › {escape(hit.heading or '-')} "
