@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
+from planner.catalogue import PATTERNS
 from planner.data_files import read_data
 from planner.errors import PlanError
 
@@ -58,6 +59,9 @@ class Layouts(BaseModel):
                     if slot not in self.slots:
                         raise ValueError(f"layout {layout.label} uses unknown slot {slot!r}")
         for name, slot in self.slots.items():
+            unknown = [p for p in slot.patterns if p not in PATTERNS]
+            if unknown:
+                raise ValueError(f"slot {name} uses unknown pattern {unknown[0]!r}")
             if slot.fallback is not None and slot.fallback not in self.slots:
                 raise ValueError(f"slot {name} falls back to unknown slot {slot.fallback!r}")
         return self

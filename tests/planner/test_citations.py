@@ -125,3 +125,25 @@ def test_malformed_rule_data_is_reported(data: list, expected: str) -> None:
 def test_malformed_catalogue_is_reported() -> None:
     with pytest.raises(PlanError, match=r"exercises\.yaml entry 1 \(x\) is malformed"):
         load_catalogue([{"id": "x", "name": "X", "avoid": ["spleen"]}])
+
+
+def test_a_mistyped_pattern_names_the_exercise() -> None:
+    from planner.data_files import read_data
+
+    entries = read_data("exercises.yaml")
+    broken = [*entries[:3], {**entries[3], "pattern": "sqaut"}, *entries[4:]]
+    with pytest.raises(PlanError) as caught:
+        load_catalogue(broken)
+    message = str(caught.value)
+    assert f"entry 4 ({entries[3]['id']})" in message and "pattern" in message
+    assert "'squat'" in message  # the valid patterns are listed
+
+
+def test_a_layout_slot_with_an_unknown_pattern_is_refused() -> None:
+    from planner.data_files import read_data
+    from planner.layouts import load_layouts
+
+    data = read_data("layouts.yaml")
+    data["slots"]["knee"] = {**data["slots"]["knee"], "patterns": ["squat", "lunges"]}
+    with pytest.raises(PlanError, match=r"slot knee.*'lunges'"):
+        load_layouts(data)

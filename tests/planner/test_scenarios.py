@@ -13,6 +13,7 @@ import pytest
 from planner.audit import audit_plan
 from planner.book import Playbook
 from planner.build import build_plan
+from planner.explain import explain_plan
 from planner.models import DAYS, Plan, PlanRequest, Prescription
 from planner.render_ics import render_ics
 from planner.render_markdown import render_markdown
@@ -112,6 +113,18 @@ def knee_friendly(plan: Plan, book: Playbook) -> None:
     assert len({tuple(v) for v in first.values()}) == len(first)  # not the same lift everywhere
 
 
+def bridge_in_main_said(plan: Plan, book: Playbook) -> None:
+    """No compound hinge fits: the bridge that fills the slot is named in the notes and --why."""
+    light = {book.catalogue[x.exercise_id].name for _, x in mains(plan)
+             if book.catalogue[x.exercise_id].role != "main"}  # fmt: skip
+    assert light and all(book.catalogue[x.exercise_id].pattern == "bridge" for _, x in mains(plan)
+                         if book.catalogue[x.exercise_id].role != "main")  # fmt: skip
+    notes = [n for n in plan.notes if "fills that main-lift slot" in n]
+    why = explain_plan(plan, book)
+    for name in light:
+        assert any(name in note and note in why for note in notes), name
+
+
 def race_soon(plan: Plan, book: Playbook) -> None:
     race = plan.request.race_date
     assert race is not None
@@ -158,6 +171,7 @@ SCENARIOS: list[tuple[str, dict[str, Any], list[Check]]] = [
     ("knee injury", {"equipment": "none", "avoid": "knee,lunges"}, [knee_friendly]),
     ("knee injury with bands", {"equipment": "bands", "avoid": "knee,kneeling"}, [knee_friendly]),
     ("lower back", {"equipment": "gym", "avoid": "lower-back,spinal-load"}, []),
+    ("ankle, bodyweight", {"equipment": "none", "avoid": "ankle"}, [bridge_in_main_said]),
     ("race in 10 days", {"phase": None, "race_date": TODAY + timedelta(days=10)}, [race_soon]),
     ("race in 12 weeks", {"phase": None, "race_date": TODAY + timedelta(weeks=11, days=6),
                           "weeks": 16}, [race_build]),
