@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test lint bench setup
+.PHONY: run test lint bench soak setup
 
 setup: $(STAMP)
 
@@ -30,3 +30,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m benchmarks.run_all
+
+# Season-long faults, not in the quick suite: a 10-minute soak of the bot while articles change,
+# then 20 kill -9 trials of `coach index` (SOAK_MINUTES=3 for a shorter run).
+SOAK_MINUTES ?= 10
+soak: $(STAMP)
+	$(VENV)/bin/python -m benchmarks.soak --minutes $(SOAK_MINUTES)
+	$(VENV)/bin/python -m benchmarks.soak_kill --trials 20

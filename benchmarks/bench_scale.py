@@ -1,5 +1,9 @@
 """Season-scale index costs at N passages (default 10,000): see `bench_index --scale`.
 
+The first build of the N-passage corpus uses `CopyEmbedder` (see there); every measured run
+(no-change, one-file change, reader pick-up, queries, the full-copy baseline) uses the real
+model and the real store.
+
     HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_index --scale 10000
 """
 
@@ -28,6 +32,49 @@ UNCHANGED_TARGET_S = 1.0
 QUERY_P50_TARGET_MS = 20.0
 EDITS = 7
 QUERY_SET = REPO / "evaluation" / "evalsets" / "knowledge-public.dev.jsonl"
+
+
+class CopyEmbedder:
+    """Builds the initial N-passage index quickly; everything measured uses the real model.
+
+    The corpus is copies of knowledge/ whose body lines carry a marker word ("Alpha: ...").
+    Embedding 10,000 passages for real takes over an hour on a shared two-core machine, so the
+    first build embeds each distinct unmarked text once with the real model and gives each
+    copy that vector plus a little deterministic noise (cosine ~0.99 to it): near-duplicate
+    geometry, as real marked copies have. The re-index runs and queries measured afterwards
+    embed with the real model; the fingerprint (model name) is the real one, so they do not
+    trigger a rebuild.
+    """
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.name = real.name
+        self._cache: dict[str, object] = {}
+
+    def embed(self, texts):
+        import hashlib
+
+        import numpy as np
+
+        bases = [_unmark(t) for t in texts]
+        missing = sorted({b for b in bases if b not in self._cache})
+        for start in range(0, len(missing), 256):
+            part = missing[start : start + 256]
+            for text, vector in zip(part, self.real.embed(part), strict=True):
+                self._cache[text] = vector
+        rows = []
+        for text, base in zip(texts, bases, strict=True):
+            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+            noise = np.random.default_rng(seed).normal(0, 0.004, len(self._cache[base]))
+            row = self._cache[base] + noise.astype(np.float32)
+            rows.append(row / np.linalg.norm(row))
+        return np.asarray(rows, dtype=np.float32)
+
+
+def _unmark(text: str) -> str:
+    import re
+
+    return re.sub(r"\b[A-Z][a-z]+\d*: ", "", text)
 
 
 def run_scale(passages: int) -> int:
@@ -60,7 +107,7 @@ def measure(passages: int) -> dict:
 
         note(f"building {copies} copies of knowledge/ (~{copies * per_copy} passages) once")
         started = time.perf_counter()
-        built = refresh_index(knowledge, data, store, embedder)
+        built = refresh_index(knowledge, data, store, CopyEmbedder(embedder))
         build_s = time.perf_counter() - started
         note(f"built {built.chunks} passages in {build_s:.0f} s")
         embedder.prepare_query_encoder()
