@@ -118,20 +118,14 @@ def _busy(holder: Holder | None) -> IndexBusyError:
 
 
 def lock_holder(data_dir: Path) -> Holder | None:
-    """Who holds the writer lock now, or None when nobody does."""
-    lock = _lock(data_dir)
-    if lock.is_locked:  # this process holds it
-        return _read_holder(data_dir / HOLDER_NAME)
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        return _read_holder(data_dir / HOLDER_NAME) or Holder(
-            role="another process", pid=0, host="?", since=datetime.now(UTC)
-        )
-    except OSError:
-        return None  # a read-only data folder: nobody can be writing it
-    lock.release()
-    return None
+    """Who holds the writer lock now, or None when nobody does.
+
+    Read from the holder file, never by taking the lock: asking must not make a writer that
+    starts at that moment fail as busy. A holder killed with -9 leaves the file behind; its
+    dead pid says the lock is free (the OS released it with the process).
+    """
+    holder = _read_holder(data_dir / HOLDER_NAME)
+    return holder if holder is not None and holder.alive() else None
 
 
 def claim_store(data_dir: Path, role: str = "bot") -> Holder:
