@@ -491,3 +491,80 @@ def test_repaired_file_returns_without_re_embedding(indexed: Indexed) -> None:
     assert (repaired.embedded, repaired.switched) == (0, False)
     assert indexed.manifest().skipped == []
     assert_consistent(indexed)
+
+
+# -- O(changed): segments --------------------------------------------------------------------
+def test_one_file_change_writes_only_that_file_and_readers_read_only_it(
+    indexed: Indexed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = indexed.retriever()
+    path = indexed.knowledge / "rest-days.md"
+    path.write_text(
+        ARTICLES["rest-days.md"].replace("a slow walk with the dog", "a slow stroll in the park"),
+        encoding="utf-8",
+    )
+    own = chunk_count(path, indexed.knowledge)
+    report = indexed.update()
+    assert report.embedded == own and report.copied == 0
+    manifest = indexed.manifest()
+    assert [s.name for s in manifest.segments] == [indexed.first.collection, report.collection]
+    assert manifest.segments[-1].stored == own
+    assert indexed.store.get(report.collection).count() == 2 * own  # nothing else copied
+    read: list[int] = []
+    original = ChromaStore.read_ids
+
+    def counting(self, collection, ids):
+        read.append(len(ids))
+        return original(self, collection, ids)
+
+    monkeypatch.setattr(ChromaStore, "read_ids", counting)
+    assert reader.refresh()
+    assert sum(read) == own  # the unchanged rows were reused from memory
+    assert any("stroll in the park" in c.text for c in reader.chunks())
+    assert not any("walk with the dog" in c.text for c in reader.chunks())
+    assert_consistent(indexed)
+
+
+def expected_ids(knowledge: Path) -> set[str]:
+    ids = set()
+    for path in sorted(knowledge.rglob("*.md")):
+        ids.update(c.chunk_id for c in chunk_document(load_document(path, knowledge))[0])
+    return ids
+
+
+def test_a_season_of_edits_stays_consistent_and_bounded(indexed: Indexed) -> None:
+    """Random adds, rewrites and deletes: after every run the served passages are exactly the
+    folder's, segments stay bounded, and dropped segments leave nothing behind."""
+    import random
+
+    rng = random.Random(13)
+    reader = indexed.retriever()
+    for step in range(14):
+        files = sorted(p for p in indexed.knowledge.glob("*.md"))
+        action = rng.choice(["add", "rewrite", "delete"] if len(files) > 2 else ["add"])
+        if action == "add":
+            (indexed.knowledge / f"extra-{step}.md").write_text(
+                NEW_ARTICLE.replace("Tempo runs", f"Tempo runs, part {step}").replace(
+                    "twenty minutes", f"{20 + step} minutes"
+                ),
+                encoding="utf-8",
+            )
+        elif action == "rewrite":
+            path = rng.choice(files)
+            path.write_text(path.read_text(encoding="utf-8") + f"\nA note from step {step}.\n")
+        else:
+            rng.choice(files).unlink()
+        indexed.update()
+        manifest = indexed.manifest()
+        assert reader.refresh() or not manifest.files
+        served = [c.chunk_id for c in reader.chunks()]
+        assert len(served) == len(set(served))
+        assert set(served) == expected_ids(indexed.knowledge)
+        assert len(manifest.segments) <= indexer.MAX_SEGMENTS
+        for segment in manifest.segments:  # no segment is mostly dead
+            live = sum(
+                len(e.chunk_ids) for e in manifest.files.values() if e.segment == segment.name
+            )
+            assert live >= indexer.MIN_LIVE * segment.stored
+        assert_consistent(indexed)
+    assert len(indexed.store.prune_folders()) == 0  # each run already removed its leftovers
