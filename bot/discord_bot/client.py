@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.cooldown import Cooldown
 from bot.discord_bot.errors import report_error
 from bot.discord_bot.review import ReviewDesk
+from bot.replies import cooldown_text
 from bot.store import FeedbackStore
 
 if TYPE_CHECKING:
@@ -100,6 +101,15 @@ class CoachBot(commands.AutoShardedBot):
         """Run slow work (embedding, Chroma, the LLM) off the event loop, a few at a time."""
         async with self.limiter:
             return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def admit(self, interaction: discord.Interaction) -> bool:
+        """Charge the user's cooldown and defer; False (told privately) when they must wait."""
+        wait = self.cooldown.hit(interaction.user.id)
+        if wait:
+            await interaction.response.send_message(cooldown_text(wait), ephemeral=True)
+            return False
+        await interaction.response.defer(thinking=True)
+        return True
 
     @contextlib.asynccontextmanager
     async def busy(self) -> AsyncIterator[None]:

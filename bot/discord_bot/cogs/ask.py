@@ -73,11 +73,8 @@ class AskCog(commands.Cog):
         question: app_commands.Range[str, 3, replies.MAX_QUESTION_CHARS],
     ) -> None:
         question = replies.clean_question(question)
-        wait = self.bot.cooldown.hit(interaction.user.id)
-        if wait:
-            await interaction.response.send_message(replies.cooldown_text(wait), ephemeral=True)
+        if not await self.bot.admit(interaction):
             return
-        await interaction.response.defer(thinking=True)
         async with self.bot.busy():
             answer, answer_id = await self.answer(
                 question,

@@ -231,11 +231,8 @@ class PlanCog(commands.Cog):
             equipment=equipment, phase=phase, race_date=race_date, weeks=weeks, avoid=avoid,
             start=start, today=date.today(), owner=str(interaction.user.id),
         )  # fmt: skip
-        wait = self.bot.cooldown.hit(interaction.user.id)
-        if wait:
-            await interaction.response.send_message(replies.cooldown_text(wait), ephemeral=True)
+        if not await self.bot.admit(interaction):
             return
-        await interaction.response.defer(thinking=True)
         async with self.bot.busy():
             plan = await self.bot.run_blocking(replies.make_plan, self.bot.app, request)
             key = await save_plan(self.bot, plan, interaction.user.id)
