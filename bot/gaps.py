@@ -84,4 +84,3 @@ def group_gaps(questions: Sequence[GapQuestion], *, min_overlap: float = 0.34) -
         groups.append(GapGroup(label=", ".join(common), questions=[questions[i] for i in idx]))
     groups.sort(key=lambda g: (-(len(g.questions) + g.downvotes), g.label))
     return groups
-
