@@ -86,6 +86,7 @@ class HybridRetriever:
         self.config = config or SearchConfig()
         self.policy = policy or load_policy(data_dir)
         self._calibrations: dict[str, Calibration] = {}
+        self._generation: tuple[object, str] = (None, "")
         self._calibrating = threading.Lock()
         self.expander = load_expander()
         self._lock = threading.Lock()
@@ -187,7 +188,8 @@ class HybridRetriever:
         order = collapse_near_duplicates(
             ranked, served.vectors, self.config.duplicate_threshold, served.text_keys, enough
         )
-        order = diversify(order, [c.source for c in served.chunks], k, self.config.per_source)
+        sources = {i: served.chunks[i].source for i in order}  # not a list of every chunk
+        order = diversify(order, sources, k, self.config.per_source)
         hits = [_hit(rank, served.chunks[i], score_of[i]) for rank, i in enumerate(order, 1)]
         evidence = Evidence(
             top_dense=float(dense.max()) if dense.size else 0.0,
@@ -209,7 +211,11 @@ class HybridRetriever:
     def calibration(self) -> Calibration:
         """Where covered and off-topic questions score on the live index (abstention.py):
         read from the data dir, or measured once per index generation and cached there."""
-        key = generation_key(self._served.manifest.model_dump_json())
+        served = self._served
+        # Serialising a 10,000-passage manifest costs ~30 ms: once per generation, not per query.
+        if self._generation[0] is not served:
+            self._generation = (served, generation_key(served.manifest.model_dump_json()))
+        key = self._generation[1]
         found = self._calibrations.get(key)
         if found is not None:
             return found
