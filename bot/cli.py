@@ -209,7 +209,7 @@ def status(
 ) -> None:
     """Show the index: when it was built, files, passages and skipped files with reasons."""
     coach = make_app(load_settings(), quiet=True)
-    info = coach.status()
+    info = _run(coach.status)
     if as_json:
         print(info.model_dump_json())
     else:
