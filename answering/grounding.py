@@ -270,7 +270,12 @@ def _unsupported(
         novel = claim - vocabulary - question.stems
         if len(claim & vocabulary) / len(claim) < policy.min_support:
             return "shares too few words with the passage"
-        if NEGATION_STEM in claim and not _negation_backed(claim, refs):
+        # With the meaning check on, negation is compared scope by scope there instead.
+        if (
+            not policy.check_meaning
+            and NEGATION_STEM in claim
+            and not _negation_backed(claim, refs)
+        ):
             return "negates something the passage doesn't negate"
         if len(novel) > policy.max_novel_words + 1:
             return f"adds words the passage doesn't use ({', '.join(sorted(novel)[:4])})"
@@ -281,7 +286,13 @@ def _unsupported(
             ):
                 return f"adds words the passage doesn't use ({', '.join(sorted(novel)[:4])})"
     if policy.check_meaning:
-        return meaning.contradiction(sentence, [r.text for r in refs], question.text)
+        return meaning.contradiction(
+            sentence,
+            [r.text for r in refs],
+            question.text,
+            similarity=similarity,
+            min_similarity=policy.min_similarity,
+        )
     return None
 
 

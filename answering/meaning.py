@@ -24,10 +24,14 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from retrieval.text import stem_words
 
 from . import grounding
+
+if TYPE_CHECKING:
+    from .grounding import Similarity
 
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[,;:.!?()]")
 # Words that negate what follows them (a few content words, within the clause).
@@ -102,6 +106,7 @@ class Token:
     stem: str
     negated: bool
     content: bool
+    scope: int = 0  # which negation scope (1, 2, ...) a negated token belongs to
 
 
 @dataclass(frozen=True)
@@ -115,10 +120,31 @@ class Analysed:
     quantities: tuple[tuple[str, tuple[str, ...]], ...]  # (number, stems right after it)
     first_stem: str  # the sentence's first word, stemmed, whatever it is
     comparison: tuple[frozenset[str], frozenset[str], str] | None  # left, right, comparative
+    sequence: tuple[str, str] | None = None  # ("run", "lift") for "run first, lift afterwards"
+
+    def scopes(self) -> list[list[str]]:
+        """Content stems of each negated stretch, in order ("avoid ballistic, jerky moves")."""
+        groups: dict[int, list[str]] = {}
+        for t in self.tokens:
+            if t.negated and t.content and t.stem not in grounding.GENERIC_STEMS:
+                groups.setdefault(t.scope, []).append(t.stem)
+        return list(groups.values())
 
 
-def contradiction(sentence: str, passages: Sequence[str], question: str = "") -> str | None:
-    """Why the sentence does not say what its passages say, or None when no rule objects."""
+def contradiction(
+    sentence: str,
+    passages: Sequence[str],
+    question: str = "",
+    *,
+    similarity: Similarity | None = None,
+    min_similarity: float = 0.8,
+) -> str | None:
+    """Why the sentence does not say what its passages say, or None when no rule objects.
+
+    Rules about wording the passage lacks (an order's verb, a condition's words) give way when
+    the MiniLM embedder finds the sentence a close paraphrase of a passage sentence ("End each
+    session with..." for "Finish each session with..."); rules about contradiction never do.
+    """
     claim = analyse(grounding.CITATION_RE.sub(" ", sentence))
     sentences = [analyse(s) for p in passages for s in passage_sentences(p)]
     if not sentences:
@@ -129,14 +155,23 @@ def contradiction(sentence: str, passages: Sequence[str], question: str = "") ->
     known = whole_plain | (asked.plain | asked.negated if asked else frozenset())
     known_words = whole_words | (asked.words if asked else frozenset())
     aligned = _aligned(claim, sentences)
-    return (
+    contradicted = (
         _polarity_flip(claim, aligned)
+        or _unbacked_negation(claim, sentences)
         or _opposite(claim, aligned)
         or _swapped_comparison(claim, aligned)
+        or _swapped_sequence(claim, aligned)
         or _quantity_mismatch(claim, sentences, known)
-        or _unbacked_order(claim, known)
-        or _added_condition(sentence, claim, known, known_words)
+        or _added_universal(claim, known_words)
     )
+    if contradicted:
+        return contradicted
+    novel = _unbacked_order(claim, known) or _added_condition(sentence, known)
+    if novel and similarity is not None:
+        bare = grounding.CITATION_RE.sub("", sentence)
+        if similarity(bare, list(passages)) >= min_similarity:
+            return None
+    return novel
 
 
 def passage_sentences(passage: str) -> list[str]:
@@ -155,6 +190,7 @@ def analyse(sentence: str) -> Analysed:
         quantities=_quantities(sentence.lower()),
         first_stem=_first_stem(sentence),
         comparison=_comparison(tokens),
+        sequence=_sequence(tokens),
     )
 
 
@@ -162,6 +198,7 @@ def _tokens(text: str) -> list[Token]:
     out: list[Token] = []
     scope = 0  # content words still negated
     consumed = 0
+    scope_id = 0
     raw = TOKEN_RE.findall(text)
     for i, word in enumerate(raw):
         # "avoid ballistic, jerky moves" keeps its scope; "No, raising" and "suit you, do" end it.
@@ -171,12 +208,12 @@ def _tokens(text: str) -> list[Token]:
         if word == ",":
             continue
         if word == "rather" and i + 1 < len(raw) and raw[i + 1] == "than":
-            scope, consumed = SCOPE_WORDS, 0
+            scope, consumed, scope_id = SCOPE_WORDS, 0, scope_id + 1
             continue
         if word in NEGATION_CUES or word.endswith("n't"):
             if word in ("stop", "stopping", "skip", "skipping", "avoid", "avoiding"):
-                out.append(Token(_stem(word), scope > 0, True))
-            scope, consumed = SCOPE_WORDS, 0
+                out.append(Token(_stem(word), scope > 0, True, scope_id if scope else 0))
+            scope, consumed, scope_id = SCOPE_WORDS, 0, scope_id + 1
             continue
         meaningful = word in MEANINGFUL
         if word in grounding.STOPWORDS and not meaningful:
@@ -184,11 +221,29 @@ def _tokens(text: str) -> list[Token]:
             continue
         if grounding.NUMBER_RE.fullmatch(word) or len(word) < 2:
             continue
-        out.append(Token(_stem(word), scope > 0, not meaningful))
+        out.append(Token(_stem(word), scope > 0, not meaningful, scope_id if scope else 0))
         if scope:
             scope -= 1
             consumed += 1
     return out
+
+
+SEQUENCE_FIRST = frozenset({"first", "befor"})
+SEQUENCE_THEN = frozenset({"afterward", "after", "later", "then", "second"})
+
+
+def _sequence(tokens: Sequence[Token]) -> tuple[str, str] | None:
+    """The content stems placed first and second by 'X first ... Y afterwards/later'."""
+    stems = [t.stem for t in tokens if not t.negated]
+    first = then = None
+    for i, stem in enumerate(stems):
+        if stem == "first" and i and first is None:
+            first = stems[i - 1]
+        elif stem in SEQUENCE_THEN and i and first is not None and then is None:
+            then = stems[i - 1]
+    if first and then and first != then and first not in MEANINGFUL and then not in MEANINGFUL:
+        return first, then
+    return None
 
 
 def _first_stem(sentence: str) -> str:
@@ -211,7 +266,7 @@ def _quantities(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
     found: list[tuple[str, tuple[str, ...]]] = []
     for i, word in enumerate(words):
         number = _number(word)
-        if number is None:
+        if number is None or (word == "once" and i and words[i - 1] == "at"):  # "at once"
             continue
         after: list[str] = []
         for nxt in words[i + 1 :]:
@@ -271,19 +326,55 @@ def _aligned(claim: Analysed, sentences: Sequence[Analysed]) -> list[Analysed]:
 
 
 def _polarity_flip(claim: Analysed, aligned: Sequence[Analysed]) -> str | None:
-    # A word the claim uses both ways ("before you roll ... aren't rolling cold") is no flip.
-    stated = claim.plain - claim.negated - grounding.GENERIC_STEMS
-    denied = claim.negated - claim.plain - grounding.GENERIC_STEMS
+    """A negated stretch of one side stated plainly by the other.
+
+    One shared word is weak evidence ("keep the sessions steady" against "rather than adding
+    sessions"): the stretch's head word (what the negation bears on) and one more, or three
+    of its words, must be stated the other way; a one-word stretch needs only that word.
+    """
     if not aligned:
         return None
-    # The aligned sentences together: one stating what another negates vouches for both.
-    plain = frozenset().union(*(s.plain for s in aligned))
-    negated = frozenset().union(*(s.negated for s in aligned))
-    if flipped := sorted(stated & (negated - plain)):
-        return f"states '{flipped[0]}' where the passage negates it"
-    if flipped := sorted(denied & (plain - negated)):
-        return f"negates '{flipped[0]}' where the passage states it"
+    plain = frozenset().union(*(s.plain - s.negated for s in aligned))
+    for s in aligned:
+        for scope in s.scopes():
+            if flipped := _flipped(scope, claim.plain - claim.negated):
+                return f"states '{flipped}' where the passage negates it"
+    for scope in claim.scopes():
+        if flipped := _flipped(scope, plain):
+            return f"negates '{flipped}' where the passage states it"
     return None
+
+
+def _flipped(scope: list[str], stated: frozenset[str]) -> str | None:
+    hits = [w for w in scope if w in stated]
+    if not hits:
+        return None
+    head = scope[0]
+    if len(scope) == 1 or (head in hits and len(hits) >= 2) or len(hits) >= 3:
+        return hits[0]
+    return None
+
+
+def _swapped_sequence(claim: Analysed, aligned: Sequence[Analysed]) -> str | None:
+    """'lift first and run afterwards' against 'run first and lift afterwards'."""
+    if claim.sequence is None:
+        return None
+    first, then = claim.sequence
+    for s in aligned:
+        if s.sequence == (then, first):
+            return f"puts '{first}' before '{then}'; the passage has it the other way round"
+    return None
+
+
+def _unbacked_negation(claim: Analysed, sentences: Sequence[Analysed]) -> str | None:
+    """A 'don't'/'never' claim needs a passage that negates something it negates."""
+    denied = {w for scope in claim.scopes() for w in scope}
+    if not denied:
+        return None
+    negated = frozenset().union(*(s.negated for s in sentences))
+    if denied & negated:
+        return None
+    return "negates something the passage doesn't negate"
 
 
 def _opposite(claim: Analysed, aligned: Sequence[Analysed]) -> str | None:
@@ -372,12 +463,14 @@ def _unbacked_order(claim: Analysed, known: frozenset[str]) -> str | None:
     return None
 
 
-def _added_condition(
-    sentence: str, claim: Analysed, known: frozenset[str], known_words: frozenset[str]
-) -> str | None:
+def _added_universal(claim: Analysed, known_words: frozenset[str]) -> str | None:
     added = (claim.words & UNIVERSALS) - known_words
     if added:
         return f"adds '{sorted(added)[0]}', which the passage doesn't say"
+    return None
+
+
+def _added_condition(sentence: str, known: frozenset[str]) -> str | None:
     for match in CONDITION_RE.finditer(grounding.CITATION_RE.sub(" ", sentence)):
         clause = analyse(match.group(1))
         novel = {t.stem for t in clause.tokens if t.content} - known - grounding.GENERIC_STEMS

@@ -17,9 +17,9 @@ SHIN = ("lower-leg-strength-calves-and-shins.md", "What to do about shin splints
 FOAM = ("foam-rolling-and-stretching.md", "When to foam roll")
 SHIN_QUESTION = "My shin hurts when I run, what should I do?"
 
-# Measured with `python -m answering.grounding_eval`: dev P 0.903 R 1.000; test P 0.886 R 0.756
-# (0.914 / 0.780 before a negation-scope bug fix). The sealed half never chose a rule.
-FLOORS = {"dev": (0.85, 0.95), "test": (0.85, 0.72)}
+# Measured with `python -m answering.grounding_eval`: dev (150) P 0.920 R 0.958; test (110)
+# P 0.900 R 0.878. The sealed half never chose a rule (see the README for its history).
+FLOORS = {"dev": (0.88, 0.93), "test": (0.85, 0.83)}
 
 
 @pytest.fixture(scope="module")
