@@ -4,24 +4,27 @@ Sharing words with a passage is not agreeing with it: "run through the pain" sha
 with "rest, and see a physio". So a sentence is also compared with the passage sentences it
 aligns with (those sharing most content words), and rejected when it
 
-- flips polarity: a word the passage negates ("avoid ballistic movements", "rather than
-  grinding out", "not during them") stated plainly, or a plain word negated;
+- flips polarity: what the passage negates ("avoid ballistic movements", "rather than
+  grinding out", "not during them") stated plainly, or what it states negated, compared
+  negation scope by scope; or negates something the passage never negates;
 - swaps in an opposite ("cold" for "warm", "before" for "after", "keep going" for "stop");
-- swaps the sides of a comparison ("the back stronger than the front");
+- swaps the sides of a comparison ("the back stronger than the front") or of a sequence
+  ("lift first and run afterwards" for "run first and lift afterwards");
 - attaches a number to a different thing ("four exercises" for "four muscle groups"), or
   brings a unit of time or quantity the passage never uses ("an hour");
 - gives an order whose verb the passage doesn't use ("Wear a knee brace");
 - adds a condition or a universal the passage lacks ("only if...", "always", "if you are
   training for a marathon").
 
-Rules over words, not a model: they run offline on CPU in microseconds. Their precision and
+Rules over words, not a model, so they run offline on CPU; the two rules about wording the
+passage lacks defer to the MiniLM embedder when it finds a close paraphrase. Precision and
 recall are measured by `python -m answering.grounding_eval` on labelled tables.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -477,7 +480,3 @@ def _added_condition(sentence: str, known: frozenset[str]) -> str | None:
         if novel:
             return f"adds a condition the passage doesn't give ({', '.join(sorted(novel))})"
     return None
-
-
-def stems_of(tokens: Iterable[Token]) -> frozenset[str]:
-    return frozenset(t.stem for t in tokens)
