@@ -70,6 +70,8 @@ class Score:
 
 def load_rows(half: str, data_dir: Path = DATA_DIR) -> list[Row]:
     path = data_dir / HALVES[half]
+    if not path.is_file():
+        raise SystemExit(f"{path} not found: the labelled tables ship with a source checkout")
     return [Row.model_validate_json(line) for line in path.read_text().splitlines() if line]
 
 
