@@ -22,6 +22,7 @@ from retrieval.errors import CoachError
 
 if TYPE_CHECKING:
     from bot.app import CoachApp
+    from bot.kb.service import KnowledgeAdmin, Staged
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,14 @@ PLAN_FLAGS = {
     "--start": "start",
 }
 PLAN_EXAMPLE = "/plan --runs tue:easy,thu:intervals,sun:long --free mon,fri"
+KB_ADMIN = frozenset(
+    {"list", "show", "history", "lint", "add", "confirm", "cancel", "remove", "undo"}
+)
+KB_USAGE = (
+    "Use /kb status, reload, list [page], show FILE, history [FILE], lint, add PATH|URL "
+    "(then confirm or cancel), remove FILE, undo CHANGE."
+)
+CONSOLE_USER = "console"
 
 
 def parse_flags(text: str) -> dict[str, str]:
@@ -100,6 +109,8 @@ class Session:
     history: list[Turn] = field(default_factory=list)
     plan: Plan | None = None
     out_dir: Path = field(default_factory=Path.cwd)
+    staged: Staged | None = None
+    _admin: KnowledgeAdmin | None = None
 
     def handle(self, line: str) -> bool:
         """Run one line; False when the user wants to leave."""
@@ -190,7 +201,8 @@ class Session:
         self.console.print(f"Calendar written to [bold]{escape(str(path))}[/]: open it to import.")
 
     def kb(self, rest: str) -> None:
-        sub = rest.split()[0].lower() if rest.split() else "status"
+        words = shlex.split(rest) if rest.strip() else ["status"]
+        sub, args = words[0].lower(), words[1:]
         now = replies.utcnow()
         if sub == "status":
             render_reply(self.console, replies.status_reply(self.app.status(), now=now))
@@ -199,8 +211,83 @@ class Session:
                 report = self.app.reindex()
             reply = replies.reindex_reply(report, self.app.status(), now=now)
             render_reply(self.console, reply)
+        elif sub in KB_ADMIN:
+            self.kb_admin(sub, args)
         else:
-            raise InputError("Use `/kb status` or `/kb reload`.")
+            raise InputError(f"Unknown /kb command {sub}. {KB_USAGE}")
+
+    def kb_admin(self, sub: str, args: list[str]) -> None:
+        """The coaches' knowledge-base commands, on the same core as `coach kb` and `/kb`."""
+        from bot.kb import replies as kb_replies
+        from bot.kb.lint import lint_knowledge
+
+        admin = self.admin()
+        who = CONSOLE_USER
+        target = " ".join(args)
+        if sub == "list":
+            page = int(args[0]) if args and args[0].isdigit() else 1
+            reply = kb_replies.list_reply(admin.list_files(), page)
+        elif sub == "show":
+            reply = kb_replies.outline_reply(admin.show(_needs(target, "show FILE")))
+        elif sub == "history":
+            reply = kb_replies.history_reply(admin.changes(target or None), target or None)
+        elif sub == "lint":
+            reply = kb_replies.lint_reply(lint_knowledge(self.app.settings.knowledge_dir))
+        elif sub == "add":
+            self.staged = self.stage(admin, _needs(target, "add PATH|URL"), who)
+            reply = kb_replies.preview_reply(self.staged)
+            self.console.print("[dim]Type /kb confirm to add it, or /kb cancel.[/]")
+        elif sub in ("confirm", "cancel"):
+            if self.staged is None:
+                raise InputError("Nothing to confirm: preview a file first with /kb add PATH|URL.")
+            staged, self.staged = self.staged, None
+            if sub == "cancel":
+                admin.cancel(staged.id)
+                self.console.print("Cancelled: nothing was written.")
+                return
+            with self.console.status("adding and re-indexing…"):
+                reply = kb_replies.change_reply(admin.add(staged.id, who=who))
+        elif sub == "remove":
+            name = _needs(target.removesuffix(" --yes").strip(), "remove FILE --yes")
+            if not target.endswith("--yes"):
+                path = admin.path_of(name)
+                self.console.print(
+                    f"This removes {escape(admin.source_of(path))} (undo brings it back). "
+                    f"Type /kb remove {escape(name)} --yes to go ahead."
+                )
+                return
+            with self.console.status("removing and re-indexing…"):
+                reply = kb_replies.change_reply(admin.remove(name, who=who))
+        else:  # undo
+            if not target.isdigit():
+                raise InputError("Give the change number from /kb history, e.g. /kb undo 3")
+            with self.console.status("undoing and re-indexing…"):
+                reply = kb_replies.change_reply(admin.undo(int(target), who=who))
+        render_reply(self.console, reply)
+
+    def admin(self) -> KnowledgeAdmin:
+        from bot.kb.service import KnowledgeAdmin
+
+        if self._admin is None:
+            self._admin = KnowledgeAdmin(self.app)
+        return self._admin
+
+    def stage(self, admin: KnowledgeAdmin, target: str, who: str) -> Staged:
+        if target.lower().startswith(("http://", "https://")):
+            with self.console.status("fetching…"):
+                return admin.preview_url(target, who=who)
+        path = Path(target).expanduser()
+        if not path.is_file():
+            raise InputError(f"No file {target}: give a file path or an http(s) URL.")
+        if path.stat().st_size > admin.settings.kb_max_fetch_bytes:
+            raise InputError(f"{target} is too large for an article; split it into smaller files.")
+        return admin.preview_bytes(path.read_bytes(), path.name, who=who)
+
+
+def _needs(value: str, usage: str) -> str:
+    if not value:
+        raise InputError(f"Usage: /kb {usage}")
+    return value
 
 
 def run_console(

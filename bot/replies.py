@@ -429,7 +429,12 @@ def help_reply(*, discord: bool = True) -> Reply:
             )
         )
         fields.append(
-            ReplyField(name="Knowledge base", value="`/kb status`, `/kb reload`, `/quit` to leave.")
+            ReplyField(
+                name="Knowledge base (coaches)",
+                value="`/kb status`, `/kb reload`, `/kb list`, `/kb show FILE`, "
+                "`/kb add PATH|URL`, `/kb remove FILE`, `/kb history`, `/kb undo N`, `/kb lint`; "
+                "`/quit` to leave.",
+            )
         )
     return Reply(
         kind="help",

@@ -1,0 +1,71 @@
+"""The console's /kb commands run the same knowledge-base core as `coach kb` and Discord."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from rich.console import Console
+
+from bot.app import CoachApp
+from bot.console import run_console
+from bot.kb.service import KnowledgeAdmin
+from tests.kb.conftest import ARTICLE
+
+
+def _run(app: CoachApp, lines: list[str]) -> str:
+    feed: Iterator[str] = iter(lines)
+
+    def read(prompt: str) -> str:
+        try:
+            return next(feed)
+        except StopIteration:
+            raise EOFError from None
+
+    out = io.StringIO()
+    run_console(app, input_fn=read, console=Console(file=out, width=160, color_system=None))
+    return out.getvalue()
+
+
+def test_add_previews_then_confirm_writes_and_indexes(kb_app: CoachApp, tmp_path: Path) -> None:
+    article = tmp_path / "hill-sprints.md"
+    article.write_bytes(ARTICLE)
+    text = _run(kb_app, [f"/kb add {article}", "/kb confirm", "squats or hill sprints for power?"])
+    assert "Why hill sprints build strength" in text  # the preview's recovered outline
+    assert "/kb confirm" in text
+    assert (Path(kb_app.settings.knowledge_dir) / "hill-sprints.md").is_file()
+    assert any(c.source == "hill-sprints.md" for c in kb_app.live_chunks())
+
+
+def test_cancel_writes_nothing(kb_app: CoachApp, tmp_path: Path) -> None:
+    article = tmp_path / "hill-sprints.md"
+    article.write_bytes(ARTICLE)
+    text = _run(kb_app, [f"/kb add {article}", "/kb cancel", "/kb confirm"])
+    assert "Cancelled: nothing was written." in text
+    assert "Nothing to confirm" in text
+    assert not (Path(kb_app.settings.knowledge_dir) / "hill-sprints.md").exists()
+
+
+def test_remove_asks_first_then_undo_brings_it_back(kb_app: CoachApp) -> None:
+    knowledge = Path(kb_app.settings.knowledge_dir)
+    victim = sorted(p.name for p in knowledge.glob("*.md"))[0]
+    text = _run(kb_app, [f"/kb remove {victim}"])
+    assert f"/kb remove {victim} --yes" in text and (knowledge / victim).exists()
+    _run(kb_app, [f"/kb remove {victim} --yes"])
+    assert not (knowledge / victim).exists()
+    history = _run(kb_app, ["/kb history"])
+    assert victim in history
+    newest = KnowledgeAdmin(kb_app).changes()[0]
+    assert (newest.action, newest.source) == ("remove", victim)
+    _run(kb_app, [f"/kb undo {newest.id}"])
+    assert (knowledge / victim).exists()
+
+
+def test_list_show_lint_and_bad_input_are_one_line(kb_app: CoachApp) -> None:
+    text = _run(kb_app, ["/kb list", "/kb show", "/kb undo soon", "/kb frobnicate", "/kb lint"])
+    assert "Usage: /kb show FILE" in text
+    assert "Give the change number" in text
+    assert "Unknown /kb command frobnicate" in text
+    assert "Traceback" not in text
+    assert ".md" in text  # the list names the files
