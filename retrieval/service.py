@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from retrieval.errors import IndexBusyError, StoreDamagedError
+from retrieval.errors import IndexBusyError, StoreDamagedError, StoreWriteError
 from retrieval.indexer import IndexReport, Progress, update_index
 from retrieval.manifest import load_manifest
 from retrieval.protocols import Embedder
@@ -52,6 +52,11 @@ def open_retriever(
             if load_manifest(data_dir) is None:
                 raise
             log.info("index is being updated by another process; serving the current one")
+        except StoreWriteError as exc:
+            # A full disk or a read-only data folder: answer from the index there is.
+            if load_manifest(data_dir) is None:
+                raise
+            log.warning("could not update the index, serving the current one: %s", exc)
     return HybridRetriever(store, data_dir, embedder)
 
 

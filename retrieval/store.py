@@ -37,6 +37,7 @@ SEGMENT_METADATA: dict[str, object] = {"hnsw:space": "cosine"}
 _READ_BATCH = 2048
 # Stored vectors are L2-normalised; anything else was not written by us (garbled file).
 _NORM_TOLERANCE = 1e-2
+OPENING = "opening the index store"
 _SEGMENT_DIR = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
@@ -61,7 +62,7 @@ def open_client(data_dir: Path, chroma_url: str | None):
             raise _unreachable(chroma_url, exc) from exc
         return client
     path = data_dir / STORE_DIR
-    with _guard(path, None, "opening the index store"):
+    with _guard(path, None, OPENING):
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=settings)
 
@@ -368,16 +369,23 @@ def _translate(exc: Exception, path: Path | None, url: str | None, doing: str) -
             "check its log, or run `coach index --rebuild`."
         )
     assert path is not None
-    written = _write_problem(path, exc)
+    written = _write_problem(path, exc, opening=doing == OPENING)
     if written is not None:
         return written
     return _damaged(path, _short(exc))
 
 
-def _write_problem(path: Path, exc: BaseException) -> StoreWriteError | None:
+def _write_problem(
+    path: Path, exc: BaseException, *, opening: bool = False
+) -> StoreWriteError | None:
     text = f"{exc}".lower()
     folder = path.parent if path.name == STORE_DIR else path
     if any(word in text for word in _FULL) or getattr(exc, "errno", None) == 28:
+        if opening:  # embedded Chroma writes as it opens: nothing can be served from disk
+            return StoreWriteError(
+                f"No space left on the disk holding {folder}: the index cannot be opened; "
+                "free some space and try again."
+            )
         return StoreWriteError(
             f"No space left on the disk holding {folder}; free some space, then run "
             "`coach index`. The previous index keeps serving."

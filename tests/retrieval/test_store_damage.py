@@ -277,6 +277,10 @@ def test_unwritable_data_dir_is_one_line_and_previous_index_serves(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(manifest_module.tempfile, "mkstemp", refuse)
         assert_readable_error(site.coach("index"), *needles)
+        # A search meanwhile cannot bring the index up to date, and answers from the last one.
+        meanwhile = site.coach("search", QUERY)
+        assert meanwhile.exit_code == 0, meanwhile.output
+        assert "hill-repeats.md" in meanwhile.stdout
     search = site.coach("search", QUERY)
     assert search.exit_code == 0, search.output
     assert "new.md" not in search.stdout
