@@ -142,3 +142,43 @@ def test_claim_is_released_when_the_bot_stops(tmp_path: Path) -> None:
     bot = start(FAKE_BOT, str(tmp_path), str(data), "0.5")
     assert bot.wait(10) == 0
     assert not (data / "store-owner.json").exists()
+
+
+def test_a_kb_edit_and_its_reindex_run_under_one_hold_of_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, embedder
+) -> None:
+    """The API for `/kb` writes: change the folder and re-index inside `index_writer`; the
+    re-index re-enters the lock, and another writer meanwhile is told who holds it."""
+    from bot.app import CoachApp
+    from bot.settings import Settings
+
+    knowledge, data = write_articles(tmp_path / "knowledge"), tmp_path / "data"
+    monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("COACH_DATA_DIR", str(data))
+    coach = CoachApp(Settings(), embedder=embedder)
+    coach.role = "bot"
+    coach.reindex()
+    other = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(HOLD_LOCK), str(data), "0"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert other.returncode == 0  # free before
+    with coach.index_writer("kb add tempo-runs.md"):
+        holder = lock_holder(data)
+        assert holder is not None and holder.role == "bot: kb add tempo-runs.md"
+        (knowledge / "tempo-runs.md").write_text(
+            "# Tempo runs\n\n## Effort\n\n" + "Comfortably hard, about an hour's race pace. " * 6,
+            encoding="utf-8",
+        )
+        report = coach.reindex()
+        assert report.added == ["tempo-runs.md"]
+        blocked = subprocess.run(
+            [sys.executable, "-c", textwrap.dedent(HOLD_LOCK), str(data), "0"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+        )
+        assert blocked.returncode != 0 and "bot: kb add tempo-runs.md" in blocked.stderr
+    assert lock_holder(data) is None
