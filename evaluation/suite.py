@@ -30,12 +30,16 @@ class CorpusSets:
 
 SETS: dict[str, CorpusSets] = {
     "knowledge": CorpusSets(
-        dev=("knowledge-public.dev.jsonl", "knowledge-holdout.dev.jsonl"),
+        dev=("knowledge-public.dev.jsonl", "knowledge-holdout.dev.jsonl", "knowledge-r1.dev.jsonl"),
         test="knowledge.test.jsonl",
     ),
-    "seedlike": CorpusSets(dev=("seedlike.dev.jsonl",), test="seedlike.test.jsonl"),
-    # The messy corpus is a cluttered copy of knowledge/: its dev questions are knowledge's.
-    "messy": CorpusSets(dev=("knowledge-public.dev.jsonl",), test="messy.test.jsonl"),
+    "seedlike": CorpusSets(
+        dev=("seedlike.dev.jsonl", "seedlike-r1.dev.jsonl"), test="seedlike.test.jsonl"
+    ),
+    # The messy corpus is a cluttered copy of knowledge/: knowledge's questions are dev for it.
+    "messy": CorpusSets(
+        dev=("knowledge-public.dev.jsonl", "messy-r1.dev.jsonl"), test="messy.test.jsonl"
+    ),
 }
 
 

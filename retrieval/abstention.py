@@ -41,6 +41,13 @@ class Evidence(BaseModel):
     top_dense: float = Field(description="Best cosine similarity between query and a passage.")
     coverage: float = Field(description="Share of query content words that occur in the guides.")
     lexical: float = Field(0.0, description="Best BM25 score of any passage for the query.")
+    answered: float = Field(
+        0.0, description="IDF-weighted share of the query's words the best passage contains."
+    )
+    sentence: float = Field(
+        0.0,
+        description="Best cosine similarity between query and one sentence of the top passages.",
+    )
 
 
 class Calibration(BaseModel):
@@ -51,19 +58,41 @@ class Calibration(BaseModel):
     dense_in: float = 0.6
     lexical_off: float = 0.0
     lexical_in: float = 10.0
+    answered_off: float = 0.0
+    answered_in: float = 1.0
+    sentence_off: float = 0.2
+    sentence_in: float = 0.6
     questions_in: int = 0
     questions_off: int = 0
 
-    def position(self, evidence: Evidence, dense_share: float) -> float:
-        """0 at a typical off-topic question, 1 at a typical covered one."""
+    def position(
+        self,
+        evidence: Evidence,
+        dense_share: float,
+        sentence_share: float = 0.0,
+        answered_share: float = 0.0,
+    ) -> float:
+        """0 at a typical off-topic question, 1 at a typical covered one.
+
+        Passage similarity (dense and BM25) says the question is about what the guides are
+        about; the best single sentence and the share of the question's telling words in the
+        best passage say whether the guides *answer* it. A running question the guides do not
+        cover ("how many gels for a marathon?") is similar to running articles, but no sentence
+        says it and its rare words ("gels") are missing."""
         dense = _scaled(evidence.top_dense, self.dense_off, self.dense_in)
         lexical = _scaled(evidence.lexical, self.lexical_off, self.lexical_in)
-        return dense_share * dense + (1 - dense_share) * lexical
+        sentence = _scaled(evidence.sentence, self.sentence_off, self.sentence_in)
+        answered = _scaled(evidence.answered, self.answered_off, self.answered_in)
+        similar = dense_share * dense + (1 - dense_share) * lexical
+        rest = 1 - sentence_share - answered_share
+        return rest * similar + sentence_share * sentence + answered_share * answered
 
     def summary(self) -> str:
         return (
             f"dense {self.dense_off:.2f} off-topic / {self.dense_in:.2f} covered, "
-            f"BM25 {self.lexical_off:.1f} / {self.lexical_in:.1f} "
+            f"BM25 {self.lexical_off:.1f} / {self.lexical_in:.1f}, "
+            f"best sentence {self.sentence_off:.2f} / {self.sentence_in:.2f}, "
+            f"words answered {self.answered_off:.2f} / {self.answered_in:.2f} "
             f"({self.questions_in} questions from the guides, {self.questions_off} off-topic)"
         )
 
@@ -77,12 +106,16 @@ class AbstentionPolicy(BaseModel):
     with a caveat, otherwise answer. Dev-chosen, the same for every corpus."""
 
     dense_share: float = 0.5
+    sentence_share: float = 0.0
+    answered_share: float = 0.0
     refuse_below: float = 0.3
     direct_from: float = 0.5
     chosen_on: str = "uncalibrated default"
 
     def confidence(self, evidence: Evidence, calibration: Calibration | None = None) -> float:
-        return (calibration or Calibration()).position(evidence, self.dense_share)
+        return (calibration or Calibration()).position(
+            evidence, self.dense_share, self.sentence_share, self.answered_share
+        )
 
     def support(self, evidence: Evidence, calibration: Calibration | None = None) -> Support:
         value = self.confidence(evidence, calibration)
@@ -150,6 +183,10 @@ def calibrate_index(
         dense_in=statistics.median(e.top_dense for e in covered),
         lexical_off=statistics.median(e.lexical for e in off),
         lexical_in=statistics.median(e.lexical for e in covered),
+        answered_off=statistics.median(e.answered for e in off),
+        answered_in=statistics.median(e.answered for e in covered),
+        sentence_off=statistics.median(e.sentence for e in off),
+        sentence_in=statistics.median(e.sentence for e in covered),
         questions_in=len(covered),
         questions_off=len(off),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -23,6 +24,14 @@ class LexicalIndex:
         self.tokenize = tokenizer
         corpus = [self.tokenize(t) for t in texts]
         self.vocabulary = frozenset(tok for doc in corpus for tok in doc)
+        self._doc_terms = [frozenset(doc) for doc in corpus]
+        frequency: dict[str, int] = {}
+        for terms in self._doc_terms:
+            for term in terms:
+                frequency[term] = frequency.get(term, 0) + 1
+        # A word the guides never use weighs most: it is what the question is really about.
+        self._unseen_idf = math.log((len(corpus) + 1) / 0.5)
+        self._idf = {t: math.log((len(corpus) + 1) / (n + 0.5)) for t, n in frequency.items()}
         self._bm25 = bm25s.BM25()
         self._size = len(corpus)
         if corpus:
@@ -49,3 +58,17 @@ class LexicalIndex:
         per-word average wrongly made them look unanswerable (seen on the holdout set).
         """
         return float(self.scores(query).max(initial=0.0))
+
+    def answered(self, query: str, docs: Sequence[int]) -> float:
+        """Answerability: the IDF-weighted share of the query's content words that the given
+        passages contain. A running question the guides don't cover ("best gels for a
+        marathon") still looks like the guides to an embedding, but its rare, telling words
+        ("gels") are missing from the best passages; common words ("run") weigh little."""
+        terms = list(dict.fromkeys(self.tokenize(query)))
+        if not terms:
+            return 0.0
+        found = frozenset().union(*(self._doc_terms[i] for i in docs)) if docs else frozenset()
+        weights = [self._idf.get(t, self._unseen_idf) for t in terms]
+        total = sum(weights)
+        hit = sum(w for t, w in zip(terms, weights, strict=True) if t in found)
+        return hit / total if total > 0 else 0.0
