@@ -17,9 +17,10 @@ SHIN = ("lower-leg-strength-calves-and-shins.md", "What to do about shin splints
 FOAM = ("foam-rolling-and-stretching.md", "When to foam roll")
 SHIN_QUESTION = "My shin hurts when I run, what should I do?"
 
-# Measured with `python -m answering.grounding_eval`: dev (150) P 0.920 R 0.958; test (110)
-# P 0.900 R 0.878. The sealed half never chose a rule (see the README for its history).
-FLOORS = {"dev": (0.88, 0.93), "test": (0.85, 0.83)}
+# Measured with `python -m answering.grounding_eval` at 59203d9: dev (260, both dev files)
+# P 0.913 R 0.929; test (163, the sealed table written after round 2, scored once) P 0.773
+# R 0.810. The sealed half never chose a rule (see the README for its history).
+FLOORS = {"dev": (0.88, 0.89), "test": (0.73, 0.76)}
 
 
 @pytest.fixture(scope="module")
@@ -113,9 +114,9 @@ def test_precision_and_recall_on_the_labelled_tables(passages, similarity, half)
     assert score.recall >= min_recall, score.summary()
 
 
-def test_tables_hold_at_least_150_sentences_over_real_sections(passages) -> None:
+def test_tables_hold_enough_sentences_over_real_sections(passages) -> None:
     rows = load_rows("dev") + load_rows("test")
-    assert len(rows) >= 150
+    assert len(load_rows("dev")) >= 250 and len(load_rows("test")) >= 120
     assert len({r.id for r in rows}) == len(rows)
     assert all((r.source, r.heading) in passages for r in rows)
     # The halves use different sections, so tuning on dev says nothing about test.
