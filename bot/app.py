@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Reopen the embedded Chroma client after this many new index generations (see
+# CoachApp._recycle_store): bounds the memory a season of edits costs.
+CLIENT_RECYCLE_EVERY = 10
+
 Notify = Callable[[str], None]
 
 
@@ -52,6 +56,7 @@ class CoachApp:
         # and exports the ONNX query encoder in the background. Set before first use.
         self.serving = False
         self.role = "coach"  # who holds the index writer lock, as `coach status` shows it
+        self._generations_written = 0
         # Told when an index change breaks (or mends) a planner citation, e.g. the bot's
         # review channel. Called from the thread that re-indexed.
         self.citation_listeners: list[Callable[[CitationReport], None]] = []
@@ -209,7 +214,28 @@ class CoachApp:
                 self.__dict__.pop("planner", None)
         if switched:
             self.check_citations()
+        if report.switched and not self.settings.chroma_url:
+            self._generations_written += 1
+            if self._generations_written % CLIENT_RECYCLE_EVERY == 0:
+                self._recycle_store()
         return report
+
+    def _recycle_store(self) -> None:
+        """Reopen the embedded Chroma client. It keeps ~2.6 MB per collection ever created,
+        dropped or not (chromadb 1.5); a bot re-indexing all season would grow without end.
+        Searches never wait: they read vectors from memory, not from Chroma."""
+        from retrieval.service import open_store
+        from retrieval.store import forget_client, store_path
+
+        with self._lock:
+            retriever = self._retriever
+            guard = retriever._lock if retriever is not None else contextlib.nullcontext()
+            with guard:  # no generation is being loaded through the old client meanwhile
+                forget_client(store_path(self.settings.data_dir))
+                self.__dict__["store"] = open_store(self.settings.data_dir)
+                if retriever is not None:
+                    retriever.store = self.store
+        log.debug("reopened the embedded index store")
 
     def live_chunks(self) -> list[Chunk]:
         return list(self.retriever.chunks())

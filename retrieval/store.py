@@ -12,7 +12,7 @@ import logging
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -78,7 +78,7 @@ def move_aside(data_dir: Path) -> Path | None:
     and the ONNX export live elsewhere in the data folder and are not touched.
     """
     path = store_path(data_dir)
-    _forget_client(path)
+    forget_client(path)
     if not path.exists():
         return None
     aside = data_dir / f"{STORE_DIR}.damaged-{datetime.now(UTC):%Y%m%d-%H%M%S-%f}"
@@ -231,7 +231,7 @@ class ChromaStore:
         got = collection.query(
             query_embeddings=vector.reshape(1, -1), n_results=wanted, include=["distances"]
         )
-        pairs = zip(got["ids"][0], got["distances"][0], strict=True)
+        pairs: Iterable[tuple[str, float]] = zip(got["ids"][0], got["distances"][0], strict=True)
         if chunks_only:
             pairs = ((cid, d) for cid, d in pairs if not cid.endswith(HEADING_SUFFIX))
         return [(cid, 1.0 - float(d)) for cid, d in pairs][:n]
@@ -418,7 +418,7 @@ def _short(exc: BaseException) -> str:
     return line if len(line) <= 120 else line[:117] + "..."
 
 
-def _forget_client(path: Path) -> None:
+def forget_client(path: Path) -> None:
     """Drop Chroma's per-process cached client for `path`, so a reopen reads the disk again."""
     try:
         from chromadb.api.shared_system_client import SharedSystemClient

@@ -25,7 +25,7 @@ from retrieval.embedding import SentenceTransformerEmbedder  # the real class, b
 from retrieval.errors import StoreDamagedError, StoreWriteError
 from retrieval.manifest import MANIFEST_NAME, load_manifest
 from retrieval.service import open_store
-from retrieval.store import STORE_DIR, _forget_client
+from retrieval.store import STORE_DIR, forget_client
 from tests.retrieval.conftest import write_articles
 from tests.retrieval.test_cli import assert_readable_error, use_session_model
 
@@ -53,11 +53,11 @@ class Site:
 
     def coach(self, *args: str) -> Result:
         """A fresh `coach` process, as far as Chroma's per-process client cache goes."""
-        _forget_client(self.data / STORE_DIR)
+        forget_client(self.data / STORE_DIR)
         try:
             return CliRunner().invoke(app, list(args), env=self.env)
         finally:
-            _forget_client(self.data / STORE_DIR)  # flushes, as a process exit does
+            forget_client(self.data / STORE_DIR)  # flushes, as a process exit does
 
     def feedback_rows(self) -> list[tuple]:
         with sqlite3.connect(self.data / FEEDBACK) as db:
