@@ -55,6 +55,8 @@ class SearchConfig(BaseModel):
     # question; the best passage alone is checked for the question's telling words.
     sentence_depth: int = 3
     sentence_min_words: int = 4
+    sentence_rerank: int = 10
+    sentence_weight: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,8 @@ class HybridRetriever:
         scores = dense + self.config.lexical_weight * lexical_part
         ranked = [int(ids[j]) for j in np.lexsort((ids, -scores))]
         score_of = {int(i): float(v) for i, v in zip(ids, scores, strict=True)}
+        if self.config.sentence_rerank > 0:
+            ranked, score_of = self._rerank(served, ranked, score_of, vector)
         # Enough for diversify to fill k even if the best sources hit their cap.
         enough = k * (self.config.per_source + 1)
         order = collapse_near_duplicates(
@@ -248,8 +252,25 @@ class HybridRetriever:
         """The abstention signals for a query, exactly as `search` computes them."""
         return self.search_with_evidence(query, 1)[1]
 
+    def _rerank(
+        self, served: _Served, ranked: list[int], score_of: dict[int, float], vector: np.ndarray
+    ) -> tuple[list[int], dict[int, float]]:
+        """The top candidates again, with their best sentence's similarity added: a passage
+        with one sentence that says what was asked beats one that is about the topic."""
+        top = ranked[: self.config.sentence_rerank]
+        bonus = self._sentence_scores(served, top, vector)
+        score_of = dict(score_of)
+        for i, b in zip(top, bonus, strict=True):
+            score_of[i] += self.config.sentence_weight * b
+        top = sorted(top, key=lambda i: (-score_of[i], i))
+        return top + ranked[len(top) :], score_of
+
     def _best_sentence(self, served: _Served, rows: list[int], vector: np.ndarray) -> float:
-        """Best similarity between the question and one sentence of the given passages.
+        """Best similarity between the question and one sentence of the given passages."""
+        return max(self._sentence_scores(served, rows, vector), default=0.0)
+
+    def _sentence_scores(self, served: _Served, rows: list[int], vector: np.ndarray) -> list[float]:
+        """Per passage, its best sentence's similarity to the question.
 
         Sentence vectors are embedded the first time a passage reaches the top and kept for the
         generation, so the index build pays nothing and a warm index pays a dot product."""
@@ -262,12 +283,12 @@ class HybridRetriever:
             for i, group in zip(missing, texts, strict=True):
                 served.sentence_vectors[i] = vectors[start : start + len(group)]
                 start += len(group)
-        best = [
+        return [
             float((served.sentence_vectors[i] @ vector).max())
-            for i in rows
             if len(served.sentence_vectors[i])
+            else 0.0
+            for i in rows
         ]
-        return max(best, default=0.0)
 
     def _sentences(self, text: str) -> list[str]:
         from retrieval.text import split_sentences

@@ -41,6 +41,23 @@ def test_position_on_the_calibrated_scale(evidence: Evidence, position: float) -
     assert CAL.position(evidence, dense_share=0.5) == pytest.approx(position)
 
 
+def test_answerability_pulls_a_similar_but_unanswered_question_down() -> None:
+    """Round 2: equal passage similarity, but no sentence says it and its words are missing."""
+    cal = CAL.model_copy(
+        update={"sentence_off": 0.2, "sentence_in": 0.7, "answered_off": 0.1, "answered_in": 1.0}
+    )
+    similar = {"top_dense": 0.5, "coverage": 1.0, "lexical": 9.0}
+    answered = Evidence(**similar, sentence=0.7, answered=1.0)
+    unanswered = Evidence(**similar, sentence=0.2, answered=0.1)
+    policy = AbstentionPolicy(
+        dense_share=0.5, sentence_share=0.6, answered_share=0.1, refuse_below=0.4
+    )
+    assert policy.confidence(answered, cal) == pytest.approx(1.0)
+    assert policy.confidence(unanswered, cal) == pytest.approx(0.3)
+    assert policy.support(answered, cal) == "direct"
+    assert policy.support(unanswered, cal) == "none"
+
+
 def test_the_same_raw_scores_mean_different_things_on_different_corpora() -> None:
     """Issue 9: BM25 of 6 is strong on a folder of short pages and weak on one of long pages."""
     evidence = Evidence(top_dense=0.4, coverage=1.0, lexical=6.0)
@@ -110,11 +127,22 @@ def test_calibrate_index_takes_medians_of_both_groups() -> None:
     def evidence_of(questions):
         strong = questions and questions[0].startswith("Passage")
         value = 0.6 if strong else 0.1
-        return [Evidence(top_dense=value, coverage=1.0, lexical=10 * value) for _ in questions]
+        return [
+            Evidence(
+                top_dense=value,
+                coverage=1.0,
+                lexical=10 * value,
+                sentence=value + 0.2,
+                answered=value + 0.3,
+            )
+            for _ in questions
+        ]
 
     cal = calibrate_index("gen-1", ["Passage one tells runners to lift twice a week."], evidence_of)
     assert (cal.dense_in, cal.dense_off) == (0.6, 0.1)
     assert (cal.lexical_in, cal.lexical_off) == (6.0, 1.0)
+    assert (cal.sentence_in, cal.sentence_off) == pytest.approx((0.8, 0.3))
+    assert (cal.answered_in, cal.answered_off) == pytest.approx((0.9, 0.4))
     assert cal.generation == "gen-1" and cal.questions_in == 1 and cal.questions_off >= 40
 
 

@@ -92,3 +92,21 @@ def test_bundled_lexicon_adds_synonyms_not_topics() -> None:
     # Words the old, question-fitted entries added ("change it up" -> rotate, focus, ...).
     assert not means & {"rotate", "focus", "peak", "taper", "volume", "menu", "carryover", "order"}
     assert all(len(item["means"]) <= 4 for item in raw)
+
+
+def test_answered_weighs_rare_words_and_counts_words_the_guides_never_use() -> None:
+    from retrieval.lexical import LexicalIndex
+
+    index = LexicalIndex(
+        [
+            "Run hills twice a week and run easy otherwise.",
+            "Run a long run on Sunday and run the rest easy.",
+            "Deadlifts build the hamstrings for running.",
+        ]
+    )
+    # "run" is in every passage (weighs little); "hamstrings" only in one (weighs a lot).
+    assert index.answered("run hamstrings", [2]) > index.answered("run hamstrings", [0])
+    # A word no passage uses ("gels") is what the question is about: it weighs the most.
+    assert index.answered("gels deadlifts", [2]) < 0.5
+    assert index.answered("deadlifts hamstrings", [2]) == 1.0
+    assert index.answered("", [2]) == 0.0

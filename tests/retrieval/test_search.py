@@ -200,3 +200,32 @@ def test_index_with_no_passages_answers_with_no_hits(
     assert retriever.chunks() == []
     assert retriever.related_topics("rest", 3) == []
     assert retriever.evidence("rest").top_dense == 0.0
+
+
+def test_answerability_evidence_separates_a_near_miss_running_question(served: Served) -> None:
+    """Issue 9 round 2: a running question the guides do not cover is still close to running
+    articles, but no sentence says it and its telling word is missing from the best passage."""
+    covered = served.retriever.evidence("how many times should I repeat the hill climb")
+    near_miss = served.retriever.evidence("which energy gels should I take on a hill session")
+    assert covered.answered > near_miss.answered
+    assert 0.0 < covered.sentence <= 1.0
+    assert covered.sentence > near_miss.sentence
+
+
+def test_sentence_vectors_are_embedded_once_per_passage(served: Served) -> None:
+    retriever = with_config(served)
+    embedder = retriever.embedder
+    retriever.search("how do I run a hill session")
+    texts = embedder.texts
+    retriever.search("how do I run a hill session")
+    assert embedder.texts == texts + 1  # the question only: its passages' sentences are cached
+
+
+def test_sentence_rerank_reorders_only_by_sentence_similarity(served: Served) -> None:
+    query = "jog or walk back down and repeat"
+    plain = with_config(served, sentence_rerank=0).search(query)
+    weightless = with_config(served, sentence_rerank=10, sentence_weight=0.0).search(query)
+    assert [h.chunk_id for h in weightless.hits] == [h.chunk_id for h in plain.hits]
+    reranked = with_config(served, sentence_rerank=10, sentence_weight=5.0).search(query)
+    assert "jog or walk back down" in flat(reranked.hits[0].text)
+    assert reranked.hits[0].score > plain.hits[0].score  # the bonus is in the score
