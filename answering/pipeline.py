@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from answering.extractive import with_support
-from answering.models import Answer, Citation, Turn
+from answering.models import Answer, AnswerMode, Citation, Turn
 from answering.protocols import Answerer
 from retrieval.models import Hit, SearchResult
 from retrieval.protocols import Embedder
@@ -73,7 +73,9 @@ class CoachAnswerer:
         self.policy = policy or grounding.GroundingPolicy()
         self.prompts_dir = prompts_dir
         if compose_extractive is None:
-            from answering.extractive import compose_extractive_answer as compose_extractive
+            from answering.extractive import compose_extractive_answer
+
+            compose_extractive = compose_extractive_answer
         self.compose_extractive = compose_extractive
         self.similarity = SentenceSimilarity(embedder)
         # Wall-clock budget for all LLM calls of one answer (condense, answer, retries, waits).
@@ -126,15 +128,15 @@ class CoachAnswerer:
 
         mark = time.perf_counter()
         try:
-            answer, reason = self._grounded(question, standalone, raw, result.hits)
+            grounded, reason = self._grounded(question, standalone, raw, result.hits)
         except Exception as exc:  # a bug in checking must not cost the member an answer
             log.exception("citation check failed")
-            answer, reason = None, f"citation check failed: {exc}"
+            grounded, reason = None, f"citation check failed: {exc}"
         timings["validate"] = _ms(mark)
-        if answer is None:
+        if grounded is None:
             log.warning("LLM answer unusable, answering extractively: %s", reason)
-            answer = self._extractive(question, standalone, result, "extractive_fallback")
-        return self._finish(with_support(answer, result.support), timings, started)
+            grounded = self._extractive(question, standalone, result, "extractive_fallback")
+        return self._finish(with_support(grounded, result.support), timings, started)
 
     # -- the LLM ---------------------------------------------------------------------------
     def _complete(self, system: str, user: str, *, budget: _Budget | None = None) -> str:
@@ -213,11 +215,11 @@ class CoachAnswerer:
 
     # -- answers without the LLM -----------------------------------------------------------
     def _extractive(
-        self, question: str, standalone: str, result: SearchResult, mode: str
+        self, question: str, standalone: str, result: SearchResult, mode: AnswerMode
     ) -> Answer:
         answer = self.compose_extractive(standalone, _without_instructions(result), self.embedder)
         answer.question = question
-        answer.mode = mode  # type: ignore[assignment]
+        answer.mode = mode
         compose = answer.timings_ms.get("compose")
         answer.timings_ms = {} if compose is None else {"compose": compose}
         if answer.abstained:

@@ -368,7 +368,7 @@ def _cool_down(a: Audit, p: dict) -> Verdict:
 # --- Balance and coverage -----------------------------------------------------------
 
 
-def _weekly(a: Audit, predicate, minimum: int, what: str) -> Verdict:  # type: ignore[no-untyped-def]
+def _weekly(a: Audit, predicate, minimum: int, what: str) -> Verdict:
     if not possible(predicate, a.pool, a.rules):
         return NA, f"no {what} fits your equipment and injuries"
     problems = [
@@ -460,7 +460,7 @@ def _anti_rotation(a: Audit, p: dict) -> Verdict:
 # --- Loading ------------------------------------------------------------------------
 
 
-def _mains(a: Audit, weeks: list[Week]):  # type: ignore[no-untyped-def]
+def _mains(a: Audit, weeks: list[Week]):
     for week in weeks:
         for session in week.sessions:
             block = a.block(session, "main")

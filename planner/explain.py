@@ -141,7 +141,8 @@ def _load_changes(found: list[tuple[Week, Session, Prescription]]) -> list[str]:
 def _first_full_week(plan: Plan) -> Week | None:
     weeks = [w for w in plan.weeks if w.sessions]
     full = [w for w in weeks if not w.partial and not w.race_week]
-    return (full or weeks or [None])[0]
+    candidates = full or weeks
+    return candidates[0] if candidates else None
 
 
 def _block(session: Session, kind: str) -> list[Prescription]:

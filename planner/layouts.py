@@ -55,9 +55,9 @@ class Layouts(BaseModel):
     def _known_slots(self) -> Layouts:
         for sessions in self.layouts.values():
             for layout in sessions:
-                for slot in (*layout.main, *layout.accessory, *layout.core):
-                    if slot not in self.slots:
-                        raise ValueError(f"layout {layout.label} uses unknown slot {slot!r}")
+                for used in (*layout.main, *layout.accessory, *layout.core):
+                    if used not in self.slots:
+                        raise ValueError(f"layout {layout.label} uses unknown slot {used!r}")
         for name, slot in self.slots.items():
             unknown = [p for p in slot.patterns if p not in PATTERNS]
             if unknown:

@@ -20,6 +20,7 @@ def render_markdown(plan: Plan, *, max_chars: int | None = None) -> str:
         text = "\n\n".join(_sections(plan, compact=compact, week_limit=week_limit))
         if max_chars is None or len(text) <= max_chars:
             return text
+    assert max_chars is not None  # without a limit the first pass returned
     head = text[: max(0, max_chars - len(SHORTENED) - 1)]
     return head[: head.rfind("\n") + 1 or len(head)] + SHORTENED
 

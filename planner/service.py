@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from planner.audit import audit_plan
 from planner.book import Playbook, make_playbook
@@ -64,7 +64,7 @@ def parse_runs(text: str) -> dict[Day, RunKind]:
             raise PlanError(f"run {token!r}: {err}") from None
         if day in runs:
             raise PlanError(f"{day} is listed twice in the runs; give one run per day")
-        runs[day] = kind  # type: ignore[index]
+        runs[cast(Day, day)] = cast(RunKind, kind)  # checked against DAYS and RUN_KINDS above
     return runs
 
 
@@ -76,7 +76,7 @@ def parse_days(text: str) -> tuple[Day, ...]:
             days.append(_normalize("day", token, DAYS))
         except ValueError as err:
             raise PlanError(str(err)) from None
-    return tuple(day for day in DAYS if day in days)  # type: ignore[misc]
+    return tuple(day for day in DAYS if day in days)
 
 
 def parse_date(text: str | None, name: str) -> date | None:

@@ -35,7 +35,7 @@ BLOCK_NOTES: dict[str, str] = {
 }
 
 
-TRIMMABLE = {"accessory rounds": "accessory", "core rounds": "core"}
+TRIMMABLE: dict[str, BlockKind] = {"accessory rounds": "accessory", "core rounds": "core"}
 
 
 class SessionTooLong(PlanError):

@@ -182,7 +182,7 @@ def draw(picture: WeekPicture) -> bytes:
     return buffer.getvalue()
 
 
-def _draw_strip(ax, picture: WeekPicture, rectangle) -> None:  # type: ignore[no-untyped-def]
+def _draw_strip(ax, picture: WeekPicture, rectangle) -> None:
     """Weeks left to right: phase colour, D = deload, T = baseline test, R = race week."""
     ax.text(4, 24, "Week by week", fontsize=12, weight="bold", va="center")
     count = max(1, len(picture.weeks))

@@ -8,8 +8,14 @@ import tempfile
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+    from retrieval.onnx_query import OnnxQueryEncoder
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +49,8 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.name = MODEL_NAME
         self._cache_dir = cache_dir
-        self._model = None
-        self._query_encoder = None
+        self._model: SentenceTransformer | None = None
+        self._query_encoder: OnnxQueryEncoder | None = None
         self._query_encoder_tried = False
         # The fast tokenizer is not safe to call from two threads at once ("Already borrowed"),
         # and the bot searches from worker threads; two cores gain nothing from overlap anyway.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -32,7 +32,9 @@ def collapse_near_duplicates(
     return kept
 
 
-def diversify(order: Sequence[int], groups: Sequence[str], k: int, per_group: int) -> list[int]:
+def diversify(
+    order: Sequence[int], groups: Sequence[str] | Mapping[int, str], k: int, per_group: int
+) -> list[int]:
     """Top k with at most `per_group` items of one source, topped up if sources run out."""
     chosen: list[int] = []
     overflow: list[int] = []

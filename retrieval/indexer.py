@@ -153,7 +153,7 @@ def _update_locked(
     unchanged = (
         previous is not None and not rebuild and not (plan.added or plan.changed or plan.removed)
     )
-    if unchanged:
+    if unchanged and previous is not None:
         if plan.skipped != previous.skipped or plan.entries != previous.files:
             save_manifest(
                 data_dir,
