@@ -23,6 +23,7 @@ from pathlib import Path
 from retrieval.cleaning import normalize_text
 from retrieval.ingest import chunk_document, load_document, scan_knowledge
 from retrieval.loaders import split_front_matter
+from retrieval.models import ParsedDocument
 from retrieval.sections import Block, markdown_blocks
 
 SITES = [
@@ -307,7 +308,7 @@ def compare_corpora(knowledge_dir: Path, messy_dir: Path) -> dict[str, float]:
     }
 
 
-def _load_all(folder: Path) -> dict[str, object]:
+def _load_all(folder: Path) -> dict[str, ParsedDocument]:
     paths, _ = scan_knowledge(folder)
     return {p.stem: load_document(p, folder) for p in paths}
 
