@@ -27,24 +27,26 @@ from retrieval.service import open_retriever
 from tests.retrieval.conftest import BUNDLED_KNOWLEDGE, CachingEmbedder
 
 # (corpus, eval set) -> floors for Club Coach; measured values are in the README table.
+# Round 2: the round-2 sealed sets, measured once at 94c5a08 (retrieval as of 667fc15); the
+# round-1 floors (set at 0d387e3) went with the round-1 sealed sets, which are dev sets now.
 FLOORS: dict[tuple[str, str], dict[str, float]] = {
-    # measured at 0d387e3: R@1 0.780, R@3 0.976, R@5 1.000, out-of-scope refused 6/12
+    # measured: R@1 0.886, R@3 0.977, R@5 1.000, out-of-scope refused 10/16
     ("knowledge", "knowledge.test.jsonl"): {
-        "recall_at_1": 0.70,
-        "recall_at_3": 0.90,
+        "recall_at_1": 0.80,
+        "recall_at_3": 0.91,
         "recall_at_5": 0.93,
-        "abstain_recall": 0.33,
+        "abstain_recall": 0.49,
     },
-    # measured at 0d387e3: R@1 0.829, R@3 0.914, R@5 0.943, out-of-scope refused 8/14
+    # measured: R@1 0.789, R@3 0.947, R@5 0.947, out-of-scope refused 10/16
     ("seedlike", "seedlike.test.jsonl"): {
-        "recall_at_1": 0.74,
-        "recall_at_3": 0.85,
-        "recall_at_5": 0.88,
-        "abstain_recall": 0.42,
+        "recall_at_1": 0.71,
+        "recall_at_3": 0.86,
+        "recall_at_5": 0.87,
+        "abstain_recall": 0.49,
     },
 }
-# measured at 0d387e3: 0/41 and 2/35 answerable questions refused
-MAX_WRONG_ABSTAIN = 0.12
+# measured: 2/44 and 1/38 answerable questions refused
+MAX_WRONG_ABSTAIN = 0.10
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +104,9 @@ def test_eval_sets_are_well_formed(name: str) -> None:
         assert not {i.question.lower() for i in items} & dev
 
 
-@pytest.mark.parametrize("name", ["knowledge-public.dev.jsonl", "knowledge.test.jsonl"])
+@pytest.mark.parametrize(
+    "name", ["knowledge-public.dev.jsonl", "knowledge.test.jsonl", "messy.test.jsonl"]
+)
 def test_every_expected_passage_exists_in_the_knowledge(name: str) -> None:
     sections = expected_sections(BUNDLED_KNOWLEDGE)
     missing = []
@@ -123,7 +127,7 @@ def test_every_expected_phrase_exists_in_the_seedlike_pages() -> None:
     texts = {
         p.name: _words(p.read_text(encoding="utf-8")) for p in (CORPORA / "seedlike").iterdir()
     }
-    for name in ("seedlike.dev.jsonl", "seedlike.test.jsonl"):
+    for name in ("seedlike.dev.jsonl", "seedlike-r1.dev.jsonl", "seedlike.test.jsonl"):
         for item in load_eval_set(EVALSETS / name):
             for e in item.expected:
                 assert _words(e.contains) in texts[e.source], (item.id, e.contains)
