@@ -36,6 +36,13 @@ def test_clean_question_refuses_an_essay_and_says_the_limit() -> None:
         replies.clean_question("x" * (MAX_QUESTION_CHARS + 1))
 
 
+def test_discord_ask_option_has_the_same_limit() -> None:
+    from bot.discord_bot.cogs.ask import AskCog
+
+    (question,) = AskCog.ask_command.parameters
+    assert question.max_value == MAX_QUESTION_CHARS
+
+
 def test_answer_reply_never_echoes_a_ping() -> None:
     answer = Answer(
         question="@everyone <@123> squats?", answer="Ask @here [1]", citations=[], abstained=False
