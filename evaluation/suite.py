@@ -98,7 +98,10 @@ def run_suite(
 
 
 def render(results: dict[str, list[EvalReport]], write: Callable[[str], None] = print) -> None:
-    write("| corpus | set | system | R@1 | R@3 | R@5 | MRR | in-scope refused | out-of-scope refused |")  # noqa: E501
+    write(
+        "| corpus | set | system | R@1 | R@3 | R@5 | MRR "
+        "| in-scope refused | out-of-scope refused |"
+    )
     write("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for corpus, reports in results.items():
         for report in reports:
