@@ -78,6 +78,15 @@ class SentenceTransformerEmbedder:
                 encoder = self._query_encoder or self._build_query_encoder()
                 if encoder is not None:
                     return encoder.encode_many(list(texts))
+            elif self._model is None and self._query_encoder is not None:
+                # A process that only answers (`coach ask`, the bot) never loads PyTorch, even
+                # for a larger batch such as the sentences of the top passages (~5 s saved).
+                return np.concatenate(
+                    [
+                        self._query_encoder.encode_many(list(texts[i : i + QUERY_BATCH]))
+                        for i in range(0, len(texts), QUERY_BATCH)
+                    ]
+                )
             if len(texts) == 1:
                 return self._embed_one(texts[0])
             vectors = self.model.encode(

@@ -85,3 +85,23 @@ def test_search_only_process_needs_no_pytorch(embedder, tmp_path: Path) -> None:
     got = json.loads(out.stdout)
     assert not got["torch"] and not got["st"]
     assert float(np.asarray(got["vector"]) @ embedder.embed(TEXTS[2:4])[0]) > 0.9999
+
+
+def test_a_process_that_only_answers_never_loads_pytorch_for_larger_batches(embedder) -> None:
+    """The sentences of an answer's top passages (often > 48) go through the ONNX encoder
+    too when PyTorch is not loaded yet: `coach ask` stays a no-PyTorch process."""
+    from pathlib import Path
+
+    from retrieval.embedding import QUERY_BATCH, SentenceTransformerEmbedder
+
+    assert embedder.prepare_query_encoder()
+    cache = embedder._cache_dir or Path(embedder._tmp.name)
+    fresh = SentenceTransformerEmbedder(cache_dir=cache)
+    assert fresh.prepare_query_encoder()  # loaded from the cache: no export, no PyTorch
+    texts = [f"Sentence {i}: squats twice a week build strength for hills." for i in range(120)]
+    assert len(texts) > QUERY_BATCH
+    vectors = fresh.embed(texts)
+    assert fresh._model is None
+    reference = embedder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
+    assert vectors.shape == reference.shape
+    assert float(np.min(np.sum(vectors * reference, axis=1))) > 0.9999
