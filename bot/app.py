@@ -13,7 +13,12 @@ from answering.models import Answer, Turn
 from answering.protocols import Answerer
 from bot.secrets_guard import protect
 from bot.settings import Settings
-from retrieval.errors import IndexUnavailableError, KnowledgeError, StoreDamagedError
+from retrieval.errors import (
+    CoachError,
+    IndexUnavailableError,
+    KnowledgeError,
+    StoreDamagedError,
+)
 from retrieval.indexer import IndexReport, Progress
 from retrieval.inventory import IndexStatus, SourceInfo, index_status, list_sources
 from retrieval.manifest import load_manifest, manifest_damaged
@@ -214,11 +219,30 @@ class CoachApp:
                 self.__dict__.pop("planner", None)
         if switched:
             self.check_citations()
+        if report.switched:
+            self._recalibrate()
         if report.switched and not self.settings.chroma_url:
             self._generations_written += 1
             if self._generations_written % CLIENT_RECYCLE_EVERY == 0:
                 self._recycle_store()
         return report
+
+    def _recalibrate(self) -> None:
+        """Calibrate abstention for the generation just published, here in the write path (the
+        watcher, `/kb`, `coach index`): the next question uses it instead of measuring it.
+        Outside `_lock`: questions keep using the previous calibration meanwhile."""
+        from retrieval.abstention import load_calibration
+        from retrieval.service import recalibrate
+
+        retriever = self._retriever
+        if retriever is None and load_calibration(self.settings.data_dir) is None:
+            return  # never calibrated: the first question does it (recalibrate's rule)
+        try:
+            if retriever is None:  # `coach index`: nothing served in this process
+                retriever = HybridRetriever(self.store, self.settings.data_dir, self.embedder)
+            recalibrate(retriever)
+        except CoachError as exc:  # the new index is published and serves regardless
+            log.warning("could not calibrate the new index generation: %s", exc)
 
     def _recycle_store(self) -> None:
         """Reopen the embedded Chroma client. It keeps ~2.6 MB per collection ever created,

@@ -197,19 +197,21 @@ def generation_key(manifest_json: str) -> str:
     return hashlib.sha256(manifest_json.encode("utf-8")).hexdigest()[:16]
 
 
-def load_calibration(data_dir: Path, generation: str) -> Calibration | None:
-    """The cached calibration of this index generation, or None (missing, stale, unreadable)."""
+def load_calibration(data_dir: Path, generation: str | None = None) -> Calibration | None:
+    """The cached calibration of this index generation (of any, when `generation` is None),
+    or None (missing, other generation, unreadable). One file: the newest calibration."""
     try:
         cached = Calibration.model_validate_json(
             (data_dir / CALIBRATION_NAME).read_text(encoding="utf-8")
         )
     except (FileNotFoundError, ValidationError, ValueError):
         return None
-    return cached if cached.generation == generation else None
+    return cached if generation is None or cached.generation == generation else None
 
 
 def save_calibration(data_dir: Path, calibration: Calibration) -> None:
-    """Best effort: a read-only data dir just means calibrating again next start."""
+    """Best effort: a read-only data dir just means calibrating again next start. Written
+    atomically, so a question reading the newest calibration never sees half a file."""
     target = data_dir / CALIBRATION_NAME
     try:
         tmp = target.with_suffix(".tmp")
@@ -256,7 +258,15 @@ def describe(data_dir: Path, manifest_json: str) -> str:
         f"refuse below {policy.refuse_below:.2f}, caveat below {policy.direct_from:.2f} "
         f"on a 0 (off-topic) to 1 (covered) scale; bands chosen on: {policy.chosen_on}"
     )
-    calibration = load_calibration(data_dir, generation_key(manifest_json))
+    live = generation_key(manifest_json)
+    calibration = load_calibration(data_dir)
     if calibration is None:
         return f"not measured yet for this index (done on the first question); {bands}"
-    return f"calibrated on this index: {calibration.summary()}; {bands}"
+    if calibration.generation == live:
+        return f"calibrated on this index (generation {live}): {calibration.summary()}; {bands}"
+    # The write path re-calibrates right after publishing; until then questions use this one.
+    return (
+        f"calibrated on an earlier index generation ({calibration.generation}; live is {live}), "
+        "in force until the re-index that published the live one has re-calibrated (one edit "
+        f"stale): {calibration.summary()}; {bands}"
+    )

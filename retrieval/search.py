@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from retrieval.store import ChromaStore, Loaded, load_generation
 
 log = logging.getLogger(__name__)
 
+Calibrator = Callable[[str, Sequence[str], Callable[[Sequence[str]], list[Evidence]]], Calibration]
 MAX_QUERY_CHARS = 1000
 
 
@@ -87,12 +89,15 @@ class HybridRetriever:
         *,
         config: SearchConfig | None = None,
         policy: AbstentionPolicy | None = None,
+        calibrator: Calibrator | None = None,
     ) -> None:
         self.store = store
         self.data_dir = data_dir
         self.embedder = embedder
         self.config = config or SearchConfig()
         self.policy = policy or load_policy(data_dir)
+        # A seam: tests count calls to it (the write path calibrates, a question must not).
+        self.calibrator: Calibrator = calibrator or calibrate_index
         self._calibrations: dict[str, Calibration] = {}
         self._generation: tuple[object, str] = (None, "")
         self._calibrating = threading.Lock()
@@ -222,23 +227,36 @@ class HybridRetriever:
         return result, evidence
 
     def calibration(self) -> Calibration:
-        """Where covered and off-topic questions score on the live index (abstention.py):
-        read from the data dir, or measured once per index generation and cached there."""
-        served = self._served
-        # Serialising a 10,000-passage manifest costs ~30 ms: once per generation, not per query.
-        if self._generation[0] is not served:
-            self._generation = (served, generation_key(served.manifest.model_dump_json()))
-        key = self._generation[1]
+        """Where covered and off-topic questions score on the live index (abstention.py).
+
+        Never measured here when any calibration exists: measuring takes seconds (a search per
+        pseudo-question), so the write path does it right after publishing a generation
+        (`calibrate`), and until it is saved questions use the newest one cached, of the
+        previous generation. Only a data dir never calibrated measures it on first use."""
+        key = self._generation_key()
         found = self._calibrations.get(key)
         if found is not None:
             return found
+        newest = load_calibration(self.data_dir)  # one small file: the newest calibration
+        if newest is not None and newest.generation == key:
+            self._calibrations = {key: newest}
+            return newest
+        newest = newest or next(iter(self._calibrations.values()), None)
+        if newest is not None:
+            return newest  # stale by one edit until the write path has re-calibrated
+        return self.calibrate()
+
+    def calibrate(self) -> Calibration:
+        """Measure the live generation's calibration (unless cached) and cache it in the data
+        dir: the write path calls this right after publishing, off any question's path."""
         with self._calibrating:
+            served, key = self._served, self._generation_key()
             found = self._calibrations.get(key) or load_calibration(self.data_dir, key)
             if found is None:
                 started = time.perf_counter()
-                found = calibrate_index(
+                found = self.calibrator(
                     key,
-                    [c.text for c in self._served.chunks],
+                    [c.text for c in served.chunks],
                     lambda questions: [
                         self.search_with_evidence(q, 1, decide=False)[1] for q in questions
                     ],
@@ -247,6 +265,20 @@ class HybridRetriever:
                 log.info("abstention calibrated in %s ms: %s", _ms(started), found.summary())
             self._calibrations = {key: found}
         return found
+
+    def calibration_is_stale(self) -> bool:
+        """True when a calibration exists but not for the live generation (an edit since)."""
+        key = self._generation_key()
+        if key in self._calibrations or load_calibration(self.data_dir, key) is not None:
+            return False
+        return bool(self._calibrations) or load_calibration(self.data_dir) is not None
+
+    def _generation_key(self) -> str:
+        served = self._served
+        # Serialising a 10,000-passage manifest costs ~30 ms: once per generation, not per query.
+        if self._generation[0] is not served:
+            self._generation = (served, generation_key(served.manifest.model_dump_json()))
+        return self._generation[1]
 
     def evidence(self, query: str) -> Evidence:
         """The abstention signals for a query, exactly as `search` computes them."""

@@ -45,9 +45,10 @@ def open_retriever(
     When another process holds the writer lock, the existing index is served as it is.
     """
     store = store or open_store(data_dir, chroma_url)
+    published = False
     if update:
         try:
-            refresh_index(knowledge_dir, data_dir, store, embedder, role=role)
+            published = refresh_index(knowledge_dir, data_dir, store, embedder, role=role).switched
         except IndexBusyError:
             if load_manifest(data_dir) is None:
                 raise
@@ -57,7 +58,18 @@ def open_retriever(
             if load_manifest(data_dir) is None:
                 raise
             log.warning("could not update the index, serving the current one: %s", exc)
-    return HybridRetriever(store, data_dir, embedder)
+    retriever = HybridRetriever(store, data_dir, embedder)
+    if published:
+        recalibrate(retriever)
+    return retriever
+
+
+def recalibrate(retriever: HybridRetriever) -> None:
+    """The write path's last step: calibrate abstention for the generation just published, so
+    no question measures it (seconds). Only when an older calibration exists: a data dir never
+    calibrated measures it on its first question, as before (a fresh index may never be asked)."""
+    if retriever.calibration_is_stale():
+        retriever.calibrate()
 
 
 def refresh_index(
@@ -89,6 +101,7 @@ __all__ = [
     "StoreDamagedError",
     "open_retriever",
     "open_store",
+    "recalibrate",
     "refresh_index",
     "repair_store",
 ]

@@ -186,5 +186,109 @@ def test_status_shows_the_calibration_in_force(knowledge: Path, data_dir: Path, 
     assert before.abstention and before.abstention.startswith("not measured yet")
     retriever.search("how do I run hill repeats")
     after = index_status(load_manifest(data_dir), knowledge, "embedded", data_dir=data_dir)
-    assert after.abstention.startswith("calibrated on this index: dense ")
+    assert after.abstention.startswith("calibrated on this index (generation ")
+    assert "): dense " in after.abstention
     assert "refuse below" in after.abstention and "dev" in after.abstention
+
+
+# -- calibration belongs to the write path, not to a member's question -----------------------
+class CountingCalibrator:
+    """The real calibrator, counted: which generations were measured, in order."""
+
+    def __init__(self) -> None:
+        self.generations: list[str] = []
+
+    def __call__(self, generation, passages, evidence_of) -> Calibration:
+        self.generations.append(generation)
+        return calibrate_index(generation, passages, evidence_of)
+
+
+def _edit(knowledge: Path) -> None:
+    article = knowledge / "rest-days.md"
+    article.write_text(
+        article.read_text(encoding="utf-8")
+        + "\n\n## Sleep\n\nSleep eight hours after a hard session so the legs recover.\n",
+        encoding="utf-8",
+    )
+
+
+def _live_generation(data_dir: Path) -> str:
+    from retrieval.abstention import generation_key
+    from retrieval.manifest import load_manifest
+
+    manifest = load_manifest(data_dir)
+    assert manifest is not None
+    return generation_key(manifest.model_dump_json())
+
+
+def test_after_a_reindex_the_next_question_does_not_calibrate(
+    knowledge: Path, data_dir: Path, embedder
+) -> None:
+    from bot.app import CoachApp
+    from bot.settings import Settings
+
+    app = CoachApp(Settings(knowledge_dir=knowledge, data_dir=data_dir), embedder=embedder)
+    counted = CountingCalibrator()
+    app.retriever.calibrator = counted
+    # A data dir never calibrated measures it on its first question (nothing to fall back on).
+    app.search("how long should the recovery be between hill repeats")
+    assert counted.generations == [_live_generation(data_dir)]
+
+    _edit(knowledge)
+    report = app.reindex()  # what the watcher, `/kb` and `coach index` run
+    assert report.switched
+    new = _live_generation(data_dir)
+    assert counted.generations[-1] == new and len(counted.generations) == 2
+    assert load_calibration(data_dir, new) is not None  # saved by the write path
+
+    result = app.search("how long should the recovery be between hill repeats")
+    assert len(counted.generations) == 2  # the question measured nothing
+    assert result.support in ("direct", "partial")
+    assert app.retriever.calibration().generation == new
+    assert app.status().abstention.startswith(f"calibrated on this index (generation {new})")
+
+
+def test_questions_use_the_previous_calibration_until_the_new_one_is_saved(
+    knowledge: Path, data_dir: Path, embedder
+) -> None:
+    from retrieval.inventory import index_status
+    from retrieval.manifest import load_manifest
+    from retrieval.service import refresh_index
+
+    counted = CountingCalibrator()
+    retriever = open_retriever(knowledge, data_dir, embedder)
+    retriever.calibrator = counted
+    old = retriever.calibration().generation
+    assert counted.generations == [old]
+
+    # Another process publishes a generation and has not re-calibrated yet.
+    _edit(knowledge)
+    assert refresh_index(knowledge, data_dir, retriever.store, embedder).switched
+    assert retriever.search("what's a good recipe for lasagne").abstained
+    assert counted.generations == [old]  # no question waited: the old scale is in force
+    assert retriever.calibration().generation == old
+    status = index_status(load_manifest(data_dir), knowledge, "embedded", data_dir=data_dir)
+    assert status.abstention.startswith(f"calibrated on an earlier index generation ({old};")
+
+    new = retriever.calibrate().generation  # the write path's step
+    assert new != old and counted.generations == [old, new]
+    assert load_calibration(data_dir).generation == new
+    retriever.search("how do I run hill repeats")
+    assert counted.generations == [old, new]
+
+
+def test_coach_index_calibrates_without_a_served_index(
+    knowledge: Path, data_dir: Path, embedder
+) -> None:
+    from bot.app import CoachApp
+    from bot.settings import Settings
+
+    open_retriever(knowledge, data_dir, embedder).search("how do I run hill repeats")
+    old = _live_generation(data_dir)
+    assert load_calibration(data_dir, old) is not None
+
+    _edit(knowledge)
+    app = CoachApp(Settings(knowledge_dir=knowledge, data_dir=data_dir), embedder=embedder)
+    assert app.reindex().switched  # `coach index`: this process serves nothing
+    new = _live_generation(data_dir)
+    assert new != old and load_calibration(data_dir, new) is not None
