@@ -123,9 +123,18 @@ class HybridRetriever:
         index_of = {c.chunk_id: i for i, c in enumerate(chunks)}
         log.debug("serving %s (%d chunks)", manifest.collection, len(chunks))
         text_keys = [" ".join(c.text.lower().split()) for c in chunks]
+        # Sentence vectors of passages that carried over (same segment, same id) stay warm.
+        sentences: dict[int, np.ndarray] = {}
+        if before is not None and before.sentence_vectors:
+            row_of = {key: i for i, key in enumerate(loaded.keys)}
+            for old_row, cached in list(before.sentence_vectors.items()):
+                new_row = row_of.get(before.loaded.keys[old_row])
+                if new_row is not None:
+                    sentences[new_row] = cached
         return _Served(
-            manifest, mtime, loaded, chunks, vectors, headings, lexical, index_of, text_keys, {}
-        )
+            manifest, mtime, loaded, chunks, vectors, headings, lexical, index_of, text_keys,
+            sentences,
+        )  # fmt: skip
 
     def refresh(self) -> bool:
         """Switch to a newer index generation if one was published; True when switched."""

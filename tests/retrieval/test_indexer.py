@@ -568,3 +568,19 @@ def test_a_season_of_edits_stays_consistent_and_bounded(indexed: Indexed) -> Non
             assert live >= indexer.MIN_LIVE * segment.stored
         assert_consistent(indexed)
     assert len(indexed.store.prune_folders()) == 0  # each run already removed its leftovers
+
+
+def test_sentence_vectors_of_unchanged_passages_stay_warm_across_a_switch(
+    indexed: Indexed,
+) -> None:
+    reader = indexed.retriever()
+    reader.search(LAZY_QUERY, 3)
+    warm = {reader._served.loaded.keys[row] for row in reader._served.sentence_vectors}
+    assert warm
+    (indexed.knowledge / "tempo-runs.md").write_text(NEW_ARTICLE, encoding="utf-8")
+    indexed.update()
+    assert reader.refresh()
+    served = reader._served
+    assert {served.loaded.keys[row] for row in served.sentence_vectors} == warm
+    for row in served.sentence_vectors:  # each cache entry sits on its own passage's row
+        assert served.chunks[row].chunk_id == served.loaded.keys[row][1]
