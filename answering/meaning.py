@@ -231,7 +231,6 @@ def _tokens(text: str) -> list[Token]:
     return out
 
 
-SEQUENCE_FIRST = frozenset({"first", "befor"})
 SEQUENCE_THEN = frozenset({"afterward", "after", "later", "then", "second"})
 
 

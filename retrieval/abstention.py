@@ -123,9 +123,6 @@ class AbstentionPolicy(BaseModel):
             return "none"
         return "partial" if value < self.direct_from else "direct"
 
-    def abstains(self, evidence: Evidence, calibration: Calibration | None = None) -> bool:
-        return self.support(evidence, calibration) == "none"
-
 
 def load_policy(data_dir: Path | None = None, path: Path = POLICY_PATH) -> AbstentionPolicy:
     """The data dir's own bands (written by `coach eval --calibrate`) or the shipped ones."""

@@ -21,7 +21,6 @@ EXCERPT_CHARS = 80
 # Colours this close (sum of channel differences, 0-765) read as the same colour.
 SAME_COLOUR_DISTANCE = 30
 DEFAULT_BACKGROUND = (255, 255, 255)
-DEFAULT_COLOUR = (0, 0, 0)
 
 _DECLARATION_RE = re.compile(r"([a-z-]+)\s*:\s*([^;]+)", re.I)
 _RULE_RE = re.compile(r"([^{}]+)\{([^{}]*)\}")

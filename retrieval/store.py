@@ -327,15 +327,6 @@ def load_generation(
     )
 
 
-def nearest_rows(vectors: np.ndarray, vector: np.ndarray, n: int) -> list[int]:
-    """Rows of the `n` passage vectors most similar to `vector` (exact; ~1 ms at 10k rows)."""
-    if n < 1 or not len(vectors):
-        return []
-    sims = vectors @ vector
-    top = np.argpartition(-sims, n - 1)[:n] if n < len(sims) else np.arange(len(sims))
-    return [int(i) for i in top[np.argsort(-sims[top], kind="stable")]]
-
-
 HEADING_SUFFIX = "@heading"
 
 
