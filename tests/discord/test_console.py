@@ -8,11 +8,12 @@ from datetime import date
 import pytest
 from rich.console import Console
 
+from bot.app import CoachApp
 from bot.console import run_console
 from tests.discord.conftest import FakeApp
 
 
-def _run(app: FakeApp, lines: list[str]) -> str:
+def _run(app: FakeApp | CoachApp, lines: list[str], width: int = 120) -> str:
     """Feed `lines` to the console (end of input after them) and return what it printed."""
     feed: Iterator[str] = iter(lines)
 
@@ -23,7 +24,7 @@ def _run(app: FakeApp, lines: list[str]) -> str:
             raise EOFError from None
 
     out = io.StringIO()
-    run_console(app, input_fn=read, console=Console(file=out, width=120, color_system=None))  # type: ignore[arg-type]
+    run_console(app, input_fn=read, console=Console(file=out, width=width, color_system=None))  # type: ignore[arg-type]
     return out.getvalue()
 
 

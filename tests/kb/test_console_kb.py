@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
 from pathlib import Path
 
-from rich.console import Console
-
 from bot.app import CoachApp
-from bot.console import run_console
 from bot.kb.service import KnowledgeAdmin
+from tests.discord.test_console import _run as run_lines
 from tests.kb.conftest import ARTICLE
 
 
 def _run(app: CoachApp, lines: list[str]) -> str:
-    feed: Iterator[str] = iter(lines)
-
-    def read(prompt: str) -> str:
-        try:
-            return next(feed)
-        except StopIteration:
-            raise EOFError from None
-
-    out = io.StringIO()
-    run_console(app, input_fn=read, console=Console(file=out, width=160, color_system=None))
-    return out.getvalue()
+    return run_lines(app, lines, width=160)
 
 
 def test_add_previews_then_confirm_writes_and_indexes(kb_app: CoachApp, tmp_path: Path) -> None:
