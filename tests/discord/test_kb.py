@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from bot.watcher import watch_knowledge
 from tests.conftest import KNOWLEDGE_DIR
 from tests.discord.conftest import fake_discord, running_bot
 from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.web_pages import Page, serve_pages
 from tests.kb.conftest import ARTICLE
 
 EPHEMERAL = 64
@@ -138,32 +137,18 @@ async def test_a_heading_rename_keeps_plan_working_and_warns_the_coach_and_revie
             await bot.wait_idle(5)
 
 
-class _Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = (
-            b"<html><head><title>Hills</title></head><body><h1>Hills</h1>"
-            + (b"<p>Hill sprints build strength in the calves and hips with little impact.</p>" * 3)
-            + b"</body></html>"
-        )
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+HILLS_PAGE = Page(
+    content_type="text/html",
+    body=b"<html><head><title>Hills</title></head><body><h1>Hills</h1>"
+    + (b"<p>Hill sprints build strength in the calves and hips with little impact.</p>" * 3)
+    + b"</body></html>",
+)
 
 
 @pytest.fixture
 def page_port() -> Iterator[int]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Page)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        yield httpd.server_address[1]
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve_pages({"/hills": HILLS_PAGE}) as port:
+        yield port
 
 
 async def test_refusals_say_why(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from bot.kb.errors import FetchError
 from bot.kb.fetch import check_url, fetch_url
+from tests.fakes.web_pages import NOT_FOUND, Page, serve_pages
 
 PAGE = (
     b"<html><head><title>Hill sprints</title></head><body><h1>Hill sprints</h1>"
@@ -18,45 +17,20 @@ PAGE = (
 )
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        routes = {
-            "/hills": (200, "text/html; charset=utf-8", PAGE),
-            "/big": (200, "text/plain", b"a" * 20_000),
-            "/image.png": (200, "image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
-            "/missing": (404, "text/plain", b"no"),
-        }
-        if self.path == "/to-private":
-            self.send_response(302)
-            self.send_header("Location", "http://10.1.2.3/secret")
-            self.end_headers()
-            return
-        if self.path == "/to-hills":
-            self.send_response(301)
-            self.send_header("Location", "/hills")
-            self.end_headers()
-            return
-        status, kind, body = routes.get(self.path, (404, "text/plain", b"no"))
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+ROUTES = {
+    "/hills": Page(body=PAGE),
+    "/big": Page(content_type="text/plain", body=b"a" * 20_000),
+    "/image.png": Page(content_type="image/png", body=b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
+    "/missing": NOT_FOUND,
+    "/to-private": Page(302, location="http://10.1.2.3/secret"),
+    "/to-hills": Page(301, location="/hills"),
+}
 
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serve_pages(ROUTES) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def _fetch(url: str, allow: tuple[str, ...] = ("127.0.0.1",), max_bytes: int = 10_000):
