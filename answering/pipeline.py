@@ -7,13 +7,13 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from answering.extractive import with_support
 from answering.models import Answer, AnswerMode, Citation, Turn
 from answering.protocols import Answerer
 from retrieval.models import Hit, SearchResult
-from retrieval.protocols import Embedder
+from retrieval.protocols import Embedder, Retriever
 from retrieval.text import split_sentences, trim
 
 from . import grounding, markup, safety
@@ -37,20 +37,12 @@ ComposeExtractive = Callable[[str, SearchResult, Embedder], Answer]
 PREVENTION_QUERY = "how to prevent running injuries"
 
 
-class SearchingRetriever(Protocol):
-    """What the answer layer needs from retrieval (HybridRetriever has all of it)."""
-
-    def search(self, query: str, k: int = 5) -> SearchResult: ...
-
-    def related_topics(self, query: str, n: int = 3) -> list[str]: ...
-
-
 class CoachAnswerer:
     """`Answerer` for every surface: extractive, or an LLM held to the passages it was given."""
 
     def __init__(
         self,
-        retriever: SearchingRetriever,
+        retriever: Retriever,
         embedder: Embedder,
         chat_model: Runnable | None = None,
         *,
@@ -311,9 +303,7 @@ class _Budget:
         return self._deadline
 
 
-def make_answerer(
-    config: AnswerConfig, retriever: SearchingRetriever, embedder: Embedder
-) -> Answerer:
+def make_answerer(config: AnswerConfig, retriever: Retriever, embedder: Embedder) -> Answerer:
     """The answerer the settings ask for; a ConfigError names the choices if COACH_LLM is wrong."""
     chat_model = make_chat_model(config)
     return CoachAnswerer(

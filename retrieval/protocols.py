@@ -7,7 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
-from retrieval.models import Chunk, SearchResult
+from retrieval.models import SearchResult
 
 
 class Embedder(Protocol):
@@ -17,8 +17,10 @@ class Embedder(Protocol):
 
 
 class Retriever(Protocol):
+    """What answerers need from retrieval (HybridRetriever has all of it)."""
+
     def search(self, query: str, k: int = 5) -> SearchResult: ...
 
-    def chunks(self) -> list[Chunk]:
-        """Every chunk currently served (for resolving citations, /sources, ...)."""
+    def related_topics(self, query: str, n: int = 3) -> list[str]:
+        """Covered topics near `query`, offered when the answer abstains."""
         ...
