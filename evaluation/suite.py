@@ -30,15 +30,22 @@ class CorpusSets:
 
 SETS: dict[str, CorpusSets] = {
     "knowledge": CorpusSets(
-        dev=("knowledge-public.dev.jsonl", "knowledge-holdout.dev.jsonl", "knowledge-r1.dev.jsonl"),
+        dev=(
+            "knowledge-public.dev.jsonl",
+            "knowledge-holdout.dev.jsonl",
+            "knowledge-r1.dev.jsonl",
+            "knowledge-r2.dev.jsonl",
+        ),
         test="knowledge.test.jsonl",
     ),
     "seedlike": CorpusSets(
-        dev=("seedlike.dev.jsonl", "seedlike-r1.dev.jsonl"), test="seedlike.test.jsonl"
+        dev=("seedlike.dev.jsonl", "seedlike-r1.dev.jsonl", "seedlike-r2.dev.jsonl"),
+        test="seedlike.test.jsonl",
     ),
     # The messy corpus is a cluttered copy of knowledge/: knowledge's questions are dev for it.
     "messy": CorpusSets(
-        dev=("knowledge-public.dev.jsonl", "messy-r1.dev.jsonl"), test="messy.test.jsonl"
+        dev=("knowledge-public.dev.jsonl", "messy-r1.dev.jsonl", "messy-r2.dev.jsonl"),
+        test="messy.test.jsonl",
     ),
 }
 
