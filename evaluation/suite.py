@@ -42,6 +42,8 @@ SETS: dict[str, CorpusSets] = {
         dev=("seedlike.dev.jsonl", "seedlike-r1.dev.jsonl", "seedlike-r2.dev.jsonl"),
         test="seedlike.test.jsonl",
     ),
+    # Another club's pasted pages (.md, .txt, .html), on subtopics our guides mostly don't cover.
+    "clubpages": CorpusSets(dev=("clubpages.dev.jsonl",), test="clubpages.test.jsonl"),
     # The messy corpus is a cluttered copy of knowledge/: knowledge's questions are dev for it.
     "messy": CorpusSets(
         dev=("knowledge-public.dev.jsonl", "messy-r1.dev.jsonl", "messy-r2.dev.jsonl"),
@@ -54,8 +56,8 @@ def corpus_folder(name: str, knowledge_dir: Path, scratch: Path) -> tuple[Path, 
     """(folder to index, folder the expected passages name) for one corpus."""
     if name == "knowledge":
         return knowledge_dir, knowledge_dir
-    if name == "seedlike":
-        return CORPORA / "seedlike", CORPORA / "seedlike"
+    if name in ("seedlike", "clubpages"):
+        return CORPORA / name, CORPORA / name
     if name == "messy":
         from evaluation.messy_corpus import write_messy_corpus
 
