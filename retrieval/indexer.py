@@ -18,13 +18,16 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 from pydantic import BaseModel, Field
 
+from retrieval import sentence_vectors
 from retrieval.errors import KnowledgeError, StoreWriteError
 from retrieval.ingest import chunk_document, load_document, scan_knowledge
 from retrieval.manifest import FileEntry, Manifest, Segment, load_manifest, save_manifest
 from retrieval.models import Chunk, Skipped
 from retrieval.protocols import Embedder
+from retrieval.sentence_vectors import embed_chunks
 from retrieval.store import COLLECTION_PREFIX, ChromaStore
 from retrieval.writer import LOCK_NAME, writer_lock
 
@@ -159,7 +162,7 @@ def _update_locked(
                 data_dir,
                 previous.model_copy(update={"skipped": plan.skipped, "files": plan.entries}),
             )
-        _drop_orphans(store, keep={s.name for s in previous.segments})
+        _drop_orphans(store, data_dir, keep={s.name for s in previous.segments})
         _probe(store, previous)
         return IndexReport(
             files=len(plan.entries),
@@ -182,21 +185,27 @@ def _update_locked(
     if writing:
         collection = store.create(name)
         try:
-            copied = _copy_merged(store, collection, plan.entries, merged, progress, total)
+            sentence_ids: list[str] = []
+            sentences: list[np.ndarray] = []
+            copied = _copy_merged(
+                store, collection, plan.entries, merged, progress, total,
+                sentences=(data_dir, embedder, sentence_ids, sentences),
+            )  # fmt: skip
             done = copied
             # Length-sorted batches pad less: the model sees ~1.3x fewer tokens than in file order.
             pending = sorted(plan.new_chunks, key=lambda c: len(c.embedding_text()))
             for start in range(0, len(pending), EMBED_BATCH):
                 batch = pending[start : start + EMBED_BATCH]
-                # One call for passages and headings: the model batches them together.
-                vectors = embedder.embed(
-                    [c.embedding_text() for c in batch] + [c.heading_text() for c in batch]
-                )
-                store.add(collection, batch, vectors[: len(batch)], vectors[len(batch) :])
+                # One pass gives passages, headings and the passages' sentences.
+                vectors, headings, pooled = embed_chunks(embedder, batch)
+                store.add(collection, batch, vectors, headings)
+                sentence_ids.extend(c.chunk_id for c in batch)
+                sentences.extend(p.astype(np.float16) for p in pooled)
                 done += len(batch)
                 if progress:
                     progress(done, total)
             store.self_check(collection, copied + len(plan.new_chunks))
+            sentence_vectors.save_segment(data_dir, name, sentence_ids, sentences)
         except BaseException:
             # The previous segments are untouched and the manifest still points at them.
             store.drop(name)
@@ -219,7 +228,7 @@ def _update_locked(
     # The previous generation's segments stay one more run: a search that read the old
     # manifest a moment ago may still be reading them. Anything older, or half-built, goes.
     keep = {s.name for s in segments} | ({s.name for s in previous.segments} if previous else set())
-    _drop_orphans(store, keep=keep)
+    _drop_orphans(store, data_dir, keep=keep)
     return IndexReport(
         files=len(plan.entries),
         chunks=total,
@@ -286,15 +295,34 @@ def _copy_merged(
     merged: list[Segment],
     progress: Progress | None,
     total: int,
+    *,
+    sentences: tuple[Path, Embedder, list[str], list[np.ndarray]],
 ) -> int:
-    """Copy the live chunks of the merged segments into the new one; returns how many."""
+    """Copy the live chunks of the merged segments into the new one, and their sentence
+    vectors into `sentences` (encoded when an old segment has none); returns how many."""
+    data_dir, embedder, sentence_ids, sentence_rows = sentences
     done = 0
     for segment in merged:
         ids = [cid for e in entries.values() if e.segment == segment.name for cid in e.chunk_ids]
         old = store.get(segment.name)
+        stored = sentence_vectors.load_segment(data_dir, segment.name) or {}
         for start in range(0, len(ids), COPY_BATCH):
             chunks, vectors, headings = store.read_ids(old, ids[start : start + COPY_BATCH])
             store.add(collection, chunks, vectors, headings)
+            missing = [c for c in chunks if c.chunk_id not in stored]
+            encoded = dict(
+                zip(
+                    [c.chunk_id for c in missing],
+                    sentence_vectors.encode_sentences(embedder, [c.text for c in missing]),
+                    strict=True,
+                )
+            )
+            for chunk in chunks:
+                rows = stored.get(chunk.chunk_id)
+                sentence_ids.append(chunk.chunk_id)
+                sentence_rows.append(
+                    np.asarray(rows if rows is not None else encoded[chunk.chunk_id], np.float16)
+                )
             done += len(chunks)
             if progress:
                 progress(done, total)
@@ -385,9 +413,10 @@ def _plan(knowledge_dir: Path, previous: Manifest | None) -> _Plan:
     )
 
 
-def _drop_orphans(store: ChromaStore, keep: set[str]) -> None:
-    """Segments left by a crashed run or no longer listed are never served; remove them, and
-    the vector folders Chroma leaves behind when a collection is deleted."""
+def _drop_orphans(store: ChromaStore, data_dir: Path, keep: set[str]) -> None:
+    """Segments left by a crashed run or no longer listed are never served; remove them, their
+    sentence vectors, and the vector folders Chroma leaves behind when a collection is deleted."""
+    sentence_vectors.drop_segments(data_dir, keep)
     dropped = False
     for name in store.collection_names():
         if name not in keep:

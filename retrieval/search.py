@@ -29,6 +29,8 @@ from retrieval.lexical import LexicalIndex
 from retrieval.manifest import MANIFEST_NAME, Manifest, load_manifest, manifest_damaged
 from retrieval.models import Chunk, Hit, SearchResult
 from retrieval.protocols import Embedder
+from retrieval.question_vectors import question_vectors
+from retrieval.sentence_vectors import encode_sentences, load_segment
 from retrieval.store import ChromaStore, Loaded, load_generation
 
 log = logging.getLogger(__name__)
@@ -74,7 +76,8 @@ class _Served:
     lexical: LexicalIndex
     index_of: dict[str, int]
     text_keys: list[str]
-    # Row -> its sentences' vectors, filled lazily by _best_sentence (answerability).
+    # Row -> its sentences' vectors, made at index time (sentence_vectors.py); rows of a
+    # segment written before they were stored are filled lazily by _sentence_scores.
     sentence_vectors: dict[int, np.ndarray]
 
 
@@ -123,14 +126,7 @@ class HybridRetriever:
         index_of = {c.chunk_id: i for i, c in enumerate(chunks)}
         log.debug("serving %s (%d chunks)", manifest.collection, len(chunks))
         text_keys = [" ".join(c.text.lower().split()) for c in chunks]
-        # Sentence vectors of passages that carried over (same segment, same id) stay warm.
-        sentences: dict[int, np.ndarray] = {}
-        if before is not None and before.sentence_vectors:
-            row_of = {key: i for i, key in enumerate(loaded.keys)}
-            for old_row, cached in list(before.sentence_vectors.items()):
-                new_row = row_of.get(before.loaded.keys[old_row])
-                if new_row is not None:
-                    sentences[new_row] = cached
+        sentences = _sentence_rows(self.data_dir, loaded, before)
         return _Served(
             manifest, mtime, loaded, chunks, vectors, headings, lexical, index_of, text_keys,
             sentences,
@@ -167,9 +163,12 @@ class HybridRetriever:
         return self.search_with_evidence(query, k)[0]
 
     def search_with_evidence(
-        self, query: str, k: int = 5, *, decide: bool = True
+        self, query: str, k: int = 5, *, decide: bool = True, vector: np.ndarray | None = None
     ) -> tuple[SearchResult, Evidence]:
-        """The result and the signals its abstention decision was made from (one embedding)."""
+        """The result and the signals its abstention decision was made from (one embedding).
+
+        `vector` is the embedding of `expanded_query(query)` when the caller has it already
+        (calibration embeds its questions in one batch)."""
         started = time.perf_counter()
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         if not query:
@@ -182,7 +181,8 @@ class HybridRetriever:
 
         expanded = self.expander.expand(query) if self.config.expand_queries else query
         mark = time.perf_counter()
-        vector = self.embedder.embed([expanded])[0]
+        if vector is None:
+            vector = self.embedder.embed([expanded])[0]
         timings["embed"] = _ms(mark)
 
         mark = time.perf_counter()
@@ -264,16 +264,30 @@ class HybridRetriever:
             if found is None:
                 started = time.perf_counter()
                 found = self.calibrator(
-                    key,
-                    [c.text for c in served.chunks],
-                    lambda questions: [
-                        self.search_with_evidence(q, 1, decide=False)[1] for q in questions
-                    ],
+                    key, [c.text for c in served.chunks], self._calibration_evidence
                 )
                 save_calibration(self.data_dir, found)
                 log.info("abstention calibrated in %s ms: %s", _ms(started), found.summary())
             self._calibrations = {key: found}
         return found
+
+    def _calibration_evidence(self, questions: Sequence[str]) -> list[Evidence]:
+        """Evidence of calibration questions, exactly as a search computes it; their vectors
+        come from the data dir's cache (same model, same text) or one batched embed."""
+        expanded = [self.expanded_query(q) for q in questions]
+        model = getattr(self.embedder, "name", type(self.embedder).__name__)
+        vectors = question_vectors(
+            self.data_dir, model, expanded, lambda texts: self.embedder.embed(texts)
+        )
+        return [
+            self.search_with_evidence(q, 1, decide=False, vector=v)[1]
+            for q, v in zip(questions, vectors, strict=True)
+        ]
+
+    def expanded_query(self, query: str) -> str:
+        """The text a search embeds for `query` (folded, capped, expanded)."""
+        query = " ".join(query.split())[:MAX_QUERY_CHARS]
+        return self.expander.expand(query) if self.config.expand_queries else query
 
     def calibration_is_stale(self) -> bool:
         """True when a calibration exists but not for the live generation (an edit since)."""
@@ -313,32 +327,20 @@ class HybridRetriever:
     def _sentence_scores(self, served: _Served, rows: list[int], vector: np.ndarray) -> list[float]:
         """Per passage, its best sentence's similarity to the question.
 
-        Sentence vectors are embedded the first time a passage reaches the top and kept for the
-        generation, so the index build pays nothing and a warm index pays a dot product."""
+        Sentence vectors come with the index generation (made when the passage was embedded),
+        so a question pays a dot product. Only passages of a segment stored before sentence
+        vectors were are embedded here, once, the first time they reach the top."""
         missing = [i for i in rows if i not in served.sentence_vectors]
         if missing:
-            texts = [self._sentences(served.chunks[i].text) for i in missing]
-            flat = [t for group in texts for t in group]
-            vectors = self.embedder.embed(flat) if flat else np.zeros((0, 0), np.float32)
-            start = 0
-            for i, group in zip(missing, texts, strict=True):
-                served.sentence_vectors[i] = vectors[start : start + len(group)]
-                start += len(group)
+            vectors = encode_sentences(self.embedder, [served.chunks[i].text for i in missing])
+            for i, found in zip(missing, vectors, strict=True):
+                served.sentence_vectors[i] = found
         return [
             float((served.sentence_vectors[i] @ vector).max())
             if len(served.sentence_vectors[i])
             else 0.0
             for i in rows
         ]
-
-    def _sentences(self, text: str) -> list[str]:
-        from retrieval.text import split_sentences
-
-        flat = " ".join(text.split())
-        long = [
-            s for s in split_sentences(flat) if len(s.split()) >= self.config.sentence_min_words
-        ]
-        return long or [flat]
 
     def _dense_scores(self, served: _Served, ids: np.ndarray, vector: np.ndarray) -> np.ndarray:
         """Exact blended similarity for candidate chunks (Chroma found them; numpy scores them)."""
@@ -360,6 +362,26 @@ class HybridRetriever:
         for chunk, sim in zip(served.chunks, sims, strict=True):
             best[chunk.title] = max(best.get(chunk.title, -1.0), float(sim))
         return sorted(best, key=lambda title: -best[title])[:n]
+
+
+def _sentence_rows(data_dir: Path, loaded: Loaded, before: _Served | None) -> dict[int, np.ndarray]:
+    """Each row's sentence vectors: carried over from the generation served before (same
+    segment, same id), else read from its segment's file (a memory map: read when touched)."""
+    out: dict[int, np.ndarray] = {}
+    old_row = {key: i for i, key in enumerate(before.loaded.keys)} if before is not None else {}
+    segments: dict[str, dict[str, np.ndarray] | None] = {}
+    for row, key in enumerate(loaded.keys):
+        kept = old_row.get(key)
+        if before is not None and kept is not None and kept in before.sentence_vectors:
+            out[row] = before.sentence_vectors[kept]
+            continue
+        segment, chunk_id = key
+        if segment not in segments:
+            segments[segment] = load_segment(data_dir, segment)
+        found = (segments[segment] or {}).get(chunk_id)
+        if found is not None:
+            out[row] = found
+    return out
 
 
 def _top_rows(sims: np.ndarray, n: int) -> list[int]:

@@ -16,6 +16,7 @@ from retrieval.indexer import LOCK_NAME, IndexReport, update_index
 from retrieval.ingest import chunk_document, load_document
 from retrieval.manifest import Manifest, load_manifest
 from retrieval.search import HybridRetriever
+from retrieval.sentence_vectors import passage_sentences
 from retrieval.service import open_retriever, open_store
 from retrieval.store import COLLECTION_PREFIX, ChromaStore
 from tests.retrieval.conftest import (
@@ -90,6 +91,12 @@ def chunk_count(path: Path, root: Path) -> int:
     return len(chunk_document(load_document(path, root))[0])
 
 
+def model_texts(path: Path, root: Path) -> int:
+    """Texts the model reads for a file: per chunk its passage, its heading, its sentences."""
+    chunks = chunk_document(load_document(path, root))[0]
+    return sum(2 + len(passage_sentences(c.text)) for c in chunks)
+
+
 def assert_consistent(ix: Indexed) -> None:
     """Manifest, Chroma and the served chunks agree, and no chunk id appears twice."""
     manifest = ix.manifest()
@@ -123,8 +130,10 @@ def test_first_build_embeds_every_chunk(indexed: Indexed) -> None:
     assert report.reused == 0
     assert sorted(report.added) == sorted(ARTICLES)
     assert report.changed == report.removed == report.skipped == []
-    # One passage text and one heading text per chunk went through the model.
-    assert indexed.embedder.texts == 2 * expected
+    # Per chunk, its passage, its heading and its sentences went through the model, once.
+    assert indexed.embedder.texts == sum(
+        model_texts(indexed.knowledge / name, indexed.knowledge) for name in ARTICLES
+    )
     assert indexed.manifest().collection == report.collection
     assert_consistent(indexed)
 
@@ -165,7 +174,7 @@ def test_changed_file_re_embeds_only_its_own_chunks(indexed: Indexed) -> None:
     assert report.added == report.removed == []
     assert report.embedded == own
     assert report.reused == indexed.first.chunks - own
-    assert indexed.embedder.texts - texts == 2 * own
+    assert indexed.embedder.texts - texts == model_texts(path, indexed.knowledge)
     texts_served = [c.text for c in indexed.retriever().chunks()]
     assert any("stroll in the park" in t for t in texts_served)
     assert not any("walk with the dog" in t for t in texts_served)
@@ -570,17 +579,26 @@ def test_a_season_of_edits_stays_consistent_and_bounded(indexed: Indexed) -> Non
     assert len(indexed.store.prune_folders()) == 0  # each run already removed its leftovers
 
 
-def test_sentence_vectors_of_unchanged_passages_stay_warm_across_a_switch(
+def test_sentence_vectors_come_with_the_generation_and_carry_over_a_switch(
     indexed: Indexed,
 ) -> None:
     reader = indexed.retriever()
-    reader.search(LAZY_QUERY, 3)
-    warm = {reader._served.loaded.keys[row] for row in reader._served.sentence_vectors}
-    assert warm
+    reader.search(LAZY_QUERY, 3)  # the data dir's first calibration, out of the way
+    before = reader._served
+    assert set(before.sentence_vectors) == set(range(len(before.chunks)))  # every row, stored
     (indexed.knowledge / "tempo-runs.md").write_text(NEW_ARTICLE, encoding="utf-8")
     indexed.update()
+    texts = indexed.embedder.texts
     assert reader.refresh()
     served = reader._served
-    assert {served.loaded.keys[row] for row in served.sentence_vectors} == warm
-    for row in served.sentence_vectors:  # each cache entry sits on its own passage's row
-        assert served.chunks[row].chunk_id == served.loaded.keys[row][1]
+    assert set(served.sentence_vectors) == set(range(len(served.chunks)))
+    old_row = {key: row for row, key in enumerate(before.loaded.keys)}
+    carried = 0
+    for row, key in enumerate(served.loaded.keys):
+        assert served.chunks[row].chunk_id == key[1]  # each entry sits on its own passage's row
+        if key in old_row:  # an unchanged passage keeps the very same vectors
+            assert served.sentence_vectors[row] is before.sentence_vectors[old_row[key]]
+            carried += 1
+    assert carried and any(c.source == "tempo-runs.md" for c in served.chunks)
+    reader.search(LAZY_QUERY, 3)
+    assert indexed.embedder.texts == texts + 1  # the question alone: no sentence embedded
