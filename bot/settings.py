@@ -56,6 +56,13 @@ class Settings(BaseSettings):
     review_channel_id: int | None = Field(None, validation_alias=_env("COACH_REVIEW_CHANNEL_ID"))
     max_concurrency: int = Field(4, ge=1, validation_alias=_env("COACH_MAX_CONCURRENCY"))
     cooldown_s: float = Field(5.0, ge=0, validation_alias=_env("COACH_COOLDOWN_S"))
+    reask_window_h: float = Field(
+        24.0,
+        ge=0,
+        validation_alias=_env("COACH_REASK_WINDOW_H"),
+        description="A 👎 reason lost to a restart is asked for again if the vote is at most "
+        "this many hours old; 0 turns re-asking off.",
+    )
 
     kb_allow_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

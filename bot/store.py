@@ -1,4 +1,4 @@
-"""The bot's SQLite store: answers sent, 👍/👎 feedback, bot-started threads and plans.
+"""The bot's SQLite store: answers sent, 👍/👎 feedback, 👎 reason prompts, threads and plans.
 
 Buttons outlive the process, so everything a button refers to (an answer, a plan) is
 stored when the message is sent and looked up again by id when the button is pressed.
@@ -46,6 +46,26 @@ CREATE TABLE IF NOT EXISTS feedback (
     review_message_id INTEGER,
     PRIMARY KEY (answer_id, user_id)
 );
+-- The reason form a 👎 opened, so a reason lost to a restart can be asked for again once.
+-- state: pending -> reasking (claimed by a sweep) -> reasked | refused (DM 403) | failed;
+-- answered once a reason (or an empty form) arrives.
+CREATE TABLE IF NOT EXISTS reason_prompts (
+    answer_id TEXT NOT NULL,
+    user_id INTEGER NOT NULL,
+    channel_id INTEGER,
+    guild_id INTEGER,
+    token TEXT,
+    prompted_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    interrupted INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    reasked_via TEXT,
+    reasked_at TEXT,
+    reask_channel_id INTEGER,
+    reask_message_id INTEGER,
+    PRIMARY KEY (answer_id, user_id)
+);
+CREATE INDEX IF NOT EXISTS reason_prompts_state ON reason_prompts (state, prompted_at);
 CREATE TABLE IF NOT EXISTS threads (
     thread_id INTEGER PRIMARY KEY,
     answer_id TEXT,
@@ -80,6 +100,28 @@ class FeedbackRecord(BaseModel):
     reason: str | None
     created_at: datetime
     review_message_id: int | None = None
+
+
+PromptState = Literal["pending", "reasking", "reasked", "refused", "failed", "answered"]
+
+
+class ReasonPrompt(BaseModel):
+    """The 👎 reason form shown to one member for one answer, and what became of it."""
+
+    answer_id: str
+    user_id: int
+    channel_id: int | None
+    guild_id: int | None
+    token: str | None
+    prompted_at: datetime
+    state: PromptState
+    interrupted: bool = False
+    attempts: int = 0
+    reasked_via: str | None = None
+    reasked_at: datetime | None = None
+    reask_channel_id: int | None = None
+    reask_message_id: int | None = None
+    question: str = ""  # the answer's question, for the re-ask message
 
 
 class PlanRecord(BaseModel):
@@ -188,10 +230,17 @@ class FeedbackStore:
         return record
 
     def set_reason(self, answer_id: str, user_id: int, reason: str) -> FeedbackRecord | None:
+        """Store the reason (blank: none) and close the member's reason prompt for the answer."""
         with self._tx() as db:
             db.execute(
                 "UPDATE feedback SET reason = ? WHERE answer_id = ? AND user_id = ?",
                 (reason.strip() or None, answer_id, user_id),
+            )
+            # The token is only good for re-asking; a closed prompt keeps no credential.
+            db.execute(
+                "UPDATE reason_prompts SET state = 'answered', token = NULL "
+                "WHERE answer_id = ? AND user_id = ?",
+                (answer_id, user_id),
             )
         return self.feedback(answer_id, user_id)
 
@@ -207,6 +256,121 @@ class FeedbackStore:
             "SELECT * FROM feedback WHERE answer_id = ? AND user_id = ?", (answer_id, user_id)
         )
         return FeedbackRecord(**dict(rows[0])) if rows else None
+
+    # -- 👎 reason prompts ----------------------------------------------------------------------
+
+    def open_reason_prompt(
+        self,
+        answer_id: str,
+        user_id: int,
+        *,
+        token: str,
+        channel_id: int | None = None,
+        guild_id: int | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Remember the reason form just shown; a vote already re-asked is never re-asked again."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO reason_prompts (answer_id, user_id, channel_id, guild_id, token,"
+                " prompted_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (answer_id, user_id) DO UPDATE SET channel_id = excluded.channel_id,"
+                " guild_id = excluded.guild_id, token = excluded.token,"
+                " prompted_at = excluded.prompted_at, interrupted = 0,"
+                " state = CASE WHEN reason_prompts.state = 'answered' THEN 'pending'"
+                " ELSE reason_prompts.state END",
+                (answer_id, user_id, channel_id, guild_id, token, (now or _now()).isoformat()),
+            )
+
+    def reason_prompt(self, answer_id: str, user_id: int) -> ReasonPrompt | None:
+        rows = self._rows(
+            "SELECT p.*, COALESCE(a.question, '') AS question FROM reason_prompts p"
+            " LEFT JOIN answers a ON a.id = p.answer_id WHERE p.answer_id = ? AND p.user_id = ?",
+            (answer_id, user_id),
+        )
+        return ReasonPrompt(**dict(rows[0])) if rows else None
+
+    def flag_interrupted(self, *, opened_after: datetime, opened_before: datetime) -> int:
+        """Mark open prompts shown in a span the bot was unreachable (a lost gateway connection)."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "UPDATE reason_prompts SET interrupted = 1"
+                " WHERE state = 'pending' AND prompted_at >= ? AND prompted_at < ?",
+                (opened_after.isoformat(), opened_before.isoformat()),
+            )
+        return cursor.rowcount
+
+    def claim_reasks(
+        self, *, restarted_at: datetime, settled_before: datetime, since: datetime
+    ) -> list[ReasonPrompt]:
+        """Claim the prompts to re-ask, so no other sweep (or restart) asks them again.
+
+        Due: still pending, its 👎 stands without a reason, shown after `since` and before
+        `settled_before`, and either shown before this process started (`restarted_at`) or
+        flagged as interrupted.
+        """
+        keys = (
+            "SELECT p.answer_id, p.user_id FROM reason_prompts p"
+            " JOIN feedback f ON f.answer_id = p.answer_id AND f.user_id = p.user_id"
+            " WHERE p.state = 'pending' AND f.vote < 0 AND f.reason IS NULL"
+            " AND p.prompted_at >= ? AND p.prompted_at < ?"
+            " AND (p.prompted_at < ? OR p.interrupted = 1)"
+        )
+        args = (since.isoformat(), settled_before.isoformat(), restarted_at.isoformat())
+        with self._tx() as db:
+            due = db.execute(keys, args).fetchall()
+            for row in due:
+                db.execute(
+                    "UPDATE reason_prompts SET state = 'reasking'"
+                    " WHERE answer_id = ? AND user_id = ?",
+                    (row["answer_id"], row["user_id"]),
+                )
+        claimed = [self.reason_prompt(r["answer_id"], r["user_id"]) for r in due]
+        return [p for p in claimed if p is not None]
+
+    def finish_reask(
+        self,
+        answer_id: str,
+        user_id: int,
+        state: PromptState,
+        *,
+        via: str | None = None,
+        channel_id: int | None = None,
+        message_id: int | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Record how a claimed re-ask ended: reasked (via followup/dm), refused or failed."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE reason_prompts SET state = ?, reasked_via = ?, reasked_at = ?,"
+                " reask_channel_id = ?, reask_message_id = ?, token = CASE WHEN ? = 'reasked'"
+                " THEN token END WHERE answer_id = ? AND user_id = ? AND state = 'reasking'",
+                (
+                    state,
+                    via,
+                    (now or _now()).isoformat(),
+                    channel_id,
+                    message_id,
+                    state,
+                    answer_id,
+                    user_id,
+                ),
+            )
+
+    def retry_reask_later(self, answer_id: str, user_id: int, *, max_attempts: int) -> bool:
+        """A re-ask that failed for a passing reason goes back to pending, up to `max_attempts`.
+
+        Returns False when it has used them all (the prompt is then `failed`).
+        """
+        with self._tx() as db:
+            db.execute(
+                "UPDATE reason_prompts SET attempts = attempts + 1, state = CASE"
+                " WHEN attempts + 1 >= ? THEN 'failed' ELSE 'pending' END"
+                " WHERE answer_id = ? AND user_id = ? AND state = 'reasking'",
+                (max_attempts, answer_id, user_id),
+            )
+        prompt = self.reason_prompt(answer_id, user_id)
+        return prompt is not None and prompt.state == "pending"
 
     # -- conversations ---------------------------------------------------------------------------
 

@@ -24,7 +24,9 @@ log = logging.getLogger(__name__)
 
 REASON_MODAL = "coach:fbr:"
 REASON_INPUT = "reason"
+REASK_BUTTON = "coach:reason:"
 GONE = "I no longer have that answer on record. Ask again with `/ask`."
+NO_DOWNVOTE = "I have no 👎 from you on that answer, so there is no reason to add."
 THREAD_INTRO = (
     "Ask your follow-up questions here with `/ask` or by mentioning me: "
     "I'll keep this conversation in mind."
@@ -57,12 +59,7 @@ class FeedbackButton(
     async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
         bot = interaction.client
         try:
-            await asyncio.to_thread(
-                bot.store.record_vote,
-                self.answer_id,
-                interaction.user.id,
-                1 if self.vote == "up" else -1,
-            )
+            await asyncio.to_thread(self._record, bot, interaction)
         except KeyError:
             await interaction.response.send_message(GONE, ephemeral=True)
             return
@@ -75,8 +72,67 @@ class FeedbackButton(
         await interaction.response.send_modal(reason_modal(self.answer_id))
         bot.review.report_later(self.answer_id, interaction.user.id)
 
+    def _record(self, bot: CoachBot, interaction: discord.Interaction[CoachBot]) -> None:
+        """Store the vote; for a 👎 also the form about to open, so a restart can't lose it."""
+        user_id = interaction.user.id
+        bot.store.record_vote(self.answer_id, user_id, 1 if self.vote == "up" else -1)
+        if self.vote == "down":
+            bot.store.open_reason_prompt(
+                self.answer_id,
+                user_id,
+                token=interaction.token,
+                channel_id=interaction.channel_id,
+                guild_id=interaction.guild_id,
+            )
 
-def reason_modal(answer_id: str) -> discord.ui.Modal:
+
+class ReasonButton(
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"coach:reason:(?P<answer_id>[0-9a-f]{16})",
+):
+    """ "Add a reason" on a re-ask: opens the same form as 👎, for the member who voted."""
+
+    def __init__(self, answer_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                emoji="✍️",
+                label="Add a reason",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"{REASK_BUTTON}{answer_id}",
+            )
+        )
+        self.answer_id = answer_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+    ) -> ReasonButton:
+        return cls(match["answer_id"])
+
+    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
+        store = interaction.client.store
+        try:
+            answer = await asyncio.to_thread(store.answer, self.answer_id)
+            feedback = await asyncio.to_thread(store.feedback, self.answer_id, interaction.user.id)
+        except Exception as error:
+            await report_error(interaction, error)
+            return
+        if answer is None:
+            await interaction.response.send_message(GONE, ephemeral=True)
+        elif feedback is None or feedback.vote >= 0:
+            await interaction.response.send_message(NO_DOWNVOTE, ephemeral=True)
+        else:
+            await interaction.response.send_modal(reason_modal(self.answer_id, feedback.reason))
+
+
+def reask_view(answer_id: str) -> discord.ui.View:
+    """The one button under a re-ask."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(ReasonButton(answer_id))
+    return view
+
+
+def reason_modal(answer_id: str, reason: str | None = None) -> discord.ui.Modal:
     """Asks what was wrong; its submission is handled by the feedback cog's listener.
 
     The cog (not the modal object) handles it so a reason typed across a restart still lands.
@@ -94,6 +150,7 @@ def reason_modal(answer_id: str) -> discord.ui.Modal:
             required=False,
             max_length=500,
             placeholder="e.g. It didn't say how many sets, or the source was about something else.",
+            default=reason,
         )
     )
     return modal

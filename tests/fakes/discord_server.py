@@ -28,6 +28,7 @@ INTERACTION_COMMAND, INTERACTION_COMPONENT, INTERACTION_AUTOCOMPLETE = 2, 3, 4
 INTERACTION_MODAL = 5
 OPTION_SUB_COMMAND, OPTION_STRING, OPTION_INTEGER = 1, 3, 4
 OPTION_ATTACHMENT = 11
+TOKEN_LIFE_S = 15 * 60  # an interaction token's follow-up webhook lives 15 minutes
 
 
 def _now_iso() -> str:
@@ -82,6 +83,8 @@ class FakeDiscord:
         self.coach = FakeUser(self.snowflake(), "coach")
         self.users = [self.member, self.coach, self.bot]
         self.sent_at: dict[str, float] = {}  # interaction token -> perf_counter() when sent
+        self.issued_at: dict[str, float] = {}  # interaction token -> time.monotonic() when made
+        self.closed_dms: set[int] = set()  # users whose privacy settings refuse the bot's DMs
         self.reject_token = False  # answer 401 to every request, as for a wrong token
         self.calls: list[Call] = []
         self.commands: dict[tuple[int | None, str], dict[str, Any]] = {}
@@ -351,7 +354,12 @@ class FakeDiscord:
                 authorizing_integration_owners={"0": str(self.guild_id)},
             )
         self.interactions[payload["token"]] = payload
+        self.issued_at[payload["token"]] = time.monotonic()
         return payload
+
+    def expire_token(self, token: str) -> None:
+        """Age an interaction token past its 15 minutes, as if that much time had passed."""
+        self.issued_at[token] = time.monotonic() - TOKEN_LIFE_S - 1
 
     def slash(
         self,
@@ -452,8 +460,14 @@ class FakeDiscord:
         *,
         user: FakeUser | None = None,
         channel_id: int | None = None,
+        message: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
+        """A MODAL_SUBMIT; `message` is the message whose button opened the form, if one did."""
+        if message is not None:
+            channel_id = int(message["channel_id"])
         payload = self._interaction_base(INTERACTION_MODAL, user or self.member, channel_id)
+        if message is not None:
+            payload["message"] = message
         rows = [
             {"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]}
             for k, v in fields.items()
@@ -620,6 +634,8 @@ class FakeDiscord:
         if match := re.fullmatch(rf"/webhooks/{app}/([^/]+)(?:/messages/([^/]+))?", p):
             token, target = match.group(1), match.group(2)
             interaction = self.interactions[token]
+            if time.monotonic() - self.issued_at.get(token, time.monotonic()) > TOKEN_LIFE_S:
+                return 401, {"message": "Invalid Webhook Token", "code": 50027}
             channel_id = int(interaction["channel_id"])
             if m == "POST":
                 return 200, self._bot_message(channel_id, body, call.files)
@@ -649,6 +665,9 @@ class FakeDiscord:
                 )
             return 200, message
         if match := re.fullmatch(r"/channels/(\d+)/messages", p):
+            channel = self.channels.get(int(match.group(1)), {})
+            if m == "POST" and self._dm_refused(channel):
+                return 403, {"message": "Cannot send messages to this user", "code": 50007}
             if m == "POST":
                 return 200, self._bot_message(int(match.group(1)), body, call.files)
             return 200, [v for v in self.messages.values() if v["channel_id"] == match.group(1)]
@@ -659,6 +678,11 @@ class FakeDiscord:
         if (m, p) == ("POST", "/users/@me/channels"):
             return 200, self.dm_channel(self._user(int(body["recipient_id"])))
         return 404, {"message": f"Unknown route {m} {p}", "code": 0}
+
+    def _dm_refused(self, channel: dict[str, Any]) -> bool:
+        if channel.get("type") != CHANNEL_DM:
+            return False
+        return int(channel["recipients"][0]["id"]) in self.closed_dms
 
     def _user(self, user_id: int) -> FakeUser:
         return next(u for u in self.users if u.id == user_id)
