@@ -169,9 +169,12 @@ def calibrate_index(
     evidence_of: Callable[[Sequence[str]], list[Evidence]],
     off_topic: Sequence[str] | None = None,
 ) -> Calibration:
-    """Calibrate one index: `evidence_of` runs questions through the index's own search."""
-    covered = evidence_of(pseudo_questions(passages))
-    off = evidence_of(list(off_topic if off_topic is not None else off_topic_questions()))
+    """Calibrate one index: `evidence_of` runs questions through the index's own search (all
+    of them in one call, so their vectors can be embedded in one batch)."""
+    asked = pseudo_questions(passages)
+    bank = list(off_topic if off_topic is not None else off_topic_questions())
+    found = evidence_of(asked + bank)
+    covered, off = found[: len(asked)], found[len(asked) :]
     if not covered or not off:
         return Calibration(generation=generation)
     return Calibration(

@@ -123,19 +123,18 @@ def test_off_topic_bank_is_big_and_about_nothing_runners_ask() -> None:
 
 
 def test_calibrate_index_takes_medians_of_both_groups() -> None:
+    def evidence(question: str) -> Evidence:
+        value = 0.6 if question.startswith("Passage") else 0.1
+        return Evidence(
+            top_dense=value,
+            coverage=1.0,
+            lexical=10 * value,
+            sentence=value + 0.2,
+            answered=value + 0.3,
+        )
+
     def evidence_of(questions):
-        strong = questions and questions[0].startswith("Passage")
-        value = 0.6 if strong else 0.1
-        return [
-            Evidence(
-                top_dense=value,
-                coverage=1.0,
-                lexical=10 * value,
-                sentence=value + 0.2,
-                answered=value + 0.3,
-            )
-            for _ in questions
-        ]
+        return [evidence(q) for q in questions]
 
     cal = calibrate_index("gen-1", ["Passage one tells runners to lift twice a week."], evidence_of)
     assert (cal.dense_in, cal.dense_off) == (0.6, 0.1)
