@@ -234,3 +234,26 @@ async def test_buttons_and_forms_for_unknown_answers_or_votes_get_one_line(
         assert bot.store.feedback(answer_id, fake.coach.id) is None
         still = bot.store.feedback(answer_id, fake.member.id)
         assert still is not None and still.reason is None
+
+
+async def test_a_form_open_across_a_lost_connection_is_reasked(
+    settings: Settings, fake_app: FakeApp
+) -> None:
+    async with fake_discord() as fake, running_bot(fake_app, fake) as bot:
+        answer_id, press = await _vote_down(fake)
+        desk = _desk(bot)
+        later = datetime.now(UTC) + timedelta(minutes=3)  # the form has settled by then
+        assert (await desk.sweep(later)).total() == 0  # no gap yet: nothing to re-ask
+        await fake.request_reconnect()
+
+        async def flagged() -> None:
+            while True:
+                prompt = bot.store.reason_prompt(answer_id, fake.member.id)
+                if prompt is not None and prompt.interrupted:
+                    return
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(flagged(), 15)
+        assert dict(await desk.sweep(later)) == {"followup": 1}
+        (reask,) = await fake.followups(press)
+        assert _custom_ids(reask.response, fake) == [f"coach:reason:{answer_id}"]

@@ -21,7 +21,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 GATEWAY_HELLO, GATEWAY_HEARTBEAT, GATEWAY_IDENTIFY, GATEWAY_HEARTBEAT_ACK = 10, 1, 2, 11
-GATEWAY_DISPATCH, GATEWAY_RESUME = 0, 6
+GATEWAY_DISPATCH, GATEWAY_RESUME, GATEWAY_RECONNECT = 0, 6, 7
 
 CHANNEL_TEXT, CHANNEL_DM, CHANNEL_PUBLIC_THREAD = 0, 1, 11
 INTERACTION_COMMAND, INTERACTION_COMPONENT, INTERACTION_AUTOCOMPLETE = 2, 3, 4
@@ -197,6 +197,11 @@ class FakeDiscord:
         await self.identified.wait()
         for ws in list(self._sockets):
             await self._send(ws, {"op": GATEWAY_DISPATCH, "t": event, "d": data})
+
+    async def request_reconnect(self) -> None:
+        """Op 7 RECONNECT to every client, as Discord sends before moving a session."""
+        for ws in list(self._sockets):
+            await self._send(ws, {"op": GATEWAY_RECONNECT, "d": None})
 
     async def _send(self, ws: web.WebSocketResponse, payload: dict[str, Any]) -> None:
         if payload["op"] == GATEWAY_DISPATCH:
