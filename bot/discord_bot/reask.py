@@ -173,7 +173,7 @@ class ReaskDesk:
         assert prompt.token is not None and self.bot.application_id is not None
         # The same webhook `Interaction.followup` builds, from the stored token.
         webhook = discord.Webhook.from_state(
-            {"id": self.bot.application_id, "type": 3, "token": prompt.token},  # type: ignore[typeddict-item]
+            {"id": self.bot.application_id, "type": 3, "token": prompt.token},
             state=self.bot._connection,
         )
         return await webhook.send(

@@ -99,11 +99,12 @@ def _from_reask(message: discord.Message | None) -> bool:
     """Whether a form was opened from a re-ask's button (not from 👎 under the answer)."""
     if message is None:
         return False
-    return any(
-        getattr(child, "custom_id", None) and child.custom_id.startswith(REASK_BUTTON)  # type: ignore[union-attr]
+    ids = (
+        getattr(child, "custom_id", None) or ""
         for row in message.components
         for child in getattr(row, "children", [])
     )
+    return any(custom_id.startswith(REASK_BUTTON) for custom_id in ids)
 
 
 async def setup(bot: CoachBot) -> None:
