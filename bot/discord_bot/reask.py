@@ -111,11 +111,22 @@ class ReaskDesk:
                     since=now - self.window,
                 )
                 for prompt in prompts:
-                    outcomes[await self._reask(prompt, now)] += 1
+                    outcomes[await self._reask_safely(prompt, now)] += 1
             if outcomes:
                 log.info("re-asked for 👎 reasons: %s", dict(outcomes))
         self.swept.set()
         return outcomes
+
+    async def _reask_safely(self, prompt: ReasonPrompt, now: datetime) -> Outcome:
+        """One prompt's re-ask; a bug in it must not strand the rest of the claimed batch."""
+        try:
+            return await self._reask(prompt, now)
+        except Exception:
+            log.exception("re-asking for a 👎 reason on answer %s failed", prompt.answer_id)
+            await asyncio.to_thread(
+                self.bot.store.finish_reask, prompt.answer_id, prompt.user_id, "failed"
+            )
+            return "failed"
 
     async def _reask(self, prompt: ReasonPrompt, now: datetime) -> Outcome:
         store = self.bot.store
