@@ -90,7 +90,7 @@ class ReasonButton(
     discord.ui.DynamicItem[discord.ui.Button],
     template=r"coach:reason:(?P<answer_id>[0-9a-f]{16})",
 ):
-    """ "Add a reason" on a re-ask: opens the same form as 👎, for the member who voted."""
+    """A re-ask's *Add a reason*: opens the same form as 👎, for the member who voted."""
 
     def __init__(self, answer_id: str) -> None:
         super().__init__(
