@@ -41,6 +41,7 @@ _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+")
 _BULLET = re.compile(r"^\s*(?:[-*+•·▪►›»]|\d{1,3}[.)])\s+")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`|~~)")
+_UNDERSCORE_EMPHASIS = re.compile(r"^_(\S(?:.*\S)?)_$")
 
 
 def plain(line: str) -> str:
@@ -51,6 +52,7 @@ def plain(line: str) -> str:
     text = re.sub(r"^\s*>\s?", "", text)
     text = _BULLET.sub("", text)
     text = _EMPHASIS.sub("", text)
+    text = _UNDERSCORE_EMPHASIS.sub(r"\1", text.strip())  # _a whole line in italics_
     return " ".join(text.split())
 
 
@@ -261,6 +263,49 @@ def is_inline_related(text: str) -> bool:
     return bool(_RELATED_INLINE.match(text.strip()))
 
 
+_PROMO = re.compile(
+    # The code itself is matched case-sensitively: sales codes are capitals and digits.
+    r"(?i:\b\d{1,2}\s?%\s+off\b)"
+    r"|(?i:\b(?:use|with|enter)\s+(?:the\s+)?(?:promo\s+|discount\s+|coupon\s+)?code\s+)"
+    r"[A-Z0-9]{4,}\b"
+    r"|(?i:\b(?:shop|buy|order)\s+now\b|\bfree\s+(?:shipping|delivery)\b)"
+)
+_META_FIELD = _fullmatch(
+    r"(?:(?:written|posted|words|reviewed)\s+)?by\s+.{1,60}",
+    r"(?:posted\s+in|filed\s+under|tagged(?:\s+with)?|categories|category|tags)\s*:?\s+.{1,80}",
+    r"(?:part|episode|chapter)\s+\d{1,3}(?:\s+of\s+\d{1,3})?",
+    r".{1,40}\s+series(?:\s*,?\s*(?:part|episode)\s+\d{1,3}(?:\s+of\s+\d{1,3})?)?",
+    r"\d{1,5}\s+(?:comments?|replies|views|likes|shares)",
+)
+_BRACKET_LINK = re.compile(r"\[[^\[\]]{1,40}\]")
+
+
+def is_promo(text: str) -> bool:
+    """A short sales line: 'Try X tights - 20% off with code RIVER20', 'Shop now'."""
+    return len(text.split()) <= 25 and bool(_PROMO.search(text))
+
+
+def is_meta_line(text: str) -> bool:
+    """A page's byline-and-metadata strip: fields joined by '·' or '|', each a byline, date,
+    reading time, category, series part or count ('Posted by X · 9 min read · Filed under: Y')."""
+    fields = [f.strip() for f in re.split(r"\s+[·|•]\s+", text.strip()) if f.strip()]
+    if len(fields) < 2 or len(text) > 300:
+        return False
+    return all(
+        is_date_line(f) or is_byline(f) or _META_FIELD.fullmatch(f) or _READ_TIME_LINE.fullmatch(f)
+        for f in fields
+    )
+
+
+def is_link_list(text: str) -> bool:
+    """A pasted row of bracketed links: 'Quick links: [Club home] [Fixtures] [Join the club]'."""
+    links = _BRACKET_LINK.findall(text)
+    if len(links) < 3:
+        return False
+    rest = _BRACKET_LINK.sub(" ", text)
+    return len(rest.split()) <= 3
+
+
 LINE_RULES: dict[str, Callable[[str], bool]] = {
     "ad": is_ad,
     "share bar": is_share_bar,
@@ -270,6 +315,9 @@ LINE_RULES: dict[str, Callable[[str], bool]] = {
     "byline": is_byline,
     "date line": is_date_line,
     "related link": is_inline_related,
+    "promotion": is_promo,
+    "page metadata": is_meta_line,
+    "link list": is_link_list,
 }
 
 

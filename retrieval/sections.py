@@ -34,6 +34,8 @@ class Block:
     kind: BlockKind
     text: str
     level: int = 0
+    # A heading recovered from a bold line or a Q&A question in Markdown, not from `#` markup.
+    implied: bool = False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -67,7 +69,16 @@ def markdown_blocks(text: str) -> list[Block]:
             item_fresh = True
         elif kind == "inline" and tokens[i - 1].type == "paragraph_open":
             content = _inline_text(token)
-            if content and lists:
+            implied = None if lists else _implied_heading(token, content)
+            if implied is not None:
+                # One level below the last real heading, which stays the parent of what follows.
+                last = next((b.level for b in reversed(blocks) if b.kind == "heading"), 1)
+                real = next(
+                    (b.level for b in reversed(blocks) if b.kind == "heading" and not b.implied),
+                    last,
+                )
+                blocks.append(Block("heading", implied, real + 1, implied=True))
+            elif content and lists:
                 marker, number = lists[-1]
                 indent = "  " * (len(lists) - 1)
                 if item_fresh:
@@ -97,6 +108,27 @@ def markdown_blocks(text: str) -> list[Block]:
             blocks.append(Block("item", " | ".join(row)))
         i += 1
     return blocks
+
+
+_IMPLIED_WORDS = 16
+
+
+def _implied_heading(token: Token, content: str) -> str | None:
+    """A paragraph that is a heading in all but markup: a short line set wholly in bold
+    ("**Landing cues**"), or a Q&A question ("Q: Are machines okay?") heading its answer."""
+    question = question_line(content)
+    if question:
+        return question
+    children = [c for c in token.children or [] if not (c.type == "text" and not c.content.strip())]
+    bold = (
+        len(children) >= 3
+        and children[0].type == "strong_open"
+        and children[-1].type == "strong_close"
+        and sum(c.type == "strong_open" for c in children) == 1
+    )
+    if not bold or "\n" in content or len(content.split()) > _IMPLIED_WORDS:
+        return None
+    return content.rstrip(":.").strip() or None
 
 
 def _inline_text(token: Token) -> str:

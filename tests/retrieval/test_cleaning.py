@@ -16,7 +16,10 @@ from retrieval.cleaning import (
     is_comment_signature,
     is_cookie_banner,
     is_date_line,
+    is_link_list,
+    is_meta_line,
     is_newsletter,
+    is_promo,
     is_related_heading,
     is_share_bar,
     normalize_text,
@@ -111,6 +114,23 @@ CASES = [
     (is_related_heading, "You might also enjoy:", True),
     (is_related_heading, "Related muscles", False),
     (is_related_heading, "Read more slowly when tired", False),
+    (is_promo, "Try FastFeet insoles - 15% off with code STRIDE15", True),
+    (is_promo, "Use code RUN20 at checkout", True),
+    (is_promo, "SHOP NOW", True),
+    (is_promo, "Lift 20% more than you did last month.", False),
+    (is_promo, "Use the code of conduct at the track", False),
+    (is_promo, "Cue it with the code word 'quiet feet'.", False),
+    (
+        is_meta_line,
+        "Posted by Coach Ana Ruiz · 7 min read · Filed under: Strength · Hills series part 2 of 4",
+        True,
+    ),
+    (is_meta_line, "By Jane Doe | June 3, 2024 | 12 comments", True),
+    (is_meta_line, "Hold for 3 seconds · rest 60 seconds", False),
+    (is_meta_line, "Strength | Speed", False),
+    (is_link_list, "Quick links: [Home] [Results] [Juniors] [Join us]", True),
+    (is_link_list, "[Home] [Results] [Join us]", True),
+    (is_link_list, "Do 3 sets [10 reps] then rest [90 s] before the [next] exercise", False),
 ]
 
 
@@ -147,6 +167,8 @@ def test_clutter_kind(line: str, kind: str | None) -> None:
         ("![runner on a hill](hill.jpg)", "runner on a hill"),
         ("  1.  Squats   and `lunges`", "Squats and lunges"),
         ("> a quoted line", "a quoted line"),
+        ("_Posted by Coach Ana · 5 min read_", "Posted by Coach Ana · 5 min read"),
+        ("keep snake_case_words as they are", "keep snake_case_words as they are"),
     ],
 )
 def test_plain_strips_markdown_syntax(line: str, expected: str) -> None:

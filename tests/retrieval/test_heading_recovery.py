@@ -159,3 +159,24 @@ def test_seedlike_pages_become_passages_that_answer_one_thing() -> None:
         # Most passages carry a recovered heading, and none is a whole page.
         assert len(headed) >= 0.75 * len(chunks), path.name
         assert max(len(c.text) for c in chunks) <= 1300, path.name
+
+
+CLUBPAGES = SEEDLIKE.parent / "clubpages"
+
+
+def test_another_clubs_pages_keep_their_subheads_and_lose_their_clutter() -> None:
+    """Pages from another club (evaluation/corpora/clubpages): bold-line and Q: subheads in
+    Markdown become headings; a sales line, a byline strip and a row of links do not."""
+    passages = {}
+    for path in sorted(CLUBPAGES.iterdir()):
+        chunks, _ = chunk_document(load_document(path, CLUBPAGES))
+        passages[path.name] = chunks
+    headings = {p: [c.heading for c in chunks] for p, chunks in passages.items()}
+    text = " ".join(c.text for chunks in passages.values() for c in chunks)
+    jump = " | ".join(headings["jump-training-for-distance-runners.md"])
+    assert "Landing cues we shout across the field" in jump
+    masters = headings["strength-for-masters-runners.md"]
+    assert any(h.endswith("Are machines okay, or is it free weights or nothing?") for h in masters)
+    assert not any("% off" in h for hs in headings.values() for h in hs)
+    for clutter in ("min read", "with code", "Quick links"):
+        assert clutter not in text, clutter

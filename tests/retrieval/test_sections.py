@@ -219,3 +219,37 @@ def test_unwrap_lines_joins_hard_wrapped_paragraphs_only() -> None:
     ]
     paragraphs = ["One long paragraph per line." * 5, "Heading", "Another paragraph here." * 9]
     assert unwrap_lines(paragraphs) == paragraphs
+
+
+def test_markdown_bold_line_and_qa_question_head_what_follows() -> None:
+    """Pasted Markdown often marks subheads with bold lines or Q:/A: pairs, not `#`."""
+    text = (
+        "## Landing\n\n"
+        "**Cues we shout across the field**\n\n"
+        "Quiet feet, and land under the hips.\n\n"
+        "**Ground to avoid.**\n\n"
+        "Concrete hides sloppy landings.\n\n"
+        "## Questions from the group\n\n"
+        "Q: Are machines okay?\n\n"
+        "A: Yes, the leg press is fine while you build up.\n\n"
+        "Q: Is 70 too late to start?\n\n"
+        "A: No; gains show within 8 to 12 weeks.\n\n"
+        "Keep **squats** in every session, and **rest** well.\n"
+    )
+    headings = [(b.text, b.level) for b in markdown_blocks(text) if b.kind == "heading"]
+    assert headings == [
+        ("Landing", 2),
+        ("Cues we shout across the field", 3),
+        ("Ground to avoid", 3),  # a sibling, not a child of the bold line above
+        ("Questions from the group", 2),
+        ("Are machines okay?", 3),
+        ("Is 70 too late to start?", 3),
+    ]
+    sections = build_sections(markdown_blocks(text))
+    answer = next(s for s in sections if s.heading_path[-1] == "Are machines okay?")
+    assert "leg press" in answer.text and "Quiet feet" not in answer.text
+
+
+def test_markdown_bold_inside_a_sentence_or_list_is_not_a_heading() -> None:
+    text = "- **Calves:** 20 slow raises each side.\n\nA long **bold** phrase in a sentence.\n"
+    assert [b.kind for b in markdown_blocks(text)] == ["item", "text"]
