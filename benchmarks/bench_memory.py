@@ -7,7 +7,16 @@ any process using the model pays).
 
 Target: every process <= 1 GB.
 
+`--generations N` instead measures growth in one serving process (issue 13's soak RSS): the
+app opens a copy of knowledge/, then N times a coach adds, rewrites and deletes an article, the
+app re-indexes as the bot's folder watcher does (`CoachApp.reindex` in a worker thread), and a
+few questions are answered. It prints RSS after each generation and, with `--tracemalloc`, the
+Python allocations that grew most (RSS growth they don't explain is native: Chroma, ONNX
+Runtime, PyTorch, malloc arenas).
+
     HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_memory [--searches 50] [--copies 0]
+    HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_memory --generations 30 \
+        [--tracemalloc] [--without-fix]
 """
 
 from __future__ import annotations
@@ -39,6 +48,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--copies", type=int, default=0, help="index N marked copies of knowledge/ (0: as is)"
     )
+    parser.add_argument(
+        "--generations", type=int, default=0, help="measure RSS growth over N index generations"
+    )
+    parser.add_argument(
+        "--tracemalloc", action="store_true", help="with --generations: top Python allocations"
+    )
+    parser.add_argument(
+        "--without-fix",
+        action="store_true",
+        help="with --generations: no malloc arena cap or trimming (bot/memory.py), as before",
+    )
     parser.add_argument("--child", choices=["search", "model"], help=argparse.SUPPRESS)
     parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--knowledge", type=Path, help=argparse.SUPPRESS)
@@ -50,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.child == "model":
         model_child()
         return 0
+    if args.generations:
+        from benchmarks.memory_growth import run_generations
+
+        return run_generations(args.generations, trace=args.tracemalloc, fix=not args.without_fix)
     report = run(searches=args.searches, copies=args.copies)
     render(report)
     print(f"  machine: {machine()}")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from answering.models import Answer, Turn
 from answering.protocols import Answerer
+from bot.memory import limit_malloc_arenas, release_free_memory
 from bot.secrets_guard import protect
 from bot.settings import Settings
 from retrieval.errors import (
@@ -51,6 +52,7 @@ class CoachApp:
         progress: Progress | None = None,
     ) -> None:
         protect(settings)  # every surface starts here: logs never carry its secrets
+        limit_malloc_arenas()  # before any library starts its threads (bot/memory.py)
         self.settings = settings
         self._embedder = embedder
         self._notify = notify or (lambda message: log.info("%s", message))
@@ -225,6 +227,8 @@ class CoachApp:
             self._generations_written += 1
             if self._generations_written % CLIENT_RECYCLE_EVERY == 0:
                 self._recycle_store()
+        if report.switched:
+            release_free_memory()  # what the old generation and the write path freed
         return report
 
     def _recalibrate(self) -> None:
