@@ -143,7 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sets = ", ".join(n for s in SETS.values() for n in s.dev)
     policy = policy.model_copy(
         update={
-            "chosen_on": f"dev sets only ({sets}), pooled over three corpora by "
+            "chosen_on": f"dev sets only ({sets}), pooled over every corpus by "
             f"`python -m evaluation.tune_abstention`: at most {args.max_refused:.0%} of "
             "in-scope dev questions refused, as many out-of-scope ones as possible; caveat "
             f"edge: the highest with at most {args.max_caveat:.0%} of in-scope dev questions "

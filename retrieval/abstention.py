@@ -5,7 +5,7 @@ dense similarity with how its pages are written. So no raw number decides. Each 
 calibrated from itself: questions drawn from its own passages (what "covered" scores like here)
 and a fixed bank of off-topic questions (what "not covered" scores like here). A query's
 evidence is placed on that scale, 0 = a typical off-topic question, 1 = a typical question the
-passages answer, and the bands in `data/abstention.json` (chosen on the dev sets of three
+passages answer, and the bands in `data/abstention.json` (chosen on the dev sets of four
 different corpora) cut it into refuse / partial (answer with a caveat) / answer.
 """
 

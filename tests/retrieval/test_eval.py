@@ -130,20 +130,22 @@ def test_every_expected_passage_exists_in_the_knowledge(name: str) -> None:
     assert missing == []
 
 
-def test_every_expected_phrase_exists_in_the_seedlike_pages() -> None:
+@pytest.mark.parametrize("corpus", ["seedlike", "clubpages"])
+def test_every_expected_phrase_exists_in_the_pasted_pages(corpus: str) -> None:
+    """Phrase expectations name text the page really holds, as the loader reads it (HTML too)."""
     from evaluation.harness import CORPORA, _words
+    from retrieval.loaders import load_text
 
     texts = {
-        p.name: _words(p.read_text(encoding="utf-8")) for p in (CORPORA / "seedlike").iterdir()
+        p.name: _words(load_text(p.read_bytes(), p.suffix, p.name).text)
+        for p in (CORPORA / corpus).iterdir()
     }
-    for name in (
-        "seedlike.dev.jsonl",
-        "seedlike-r1.dev.jsonl",
-        "seedlike-r2.dev.jsonl",
-        "seedlike.test.jsonl",
-    ):
+    names = (*SETS[corpus].dev, SETS[corpus].test)
+    assert names
+    for name in names:
         for item in load_eval_set(EVALSETS / name):
             for e in item.expected:
+                assert e.contains, (item.id, "pasted pages are judged by phrase")
                 assert _words(e.contains) in texts[e.source], (item.id, e.contains)
 
 
