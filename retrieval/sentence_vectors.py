@@ -13,6 +13,7 @@ plus a small `.json` index), written once like the segment, read through a memor
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -89,9 +90,11 @@ def save_segment(
         else np.zeros((0, dim), _DTYPE)
     )
     offsets = np.concatenate([[0], np.cumsum(counts)]).astype(int).tolist()
-    _atomic(target / f"{segment}.npy", lambda fh: np.save(fh, matrix), binary=True)
-    index = json.dumps({"ids": list(ids), "offsets": offsets, "dim": dim})
-    _atomic(target / f"{segment}.json", lambda fh: fh.write(index), binary=False)
+    buffer = io.BytesIO()
+    np.save(buffer, matrix)
+    _atomic(target / f"{segment}.npy", buffer.getvalue())
+    index = {"ids": list(ids), "offsets": offsets, "dim": dim}
+    _atomic(target / f"{segment}.json", json.dumps(index).encode("utf-8"))
 
 
 def load_segment(data_dir: Path, segment: str) -> dict[str, np.ndarray] | None:
@@ -102,7 +105,12 @@ def load_segment(data_dir: Path, segment: str) -> dict[str, np.ndarray] | None:
         index = json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))
         matrix = np.load(base.with_suffix(".npy"), mmap_mode="r")
         ids, offsets = index["ids"], index["offsets"]
-        if len(offsets) != len(ids) + 1 or offsets[-1] != len(matrix):
+        if (
+            matrix.ndim != 2
+            or matrix.shape[1] != index["dim"]
+            or len(offsets) != len(ids) + 1
+            or offsets[-1] != len(matrix)
+        ):
             raise ValueError("index and vectors disagree")
     except FileNotFoundError:
         return None
@@ -123,13 +131,11 @@ def drop_segments(data_dir: Path, keep: set[str]) -> None:
                 path.unlink()
 
 
-def _atomic(path: Path, write, *, binary: bool) -> None:
+def _atomic(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(
-            fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})
-        ) as fh:
-            write(fh)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
