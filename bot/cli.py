@@ -190,7 +190,7 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """Answer a question from the club's guides, citing the passages used."""
-    from bot.replies import clean_question
+    from bot.questions import clean_question
 
     asked = _run(lambda: clean_question(question))  # the same limit as the console and Discord
     coach = make_app(load_settings(), quiet=as_json)

@@ -16,11 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot import replies
 from planner.models import AVOID, EQUIPMENT, EXPERIENCES, MAX_WEEKS, PHASES, RUN_KINDS, Plan
-from planner.render_ics import render_ics
-from planner.render_markdown import render_audit, render_markdown
-from planner.service import parse_date
 from retrieval.errors import CoachError
 
 log = logging.getLogger(__name__)
@@ -99,7 +95,12 @@ def plan(
     audit: Annotated[bool, typer.Option("--audit", help="Print the rule audit card.")] = False,
 ) -> None:
     """Build a strength plan around your runs, citing the club's guides for every choice."""
+    # Imported here: every other `coach` command would pay for the planner and icalendar.
+    from bot import replies
     from bot.cli import load_settings, make_app
+    from planner.render_ics import render_ics
+    from planner.render_markdown import render_audit, render_markdown
+    from planner.service import parse_date
 
     try:
         request = replies.plan_request(

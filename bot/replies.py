@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from answering.config import MAX_QUESTION_CHARS
+from answering.config import MAX_QUESTION_CHARS  # noqa: F401 - /ask's option limit reads it here
 from answering.models import Answer, Turn
 from bot.gaps import GapGroup, group_gaps
+from bot.questions import InputError, clean_question
 from bot.store import FeedbackStore
 from bot.text_limits import neutralize_mentions
 from planner.models import DAYS, RUN_KINDS, Plan, PlanRequest
@@ -23,7 +24,6 @@ from planner.render_ics import render_ics
 from planner.render_markdown import render_markdown, render_markdown_pages
 from planner.service import Planner, make_request, parse_date, parse_days, parse_runs
 from planner.swap import swappable_exercises
-from retrieval.errors import CoachError
 from retrieval.models import HEADING_SEP
 from retrieval.text import trim
 
@@ -34,10 +34,6 @@ if TYPE_CHECKING:
 ReplyKind = Literal["answer", "plan", "sources", "help", "status", "gaps", "notice"]
 
 GAP_WINDOW = timedelta(days=30)
-
-
-class InputError(CoachError):
-    """What the person typed cannot be used; the message says what to type instead."""
 
 
 class SourceLine(BaseModel):
@@ -91,21 +87,6 @@ class App(Protocol):
 
 def cooldown_text(seconds: float) -> str:
     return f"Easy there! You can ask again in {max(1, round(seconds))} s."
-
-
-def clean_question(text: str) -> str:
-    """The question as the answer layer should see it; InputError when there is none."""
-    question = " ".join(text.split())
-    if len(question) < 3:
-        raise InputError(
-            "Ask a question about strength training, e.g. `/ask how often should I lift?`"
-        )
-    if len(question) > MAX_QUESTION_CHARS:
-        raise InputError(
-            f"That question is {len(question)} characters; keep it under {MAX_QUESTION_CHARS} "
-            "(one question at a time)."
-        )
-    return question
 
 
 def ask(app: App, question: str, history: Sequence[Turn] = ()) -> Answer:

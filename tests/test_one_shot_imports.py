@@ -1,0 +1,71 @@
+"""A one-shot `coach ask` loads only what an extractive answer needs (issue 13: start time).
+
+Asserted on the modules the process imported, not on time: a test can't time reliably on a
+shared machine, and `python -m benchmarks.bench_cli` measures the start in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO
+
+QUESTION = "How many times a week should runners lift weights?"
+# Surfaces, the LLM, the planner, plotting and the indexing model: none answers a question.
+NOT_NEEDED = (
+    "discord",
+    "matplotlib",
+    "langchain",
+    "langchain_core",
+    "openai",
+    "torch",
+    "sentence_transformers",
+    "transformers",
+    "planner.service",
+    "icalendar",
+    "trafilatura",
+    "pypdf",
+)
+ENTRY = """
+import json, sys
+from bot.cli import app
+try:
+    app([*sys.argv[1:]], standalone_mode=False)
+finally:
+    print("MODULES " + json.dumps(sorted(m for m in sys.modules if m in {names!r})))
+"""
+
+
+def _warm_data_dir(bundled_index: Path, embedder, tmp_path: Path) -> Path:
+    """A copy of the session's index plus the ONNX query encoder, as `coach index` leaves it."""
+    data = tmp_path / "data"
+    shutil.copytree(bundled_index, data)
+    assert embedder.prepare_query_encoder()
+    export = Path(embedder._cache_dir or embedder._tmp.name)
+    shutil.copytree(export, data / "models", dirs_exist_ok=True)
+    return data
+
+
+def test_coach_ask_imports_no_surface_llm_planner_or_pytorch(
+    bundled_index: Path, embedder, tmp_path: Path
+) -> None:
+    data = _warm_data_dir(bundled_index, embedder, tmp_path)
+    env = {**os.environ, "COACH_DATA_DIR": str(data), "COACH_LLM": "extractive"}
+    done = subprocess.run(
+        [sys.executable, "-c", ENTRY.format(names=set(NOT_NEEDED)), "ask", QUESTION, "--json"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer_line, modules_line = done.stdout.strip().splitlines()[-2:]
+    answer = json.loads(answer_line)
+    assert answer["mode"] == "extractive" and answer["citations"]
+    assert json.loads(modules_line.removeprefix("MODULES ")) == []
