@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -17,10 +18,7 @@ class LexicalIndex:
     def __init__(
         self, texts: Sequence[str], tokenizer: Callable[[str], list[str]] = tokenize
     ) -> None:
-        import bm25s
-
-        # bm25s sets its logger to DEBUG on import, so every index build would reach the user.
-        logging.getLogger("bm25s").setLevel(logging.WARNING)
+        bm25s = _import_bm25s()
         self.tokenize = tokenizer
         corpus = [self.tokenize(t) for t in texts]
         self.vocabulary = frozenset(tok for doc in corpus for tok in doc)
@@ -32,7 +30,7 @@ class LexicalIndex:
         # A word the guides never use weighs most: it is what the question is really about.
         self._unseen_idf = math.log((len(corpus) + 1) / 0.5)
         self._idf = {t: math.log((len(corpus) + 1) / (n + 0.5)) for t, n in frequency.items()}
-        self._bm25 = bm25s.BM25()
+        self._bm25 = bm25s.BM25(csc_backend="numpy")
         self._size = len(corpus)
         if corpus:
             self._bm25.index(corpus, show_progress=False)
@@ -72,3 +70,23 @@ class LexicalIndex:
         total = sum(weights)
         hit = sum(w for t, w in zip(terms, weights, strict=True) if t in found)
         return hit / total if total > 0 else 0.0
+
+
+def _import_bm25s():
+    """bm25s, without the scipy it imports for nothing.
+
+    Its numpy backend (the default, and ours) needs no scipy, but bm25s imports scipy.sparse
+    whenever it can, which costs a one-shot `coach ask` ~100 ms (scipy's array-API shim loads
+    every numpy submodule, f2py included). So its first import is shown scipy.sparse missing.
+    """
+    if "bm25s" not in sys.modules and "scipy.sparse" not in sys.modules:
+        sys.modules["scipy.sparse"] = None  # type: ignore[assignment]
+        try:
+            import bm25s
+        finally:
+            del sys.modules["scipy.sparse"]
+    import bm25s
+
+    # bm25s sets its logger to DEBUG on import, so every index build would reach the user.
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s

@@ -28,6 +28,7 @@ NOT_NEEDED = (
     "transformers",
     "planner.service",
     "icalendar",
+    "scipy.sparse",
     "trafilatura",
     "pypdf",
 )
