@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 EMBEDDING_DIM = 384
 MODEL_NAME = "all-MiniLM-L6-v2"
 MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
-# Texts per ONNX call; longer lists go in length-sorted slices (less padding).
-QUERY_BATCH = 48
+# Texts per ONNX call: longer lists go in slices of similar length, since every text in a call
+# is padded to the longest (a passage next to its short sentences would cost ~4x).
+ONNX_BATCH = 16
 
 
 class SentenceTransformerEmbedder:
@@ -78,7 +79,7 @@ class SentenceTransformerEmbedder:
             # vectors >= 0.99999), and a process with the export cached never loads PyTorch.
             encoder = self._query_encoder or self._build_query_encoder()
             if encoder is not None:
-                return _length_sorted(encoder.encode_many, list(texts), QUERY_BATCH)
+                return _length_sorted(encoder.encode_many, list(texts), ONNX_BATCH)
             if len(texts) == 1:
                 return self._embed_one(texts[0])
             vectors = self.model.encode(

@@ -92,16 +92,26 @@ def test_a_process_that_only_answers_never_loads_pytorch_for_larger_batches(embe
     too when PyTorch is not loaded yet: `coach ask` stays a no-PyTorch process."""
     from pathlib import Path
 
-    from retrieval.embedding import QUERY_BATCH, SentenceTransformerEmbedder
+    from retrieval.embedding import ONNX_BATCH, SentenceTransformerEmbedder
 
     assert embedder.prepare_query_encoder()
     cache = embedder._cache_dir or Path(embedder._tmp.name)
     fresh = SentenceTransformerEmbedder(cache_dir=cache)
     assert fresh.prepare_query_encoder()  # loaded from the cache: no export, no PyTorch
     texts = [f"Sentence {i}: squats twice a week build strength for hills." for i in range(120)]
-    assert len(texts) > QUERY_BATCH
+    assert len(texts) > ONNX_BATCH  # several length-sorted slices
     vectors = fresh.embed(texts)
     assert fresh._model is None
     reference = embedder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
     assert vectors.shape == reference.shape
+    assert float(np.min(np.sum(vectors * reference, axis=1))) > 0.9999
+
+
+def test_long_lists_come_back_in_order(embedder) -> None:
+    """Index batches go through ONNX in length-sorted slices; rows keep the caller's order."""
+    from retrieval.embedding import ONNX_BATCH
+
+    texts = [TEXTS[i % len(TEXTS)] + " " * (i % 3) for i in range(3 * ONNX_BATCH + 5)]
+    vectors = embedder.embed(texts)
+    reference = embedder.model.encode(texts, normalize_embeddings=True, convert_to_numpy=True)
     assert float(np.min(np.sum(vectors * reference, axis=1))) > 0.9999
