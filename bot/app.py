@@ -114,6 +114,7 @@ class CoachApp:
                     self._repair_store()
                     self._retriever = self._open_retriever()
                 if self.serving:
+                    release_free_memory()  # building or loading the index leaves freed heap
                     self.warm_up_in_background()
             return self._retriever
 
