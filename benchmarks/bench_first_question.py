@@ -6,7 +6,9 @@ the same run, alternating which goes first:
 
 - before: the write path as it was (publish the generation, nothing else); the question finds
   no calibration for the new generation and measures it itself (the old behaviour; the cached
-  one is removed so the question takes exactly the old code path, `calibrate` inline);
+  one is removed so the question takes the old code path, `calibrate` inline). Calibrating
+  now embeds its questions in one batch, from a cache of their vectors, so this understates
+  what the old path cost;
 - after: the write path as it is now (publish, then `recalibrate`, as `CoachApp.reindex`
   does); the question uses the saved calibration.
 
