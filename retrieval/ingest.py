@@ -7,18 +7,9 @@ import logging
 from pathlib import Path
 
 from retrieval.chunking import chunk_document
-from retrieval.cleaning import clean_lines, normalize_text
 from retrieval.errors import KnowledgeError
 from retrieval.files import SUPPORTED_SUFFIXES, read_file_bytes, scan_knowledge, source_name
-from retrieval.loaders import load_text
 from retrieval.models import ParsedDocument
-from retrieval.sections import (
-    build_sections,
-    markdown_blocks,
-    plain_blocks,
-    take_title,
-    unwrap_lines,
-)
 
 __all__ = ["SUPPORTED_SUFFIXES", "chunk_document", "load_document", "parse_text", "scan_knowledge"]
 
@@ -39,6 +30,18 @@ def load_document(path: Path, root: Path, *, max_bytes: int = 5_000_000) -> Pars
 
 def parse_text(data: bytes, *, source: str, suffix: str, stem: str) -> ParsedDocument:
     """The pure part of loading: raw bytes of a file to a cleaned, sectioned document."""
+    # Imported when a file is parsed: an index check that finds nothing changed (every
+    # one-shot `coach ask`) skips YAML, markdown-it and the cleaner (~40-60 ms).
+    from retrieval.cleaning import clean_lines, normalize_text
+    from retrieval.loaders import load_text
+    from retrieval.sections import (
+        build_sections,
+        markdown_blocks,
+        plain_blocks,
+        take_title,
+        unwrap_lines,
+    )
+
     loaded = load_text(data, suffix, source)
     markdown = loaded.markup == "markdown"
     lines = normalize_text(loaded.text).split("\n")
