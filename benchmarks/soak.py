@@ -133,6 +133,7 @@ async def run(seconds: float, burst_every: float, seed: int) -> dict:
         asks: list[Ask] = []
         edits: list[str] = []
         rss_start = _rss_mb()
+        rss_timeline = [rss_start]  # once a minute: growth vs. a saw-tooth of client recycling
         stop = asyncio.Event()
         async with fake_discord() as fake, running_bot(app, fake, store=store):
             users = [fake.add_user(f"runner-{i}") for i in range(200)]
@@ -219,7 +220,11 @@ async def run(seconds: float, burst_every: float, seed: int) -> dict:
                     if time.perf_counter() - progress_at > 60:
                         progress_at = time.perf_counter()
                         done = sum(a.final_s is not None for a in asks)
-                        note(f"{len(asks)} asked, {done} answered, {len(edits)} edits")
+                        rss_timeline.append(_rss_mb())
+                        note(
+                            f"{len(asks)} asked, {done} answered, {len(edits)} edits, "
+                            f"RSS {rss_timeline[-1]} MB"
+                        )
                 stop.set()
                 for task in tasks:
                     task.cancel()
@@ -246,6 +251,7 @@ async def run(seconds: float, burst_every: float, seed: int) -> dict:
         "final_ms": {"p50": _r(statistics.median(final)), "p95": _r(percentile(final, 95))},
         "rss_mb": {"start": rss_start, "end": rss_end},
         "rss_growth": round(rss_end / rss_start - 1, 3),
+        "rss_mb_per_minute": [*rss_timeline, rss_end],
         "loop_lag_max_ms": _r(worst_lag_ms),
         "edits": len(edits),
         "index_generations": len(live.history),
@@ -312,6 +318,7 @@ def render(report: dict) -> None:
         f"  RSS {m['rss_mb']['start']} -> {m['rss_mb']['end']} MB ({m['rss_growth']:+.1%}); "
         f"event-loop lag max {m['loop_lag_max_ms']} ms"
     )
+    print(f"  RSS once a minute (MB): {m['rss_mb_per_minute']}")
     print(
         f"  stale citations {m['stale_citations']} of {m['answers_with_citations']} cited answers"
     )
