@@ -4,9 +4,12 @@ Builds a larger corpus by copying the knowledge articles N times (each copy's pa
 a marker word, so chunk texts and ids differ), then measures, in one process and interleaved
 (raw, index, raw, index, ...):
 
-- raw: `SentenceTransformer.encode` over exactly the texts the indexer embeds (each chunk's
-  embedding_text() and heading_text()), one call, the indexer's batch size;
-- index: `update_index(rebuild=True)`: scan, load, clean, chunk, embed, write Chroma, validate;
+- raw: `SentenceTransformer.encode` (PyTorch) over each chunk's embedding_text() and
+  heading_text(), one call, the indexer's batch size: a fixed reference, the same in every
+  version, so per-passage figures compare across commits;
+- index: `update_index(rebuild=True)`: scan, load, clean, chunk, embed (passages, headings and
+  each passage's sentences, through the ONNX export once it exists), write Chroma and the
+  sentence vectors, validate;
 - unchanged: `update_index` on an untouched folder (target <= 1 s);
 - one file changed: `update_index` after appending a paragraph to one article, then the rest
   of the write path: re-calibrating abstention for the new generation (`recalibrate`).
