@@ -57,8 +57,8 @@ class SearchConfig(BaseModel):
     expand_queries: bool = True
     # Answerability (abstention.py): sentences of this many top passages are compared with the
     # question; the best passage alone is checked for the question's telling words.
+    # (Which sentences count is fixed at index time: sentence_vectors.SENTENCE_MIN_WORDS.)
     sentence_depth: int = 3
-    sentence_min_words: int = 4
     sentence_rerank: int = 10
     # 0.2 -> 0.4 in round 3: mean dev R@1 over the four corpora 0.779 -> 0.809; 0.3-0.7 and
     # passage/lexical weights around today's were flat within a question or two.
