@@ -1,11 +1,10 @@
 """Retrieval quality floors per corpus, against the naive baseline (issue 9's protocol).
 
-Floors sit below the figures measured once on the round-2 sealed test sets (README "Retrieval
-quality", `python -m evaluation.suite --split test` at 94c5a08), with a margin, so a real
-regression fails and a one-question wobble does not. Those sets are dev sets since round 3
-(`*-r2.dev.jsonl`), so the floors are regression floors on dev now. The round-3 sealed sets
-get floors only after their one final measurement. The messy corpus runs in
-`benchmarks/bench_messy_eval.py` (indexing it here would slow the suite).
+Floors sit below the figures measured once on the round-3 sealed test sets (README "Retrieval
+quality", `python -m evaluation.suite --split test` at 97b5ce4), with a margin, so a real
+regression fails and a one-question wobble does not. They were set after that measurement and
+never used to choose anything. The messy corpus runs in `benchmarks/bench_messy_eval.py`
+(indexing it here would slow the suite).
 """
 
 from __future__ import annotations
@@ -28,27 +27,34 @@ from retrieval.service import open_retriever
 from tests.retrieval.conftest import BUNDLED_KNOWLEDGE, CachingEmbedder
 
 # (corpus, eval set) -> floors for Club Coach; measured values are in the README table.
-# Regression floors on dev: the round-2 sealed sets, measured once at 94c5a08 (retrieval as of
-# 667fc15) and dev since round 3. The round-1 floors (set at 0d387e3) went with the round-1
-# sealed sets, dev since round 2. No floor on the round-3 sealed sets until they are measured.
+# Round 3: the round-3 sealed sets, measured once at 97b5ce4 and never used to choose anything;
+# floors set afterwards, below the measured values by a margin of a few questions. The round-2
+# floors went with the round-2 sealed sets (dev since round 3).
 FLOORS: dict[tuple[str, str], dict[str, float]] = {
-    # measured: R@1 0.886, R@3 0.977, R@5 1.000, out-of-scope refused 10/16
-    ("knowledge", "knowledge-r2.dev.jsonl"): {
-        "recall_at_1": 0.80,
-        "recall_at_3": 0.91,
-        "recall_at_5": 0.93,
-        "abstain_recall": 0.49,
+    # measured: R@1 0.617, R@3 0.883, R@5 0.917, out-of-scope refused 9/18
+    ("knowledge", "knowledge.test.jsonl"): {
+        "recall_at_1": 0.53,
+        "recall_at_3": 0.80,
+        "recall_at_5": 0.85,
+        "abstain_recall": 0.38,
     },
-    # measured: R@1 0.789, R@3 0.947, R@5 0.947, out-of-scope refused 10/16
-    ("seedlike", "seedlike-r2.dev.jsonl"): {
-        "recall_at_1": 0.71,
-        "recall_at_3": 0.86,
-        "recall_at_5": 0.87,
-        "abstain_recall": 0.49,
+    # measured: R@1 0.778, R@3 0.933, R@5 0.956, out-of-scope refused 13/18
+    ("seedlike", "seedlike.test.jsonl"): {
+        "recall_at_1": 0.68,
+        "recall_at_3": 0.84,
+        "recall_at_5": 0.88,
+        "abstain_recall": 0.55,
+    },
+    # measured: R@1 0.692, R@3 0.923, R@5 0.981, out-of-scope refused 17/18
+    ("clubpages", "clubpages.test.jsonl"): {
+        "recall_at_1": 0.60,
+        "recall_at_3": 0.84,
+        "recall_at_5": 0.90,
+        "abstain_recall": 0.77,
     },
 }
-# measured: 2/44 and 1/38 answerable questions refused
-MAX_WRONG_ABSTAIN = 0.10
+# measured: 4/60, 3/45 and 2/52 answerable questions refused
+MAX_WRONG_ABSTAIN = 0.11
 
 
 @pytest.fixture(scope="module")
