@@ -6,6 +6,7 @@ import errno
 import logging
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Annotated
@@ -21,7 +22,35 @@ from bot.secrets_guard import protect, redact
 from bot.settings import Settings
 from retrieval.errors import CoachError
 
-app = typer.Typer(
+
+class _CoachTyper(typer.Typer):
+    """The `coach` program. A one-shot read (`ask`, `search`) that finished exits as soon as
+    its output is flushed: tearing down Chroma's Rust runtime, ONNX Runtime and every module
+    costs ~130 ms and keeps nothing. Only a real run comes here (the console script and
+    `python -m bot.cli`); Typer's test runner calls the command directly."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except SystemExit as done:
+            if done.code in (0, None) and _read_only_done.is_set():
+                _exit_now()
+            raise
+
+
+def _exit_now() -> None:
+    try:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe: leave it to the normal exit to report
+        return
+    os._exit(0)
+
+
+_read_only_done = threading.Event()  # set by a read-only command that completed
+
+app = _CoachTyper(
     name="coach",
     help="Club Coach: grounded, cited coaching answers and strength plans for running clubs.",
     no_args_is_help=True,
@@ -177,11 +206,13 @@ def search(
             )
         else:
             render_cli.search_result(out, result)
+        _read_only_done.set()
         return
     for line in sys.stdin:
         if line.strip():
             result = _run(lambda line=line: coach.search(line.strip(), k))
             print(result.model_dump_json(), flush=True)
+    _read_only_done.set()
 
 
 @app.command()
@@ -201,6 +232,7 @@ def ask(
         print(answer.model_dump_json())
     else:
         render_cli.answer(out, answer)
+    _read_only_done.set()
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""A one-shot `coach ask` loads only what an extractive answer needs (issue 13: start time).
+"""A one-shot `coach ask` loads only what an extractive answer needs, and skips the
+interpreter's teardown once its answer is out (issue 13: start time).
 
 Asserted on the modules the process imported, not on time: a test can't time reliably on a
 shared machine, and `python -m benchmarks.bench_cli` measures the start in seconds.
@@ -73,3 +74,41 @@ def test_coach_ask_imports_no_surface_llm_planner_or_pytorch(
     answer = json.loads(answer_line)
     assert answer["mode"] == "extractive" and answer["citations"]
     assert json.loads(modules_line.removeprefix("MODULES ")) == []
+
+
+# A real run of the program (Typer's standalone mode), with a teardown marker: atexit runs
+# only when the interpreter tears down.
+PROGRAM = """
+import atexit, sys
+atexit.register(lambda: print("TEARDOWN", file=sys.stderr, flush=True))
+from bot.cli import app
+app()
+"""
+
+
+def test_a_finished_ask_exits_without_teardown_and_a_status_with_it(
+    bundled_index: Path, embedder, tmp_path: Path
+) -> None:
+    data = _warm_data_dir(bundled_index, embedder, tmp_path)
+    env = {**os.environ, "COACH_DATA_DIR": str(data), "COACH_LLM": "extractive"}
+    env["PYTHONPATH"] = str(REPO)
+
+    def program(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", PROGRAM, *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    asked = program("ask", QUESTION, "--json")
+    assert asked.returncode == 0, asked.stderr[-2000:]
+    assert json.loads(asked.stdout)["citations"]  # the whole answer got out
+    assert "TEARDOWN" not in asked.stderr
+    status = program("status", "--json")  # not a one-shot read: exits the usual way
+    assert status.returncode == 0 and json.loads(status.stdout)["files"]
+    assert "TEARDOWN" in status.stderr
+    refused = program("ask", "hi", "--json")  # an error keeps its exit code and message
+    assert refused.returncode != 0 and "Ask a question" in refused.stderr
