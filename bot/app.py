@@ -236,12 +236,9 @@ class CoachApp:
         """Calibrate abstention for the generation just published, here in the write path (the
         watcher, `/kb`, `coach index`): the next question uses it instead of measuring it.
         Outside `_lock`: questions keep using the previous calibration meanwhile."""
-        from retrieval.abstention import load_calibration
         from retrieval.service import recalibrate
 
         retriever = self._retriever
-        if retriever is None and load_calibration(self.settings.data_dir) is None:
-            return  # never calibrated: the first question does it (recalibrate's rule)
         try:
             if retriever is None:  # `coach index`: nothing served in this process
                 retriever = HybridRetriever(self.store, self.settings.data_dir, self.embedder)

@@ -261,7 +261,7 @@ def describe(data_dir: Path, manifest_json: str) -> str:
     live = generation_key(manifest_json)
     calibration = load_calibration(data_dir)
     if calibration is None:
-        return f"not measured yet for this index (done on the first question); {bands}"
+        return f"not measured yet (the next index update or question measures it); {bands}"
     if calibration.generation == live:
         return f"calibrated on this index (generation {live}): {calibration.summary()}; {bands}"
     # The write path re-calibrates right after publishing; until then questions use this one.

@@ -240,10 +240,11 @@ class HybridRetriever:
     def calibration(self) -> Calibration:
         """Where covered and off-topic questions score on the live index (abstention.py).
 
-        Never measured here when any calibration exists: measuring takes seconds (a search per
-        pseudo-question), so the write path does it right after publishing a generation
-        (`calibrate`), and until it is saved questions use the newest one cached, of the
-        previous generation. Only a data dir never calibrated measures it on first use."""
+        Never measured here when any calibration exists: the write path does it right after
+        publishing a generation (`calibrate`, via `service.recalibrate`), and until it is saved
+        questions use the newest one cached, of the previous generation. Only a data dir whose
+        write path could not calibrate (read-only, or an index built by older code) measures it
+        on first use."""
         key = self._generation_key()
         found = self._calibrations.get(key)
         if found is not None:
@@ -290,6 +291,11 @@ class HybridRetriever:
         """The text a search embeds for `query` (folded, capped, expanded)."""
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         return self.expander.expand(query) if self.config.expand_queries else query
+
+    def is_calibrated(self) -> bool:
+        """True when the live generation's own calibration is cached (here or in the data dir)."""
+        key = self._generation_key()
+        return key in self._calibrations or load_calibration(self.data_dir, key) is not None
 
     def calibration_is_stale(self) -> bool:
         """True when a calibration exists but not for the live generation (an edit since)."""

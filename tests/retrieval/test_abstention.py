@@ -23,6 +23,7 @@ from retrieval.abstention import (
     save_calibration,
     save_policy,
 )
+from retrieval.search import HybridRetriever
 from retrieval.service import open_retriever
 
 CAL = Calibration(dense_off=0.1, dense_in=0.5, lexical_off=1.0, lexical_in=9.0)
@@ -176,13 +177,23 @@ def test_each_index_is_calibrated_from_itself_and_cached(
 
 
 def test_status_shows_the_calibration_in_force(knowledge: Path, data_dir: Path, embedder) -> None:
+    from retrieval.abstention import CALIBRATION_NAME
     from retrieval.inventory import index_status
     from retrieval.manifest import load_manifest
 
+    def status() -> str:
+        found = index_status(load_manifest(data_dir), knowledge, "embedded", data_dir=data_dir)
+        assert found.abstention
+        return found.abstention
+
+    # Building the index is a write path: it calibrates the new index before any question.
     retriever = open_retriever(knowledge, data_dir, embedder)
-    before = index_status(load_manifest(data_dir), knowledge, "embedded", data_dir=data_dir)
-    assert before.abstention and before.abstention.startswith("not measured yet")
-    retriever.search("how do I run hill repeats")
+    assert status().startswith("calibrated on this index (generation ")
+    # Without its calibration (deleted, a read-only data dir), status says so; a question
+    # then measures it.
+    (data_dir / CALIBRATION_NAME).unlink()
+    assert status().startswith("not measured yet")
+    HybridRetriever(retriever.store, data_dir, embedder).search("how do I run hill repeats")
     after = index_status(load_manifest(data_dir), knowledge, "embedded", data_dir=data_dir)
     assert after.abstention.startswith("calibrated on this index (generation ")
     assert "): dense " in after.abstention
@@ -228,19 +239,20 @@ def test_after_a_reindex_the_next_question_does_not_calibrate(
     app = CoachApp(Settings(knowledge_dir=knowledge, data_dir=data_dir), embedder=embedder)
     counted = CountingCalibrator()
     app.retriever.calibrator = counted
-    # A data dir never calibrated measures it on its first question (nothing to fall back on).
+    # Building the index was a write path: it calibrated, so the first question measures nothing.
+    assert load_calibration(data_dir, _live_generation(data_dir)) is not None
     app.search("how long should the recovery be between hill repeats")
-    assert counted.generations == [_live_generation(data_dir)]
+    assert counted.generations == []
 
     _edit(knowledge)
     report = app.reindex()  # what the watcher, `/kb` and `coach index` run
     assert report.switched
     new = _live_generation(data_dir)
-    assert counted.generations[-1] == new and len(counted.generations) == 2
+    assert counted.generations == [new]
     assert load_calibration(data_dir, new) is not None  # saved by the write path
 
     result = app.search("how long should the recovery be between hill repeats")
-    assert len(counted.generations) == 2  # the question measured nothing
+    assert counted.generations == [new]  # the question measured nothing
     assert result.support in ("direct", "partial")
     assert app.retriever.calibration().generation == new
     assert app.status().abstention.startswith(f"calibrated on this index (generation {new})")
@@ -257,22 +269,22 @@ def test_questions_use_the_previous_calibration_until_the_new_one_is_saved(
     retriever = open_retriever(knowledge, data_dir, embedder)
     retriever.calibrator = counted
     old = retriever.calibration().generation
-    assert counted.generations == [old]
+    assert old == _live_generation(data_dir) and counted.generations == []  # built calibrated
 
     # Another process publishes a generation and has not re-calibrated yet.
     _edit(knowledge)
     assert refresh_index(knowledge, data_dir, retriever.store, embedder).switched
     assert retriever.search("what's a good recipe for lasagne").abstained
-    assert counted.generations == [old]  # no question waited: the old scale is in force
+    assert counted.generations == []  # no question waited: the old scale is in force
     assert retriever.calibration().generation == old
     status = index_status(load_manifest(data_dir), knowledge, "embedded", data_dir=data_dir)
     assert status.abstention.startswith(f"calibrated on an earlier index generation ({old};")
 
     new = retriever.calibrate().generation  # the write path's step
-    assert new != old and counted.generations == [old, new]
+    assert new != old and counted.generations == [new]
     assert load_calibration(data_dir).generation == new
     retriever.search("how do I run hill repeats")
-    assert counted.generations == [old, new]
+    assert counted.generations == [new]
 
 
 def test_coach_index_calibrates_without_a_served_index(
