@@ -105,27 +105,44 @@ def purge_log(site: Site) -> None:
         db.commit()
 
 
-def truncate_vectors(site: Site) -> None:
+def _damage_each_segment(site: Site, name: str, damage: Callable[[Path], bytes]) -> None:
+    """Damage one file of every vector segment, and make sure it stays damaged: a background
+    flush Chroma had not finished (slow on a loaded machine) could otherwise rewrite the file
+    after the damage, and the test would see a healthy store."""
     purge_log(site)
-    for folder in site.segment_folders():
-        with (folder / "data_level0.bin").open("r+b") as fh:
-            fh.truncate(7)
+    for _ in range(20):
+        wanted = {folder: damage(folder / name) for folder in site.segment_folders()}
+        time.sleep(0.5)
+        if all((folder / name).read_bytes() == data for folder, data in wanted.items()):
+            return
+    raise AssertionError(f"{name} kept being rewritten: the damage never held")
+
+
+def _truncated(path: Path) -> bytes:
+    with path.open("r+b") as fh:
+        fh.truncate(7)
+    return path.read_bytes()
+
+
+def _overwritten(seed: int, size: int | None = None) -> Callable[[Path], bytes]:
+    def damage(path: Path) -> bytes:
+        with path.open("r+b") as fh:
+            fh.write(np.random.default_rng(seed).bytes(size or path.stat().st_size))
+        return path.read_bytes()
+
+    return damage
+
+
+def truncate_vectors(site: Site) -> None:
+    _damage_each_segment(site, "data_level0.bin", _truncated)
 
 
 def garble_vectors(site: Site) -> None:
-    purge_log(site)
-    for folder in site.segment_folders():
-        path = folder / "data_level0.bin"
-        size = path.stat().st_size
-        with path.open("r+b") as fh:
-            fh.write(np.random.default_rng(1).bytes(size))
+    _damage_each_segment(site, "data_level0.bin", _overwritten(1))
 
 
 def garble_header(site: Site) -> None:
-    purge_log(site)
-    for folder in site.segment_folders():
-        with (folder / "header.bin").open("r+b") as fh:
-            fh.write(np.random.default_rng(2).bytes(64))
+    _damage_each_segment(site, "header.bin", _overwritten(2, 64))
 
 
 DAMAGE: dict[str, Callable[[Site], None]] = {
