@@ -50,6 +50,24 @@ def _exit_now() -> None:
 
 _read_only_done = threading.Event()  # set by a read-only command that completed
 
+
+def _index_stamp(settings: Settings) -> int | None:
+    """When the index manifest last changed: a question may re-index edited files first."""
+    from retrieval.manifest import MANIFEST_NAME
+
+    try:
+        return (settings.data_dir / MANIFEST_NAME).stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _done_reading(settings: Settings, stamp: int | None) -> None:
+    """Allow the fast exit only if this run wrote no index: Chroma flushes its vector files
+    when its client is torn down, and a skipped teardown must never cost a new generation."""
+    if stamp is not None and _index_stamp(settings) == stamp:
+        _read_only_done.set()
+
+
 app = _CoachTyper(
     name="coach",
     help="Club Coach: grounded, cited coaching answers and strength plans for running clubs.",
@@ -197,7 +215,9 @@ def search(
     """Find the passages that best match a query (hybrid dense + lexical search)."""
     if query is None and not as_json:
         fail("give a QUERY, or use --json to read queries from stdin", 2)
-    coach = make_app(load_settings(), quiet=as_json)
+    settings = load_settings()
+    stamp = _index_stamp(settings)
+    coach = make_app(settings, quiet=as_json)
     if query is not None:
         result = _run(lambda: coach.search(query, k))
         if as_json:
@@ -206,13 +226,13 @@ def search(
             )
         else:
             render_cli.search_result(out, result)
-        _read_only_done.set()
+        _done_reading(settings, stamp)
         return
     for line in sys.stdin:
         if line.strip():
             result = _run(lambda line=line: coach.search(line.strip(), k))
             print(result.model_dump_json(), flush=True)
-    _read_only_done.set()
+    _done_reading(settings, stamp)
 
 
 @app.command()
@@ -224,7 +244,9 @@ def ask(
     from bot.questions import clean_question
 
     asked = _run(lambda: clean_question(question))  # the same limit as the console and Discord
-    coach = make_app(load_settings(), quiet=as_json)
+    settings = load_settings()
+    stamp = _index_stamp(settings)
+    coach = make_app(settings, quiet=as_json)
     started = time.perf_counter()
     answer = _run(lambda: coach.ask(asked))
     answer.timings_ms.setdefault("total", round((time.perf_counter() - started) * 1000, 3))
@@ -232,7 +254,7 @@ def ask(
         print(answer.model_dump_json())
     else:
         render_cli.answer(out, answer)
-    _read_only_done.set()
+    _done_reading(settings, stamp)
 
 
 @app.command()

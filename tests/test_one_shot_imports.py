@@ -112,3 +112,35 @@ def test_a_finished_ask_exits_without_teardown_and_a_status_with_it(
     assert "TEARDOWN" in status.stderr
     refused = program("ask", "hi", "--json")  # an error keeps its exit code and message
     assert refused.returncode != 0 and "Ask a question" in refused.stderr
+
+
+def test_an_ask_that_reindexed_an_edit_tears_down_as_usual(
+    bundled_index: Path, embedder, tmp_path: Path
+) -> None:
+    """A question re-indexes an edited article first: that run wrote the index, and Chroma
+    flushes its vector files at teardown, so it must not take the fast exit."""
+    data = _warm_data_dir(bundled_index, embedder, tmp_path)
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(REPO / "knowledge", knowledge)
+    env = {**os.environ, "COACH_DATA_DIR": str(data), "COACH_KNOWLEDGE_DIR": str(knowledge)}
+    env |= {"COACH_LLM": "extractive", "PYTHONPATH": str(REPO)}
+
+    def ask() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", PROGRAM, "ask", QUESTION, "--json"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    ask()  # whatever this first run had to (re)build, it is done now
+    unchanged = ask()
+    assert unchanged.returncode == 0 and "TEARDOWN" not in unchanged.stderr
+    edited = next(knowledge.glob("*.md"))
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n\nOne more line.\n", "utf-8")
+    reindexed = ask()
+    assert reindexed.returncode == 0, reindexed.stderr[-2000:]
+    assert json.loads(reindexed.stdout)["citations"]
+    assert "TEARDOWN" in reindexed.stderr
