@@ -17,6 +17,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 KNOWLEDGE = REPO / "knowledge"
 RESULT_PREFIX = "RESULT "
+# An article a benchmark's "coach" adds, rewrites and deletes while the bot serves (soak,
+# memory growth): two headed sections, its name and version in every passage.
+DRILL = (
+    "# The {name} drill\n\n## How to do the {name} drill\n\nThe {name} drill is a strength "
+    "exercise for runners: stand on one leg, lower slowly into a quarter squat for three "
+    "seconds, then drive up onto the toes. Do three sets of eight on each leg after an easy "
+    "run, version {version}.\n\n## When the {name} drill helps\n\nCoaches use the {name} drill "
+    "in base training to build ankle and knee control before hill sessions begin, version "
+    "{version}.\n"
+)
 
 OFFLINE_ENV = {
     "HF_HUB_OFFLINE": "1",

@@ -18,21 +18,13 @@ import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks._common import KNOWLEDGE, emit_result, machine, note
+from benchmarks._common import DRILL, KNOWLEDGE, emit_result, machine, note
 
 QUESTIONS = (
     "How often should runners do strength training?",
     "Which calf exercises help my shins?",
     "Should I lift before or after an easy run?",
     "Do I need a deload week?",
-)
-DRILL = (
-    "# The {name} drill\n\n## How to do the {name} drill\n\nThe {name} drill is a strength "
-    "exercise for runners: stand on one leg, lower slowly into a quarter squat for three "
-    "seconds, then drive up onto the toes. Do three sets of eight on each leg after an easy "
-    "run, version {version}.\n\n## When the {name} drill helps\n\nCoaches use the {name} drill "
-    "in base training to build ankle and knee control before hill sessions begin, version "
-    "{version}.\n"
 )
 WARMUP = 5  # generations before the slope is measured: caches and arenas fill first
 

@@ -31,7 +31,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks._common import KNOWLEDGE, REPO, emit_result, note, percentile, setup, target
+from benchmarks._common import (
+    DRILL,
+    KNOWLEDGE,
+    REPO,
+    emit_result,
+    note,
+    percentile,
+    setup,
+    target,
+)
 
 RATE_PER_S = 2.0
 BURST = 50
@@ -44,14 +53,6 @@ GENERAL = (
     "What is a good warm-up before lifting?",
     "Do I need a deload week?",
     "How do I strengthen my hips for running?",
-)
-DRILL = (
-    "# The {name} drill\n\n## How to do the {name} drill\n\nThe {name} drill is a strength "
-    "exercise for runners: stand on one leg, lower slowly into a quarter squat for three "
-    "seconds, then drive up onto the toes. Do three sets of eight on each leg after an easy "
-    "run, version {version}.\n\n## When the {name} drill helps\n\nCoaches use the {name} drill "
-    "in base training to build ankle and knee control before hill sessions begin, version "
-    "{version}.\n"
 )
 
 
