@@ -71,13 +71,13 @@ def markdown_blocks(text: str) -> list[Block]:
             content = _inline_text(token)
             implied = None if lists else _implied_heading(token, content)
             if implied is not None:
-                # One level below the last real heading, which stays the parent of what follows.
-                last = next((b.level for b in reversed(blocks) if b.kind == "heading"), 1)
-                real = next(
+                # One level below the last `#` heading (the page, when there is none yet):
+                # implied headings in a row are siblings, not each other's children.
+                parent = next(
                     (b.level for b in reversed(blocks) if b.kind == "heading" and not b.implied),
-                    last,
+                    1,
                 )
-                blocks.append(Block("heading", implied, real + 1, implied=True))
+                blocks.append(Block("heading", implied, parent + 1, implied=True))
             elif content and lists:
                 marker, number = lists[-1]
                 indent = "  " * (len(lists) - 1)

@@ -250,6 +250,12 @@ def test_markdown_bold_line_and_qa_question_head_what_follows() -> None:
     assert "leg press" in answer.text and "Quiet feet" not in answer.text
 
 
+def test_markdown_implied_headings_before_any_hash_heading_are_siblings() -> None:
+    text = "**Warm-up**\n\nTen minutes easy.\n\n**Main set**\n\nThree rounds.\n"
+    headings = [(b.text, b.level) for b in markdown_blocks(text) if b.kind == "heading"]
+    assert headings == [("Warm-up", 2), ("Main set", 2)]
+
+
 def test_markdown_bold_inside_a_sentence_or_list_is_not_a_heading() -> None:
     text = "- **Calves:** 20 slow raises each side.\n\nA long **bold** phrase in a sentence.\n"
     assert [b.kind for b in markdown_blocks(text)] == ["item", "text"]
