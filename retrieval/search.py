@@ -297,13 +297,6 @@ class HybridRetriever:
         key = self._generation_key()
         return key in self._calibrations or load_calibration(self.data_dir, key) is not None
 
-    def calibration_is_stale(self) -> bool:
-        """True when a calibration exists but not for the live generation (an edit since)."""
-        key = self._generation_key()
-        if key in self._calibrations or load_calibration(self.data_dir, key) is not None:
-            return False
-        return bool(self._calibrations) or load_calibration(self.data_dir) is not None
-
     def _generation_key(self) -> str:
         served = self._served
         # Serialising a 10,000-passage manifest costs ~30 ms: once per generation, not per query.
