@@ -32,6 +32,15 @@ async def _ask(fake: FakeDiscord, question: str, **kwargs: Any) -> tuple[dict, d
     return payload, followup.response
 
 
+async def _vote_down(fake: FakeDiscord, question: str) -> tuple[str, dict[str, Any], Any]:
+    """Ask, press 👎 and let the bot answer the press: (answer id, the press, its callback)."""
+    _, message = await _ask(fake, question)
+    down = _custom_ids(message, fake)[1]
+    press = fake.component(message, down)
+    await fake.interact(press)
+    return down.rsplit(":", 1)[1], press, await fake.callback(press)
+
+
 async def test_ask_defers_then_follows_up_with_a_cited_embed_and_buttons(
     fake_app: FakeApp,
 ) -> None:
@@ -85,12 +94,7 @@ async def test_thumbs_down_asks_why_and_tells_the_review_channel(
     async with fake_discord() as fake:
         settings.review_channel_id = fake.review_channel_id
         async with running_bot(fake_app, fake) as bot:
-            _, message = await _ask(fake, "How often should I lift?")
-            down = _custom_ids(message, fake)[1]
-            answer_id = down.rsplit(":", 1)[1]
-            press = fake.component(message, down)
-            await fake.interact(press)
-            modal = await fake.callback(press)
+            answer_id, _, modal = await _vote_down(fake, "How often should I lift?")
             assert modal.json["type"] == 9
             assert modal.json["data"]["custom_id"] == f"coach:fbr:{answer_id}"
             review_path = f"/channels/{fake.review_channel_id}/messages"

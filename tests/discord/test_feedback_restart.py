@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.settings import Settings
 from tests.discord.conftest import FakeApp, fake_discord, running_bot
-from tests.discord.test_bot import _ask, _custom_ids
+from tests.discord.test_bot import _vote_down
 
 
 async def test_reason_submitted_after_a_restart_is_kept_and_reviewed(
@@ -15,12 +15,7 @@ async def test_reason_submitted_after_a_restart_is_kept_and_reviewed(
         settings.review_channel_id = fake.review_channel_id
         review_path = f"/channels/{fake.review_channel_id}/messages"
         async with running_bot(fake_app, fake):
-            _, message = await _ask(fake, "How often should I lift?")
-            down = _custom_ids(message, fake)[1]
-            answer_id = down.rsplit(":", 1)[1]
-            press = fake.component(message, down)
-            await fake.interact(press)
-            modal = await fake.callback(press)
+            answer_id, _, modal = await _vote_down(fake, "How often should I lift?")
             assert modal.json["data"]["custom_id"] == f"coach:fbr:{answer_id}"
             posted = await fake.wait_for(lambda c: c.method == "POST" and c.path == review_path)
         # The member is still typing while the bot restarts; the form is Discord's, not ours.

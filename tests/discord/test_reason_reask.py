@@ -20,6 +20,7 @@ from bot.discord_bot.views import GONE, NO_DOWNVOTE
 from bot.settings import Settings
 from tests.discord.conftest import FakeApp, fake_discord, running_bot
 from tests.discord.test_bot import _ask, _custom_ids
+from tests.discord.test_bot import _vote_down as vote_down
 from tests.fakes.discord_server import FakeDiscord
 
 EPHEMERAL = 64
@@ -40,13 +41,9 @@ async def _swept(bot: CoachBot) -> ReaskDesk:
 
 async def _vote_down(fake: FakeDiscord) -> tuple[str, dict[str, Any]]:
     """Ask, press 👎 and see the reason form open; returns the answer id and the press."""
-    _, message = await _ask(fake, QUESTION)
-    down = _custom_ids(message, fake)[1]
-    press = fake.component(message, down)
-    await fake.interact(press)
-    modal = await fake.callback(press)
+    answer_id, press, modal = await vote_down(fake, QUESTION)
     assert modal.json["type"] == 9  # the form opened
-    return down.rsplit(":", 1)[1], press
+    return answer_id, press
 
 
 def _age_forms(settings: Settings, minutes: float) -> None:
