@@ -35,18 +35,32 @@ SETS: dict[str, CorpusSets] = {
             "knowledge-holdout.dev.jsonl",
             "knowledge-r1.dev.jsonl",
             "knowledge-r2.dev.jsonl",
+            "knowledge-r3.dev.jsonl",
+            "knowledge-r4.dev.jsonl",
         ),
         test="knowledge.test.jsonl",
     ),
     "seedlike": CorpusSets(
-        dev=("seedlike.dev.jsonl", "seedlike-r1.dev.jsonl", "seedlike-r2.dev.jsonl"),
+        dev=(
+            "seedlike.dev.jsonl",
+            "seedlike-r1.dev.jsonl",
+            "seedlike-r2.dev.jsonl",
+            "seedlike-r3.dev.jsonl",
+        ),
         test="seedlike.test.jsonl",
     ),
     # Another club's pasted pages (.md, .txt, .html), on subtopics our guides mostly don't cover.
-    "clubpages": CorpusSets(dev=("clubpages.dev.jsonl",), test="clubpages.test.jsonl"),
+    "clubpages": CorpusSets(
+        dev=("clubpages.dev.jsonl", "clubpages-r3.dev.jsonl"), test="clubpages.test.jsonl"
+    ),
     # The messy corpus is a cluttered copy of knowledge/: knowledge's questions are dev for it.
     "messy": CorpusSets(
-        dev=("knowledge-public.dev.jsonl", "messy-r1.dev.jsonl", "messy-r2.dev.jsonl"),
+        dev=(
+            "knowledge-public.dev.jsonl",
+            "messy-r1.dev.jsonl",
+            "messy-r2.dev.jsonl",
+            "messy-r3.dev.jsonl",
+        ),
         test="messy.test.jsonl",
     ),
 }
