@@ -46,6 +46,7 @@ SETS: dict[str, CorpusSets] = {
             "seedlike-r1.dev.jsonl",
             "seedlike-r2.dev.jsonl",
             "seedlike-r3.dev.jsonl",
+            "seedlike-r4.dev.jsonl",
         ),
         test="seedlike.test.jsonl",
     ),
