@@ -1,6 +1,10 @@
 """Every corpus with its own questions: dev sets to tune on, sealed test sets to report.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python -m evaluation.suite --split test [--corpus seedlike]
+    HF_HUB_OFFLINE=1 .venv/bin/python -m evaluation.suite --split dev [--corpus seedlike]
+        [--judge bundled|off|both|PATH]
+
+`--judge both` (the default) scores Club Coach with the judge and with it off, and the naive
+baseline, in the same run.
 
 Corpora: the bundled `knowledge/`, the seed-like pasted pages in `evaluation/corpora/seedlike`
 (messy, written for this project), and the generated messy copy of `knowledge/`
@@ -52,7 +56,8 @@ SETS: dict[str, CorpusSets] = {
     ),
     # Another club's pasted pages (.md, .txt, .html), on subtopics our guides mostly don't cover.
     "clubpages": CorpusSets(
-        dev=("clubpages.dev.jsonl", "clubpages-r3.dev.jsonl"), test="clubpages.test.jsonl"
+        dev=("clubpages.dev.jsonl", "clubpages-r3.dev.jsonl", "clubpages-r4.dev.jsonl"),
+        test="clubpages.test.jsonl",
     ),
     # The messy corpus is a cluttered copy of knowledge/: knowledge's questions are dev for it.
     "messy": CorpusSets(
@@ -95,9 +100,14 @@ def run_suite(
     knowledge_dir: Path = REPO_KNOWLEDGE,
     with_baseline: bool = True,
     notify: Callable[[str], None] = lambda _m: None,
+    judge=None,
+    compare_judge_off: bool = False,
 ) -> dict[str, list[EvalReport]]:
+    """`judge`: the judge Club Coach runs with (None: off); `compare_judge_off` also scores the
+    same index without it, in the same run."""
     from evaluation.baseline import NaiveBaseline
     from evaluation.harness import expected_sections
+    from retrieval.search import HybridRetriever
     from retrieval.service import open_retriever
 
     out: dict[str, list[EvalReport]] = {}
@@ -106,7 +116,10 @@ def run_suite(
         for corpus in corpora:
             folder, reference = corpus_folder(corpus, knowledge_dir, scratch)
             notify(f"indexing {corpus} ({folder})")
-            retriever = open_retriever(folder, scratch / f"index-{corpus}", embedder)
+            retriever = open_retriever(folder, scratch / f"index-{corpus}", embedder, judge=judge)
+            judge_off = None
+            if compare_judge_off and judge is not None:
+                judge_off = HybridRetriever(retriever.store, retriever.data_dir, embedder)
             baseline = (
                 NaiveBaseline(folder, embedder, scratch / f"baseline-{corpus}")
                 if with_baseline
@@ -116,26 +129,44 @@ def run_suite(
             reports = []
             for name in set_names(corpus, split):
                 items = load_eval_set(EVALSETS / name)
-                reports.append(run_eval(retriever, baseline, items, sections, eval_set=name))
+                reports.append(
+                    run_eval(
+                        retriever, baseline, items, sections, eval_set=name, judge_off=judge_off
+                    )
+                )
             out[corpus] = reports
     return out
 
 
 def render(results: dict[str, list[EvalReport]], write: Callable[[str], None] = print) -> None:
+    """One row per corpus, set and system. "Answered, no caveat" counts out-of-scope questions
+    answered as if covered; "1st sentence" etc. count in-scope questions with
+    `answer_contains` whose answer carries a phrase there (of n)."""
     write(
-        "| corpus | set | system | R@1 | R@3 | R@5 | MRR "
-        "| in-scope refused | out-of-scope refused |"
+        "| corpus | set | system | R@1 | R@3 | R@5 | MRR | answerable refused "
+        "| answerable caveat | out-of-scope refused | out-of-scope answered, no caveat "
+        "| 1st sentence | 1st two | anywhere | n |"
     )
-    write("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    write("|" + " --- |" * 15)
     for corpus, reports in results.items():
         for report in reports:
             for s in report.systems:
-                refused_in = round(s.wrong_abstain_rate * report.in_scope)
-                refused_out = round(s.abstain_recall * report.out_of_scope)
+                n_in, n_out = report.in_scope, report.out_of_scope
+                refused_in = round(s.wrong_abstain_rate * n_in)
+                refused_out = round(s.abstain_recall * n_out)
+                caveat_in = round(s.partial_in_scope * n_in)
+                caveat_out = round(s.partial_out_of_scope * n_out)
+                bare_out = n_out - refused_out - caveat_out
+                name = s.name if s.name != "club-coach" else f"club-coach (judge: {report.judge})"
+                answers = " | ".join(
+                    "" if v is None else f"{v:.3f}"
+                    for v in (s.first_sentence, s.first_two, s.anywhere)
+                )
                 write(
-                    f"| {corpus} | {report.eval_set} | {s.name} | {s.recall_at_1:.3f} | "
+                    f"| {corpus} | {report.eval_set} | {name} | {s.recall_at_1:.3f} | "
                     f"{s.recall_at_3:.3f} | {s.recall_at_5:.3f} | {s.mrr:.3f} | "
-                    f"{refused_in}/{report.in_scope} | {refused_out}/{report.out_of_scope} |"
+                    f"{refused_in}/{n_in} | {caveat_in}/{n_in} | {refused_out}/{n_out} | "
+                    f"{bare_out}/{n_out} | {answers} | {s.answers_judged} |"
                 )
 
 
@@ -146,11 +177,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--misses", action="store_true", help="list Club Coach's misses")
     parser.add_argument("--json", type=Path, help="also write the reports as JSON here")
+    parser.add_argument(
+        "--judge",
+        default="both",
+        help="bundled, off, both (bundled and off in the same run; default) or a model folder",
+    )
     args = parser.parse_args(argv)
     from retrieval.embedding import SentenceTransformerEmbedder
+    from retrieval.judge import make_judge
 
+    choice = "bundled" if args.judge == "both" else args.judge
     results = run_suite(
         SentenceTransformerEmbedder(),
+        judge=make_judge(choice),
+        compare_judge_off=args.judge == "both",
         split=args.split,
         corpora=args.corpus or tuple(SETS),
         with_baseline=not args.no_baseline,
