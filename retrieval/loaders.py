@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-import yaml
-
 from retrieval.errors import KnowledgeError
 from retrieval.files import SAVE_AS
+from retrieval.front_matter import split_front_matter
 from retrieval.hidden_html import strip_hidden
 
 log = logging.getLogger(__name__)
 
 Markup = Literal["markdown", "plain"]
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 # Control characters that never appear in text files (tab, newlines and form feed are fine).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
@@ -92,37 +89,6 @@ def not_utf8_reason() -> str:
 def _looks_binary(text: str) -> bool:
     sample = text[:8192]
     return bool(sample) and len(_CONTROL.findall(sample)) > max(2, len(sample) // 100)
-
-
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """Split YAML front matter from a Markdown body; bad YAML is logged and dropped."""
-    text = text.lstrip("\ufeff")
-    normalized = text.replace("\r\n", "\n").replace("\r", "\n")
-    match = _FRONT_MATTER.match(normalized)
-    if not match:
-        return {}, text
-    body = normalized[match.end() :]
-    try:
-        data = yaml.safe_load(match.group(1) or "")
-    except yaml.YAMLError as exc:
-        log.warning("front matter is not valid YAML, ignoring it: %s", exc)
-        return {}, body
-    if not isinstance(data, dict):
-        return {}, body
-    return {str(k): plain_value(v) for k, v in data.items()}, body
-
-
-def plain_value(value: Any) -> Any:
-    """YAML values as JSON-friendly data (dates become ISO strings)."""
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): plain_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain_value(v) for v in value]
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    return str(value)
 
 
 def html_text(html: str) -> LoadedText:

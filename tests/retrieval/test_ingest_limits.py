@@ -1,0 +1,147 @@
+"""Bounded ingestion (issue 21): hostile files are skipped with a reason, never parsed big."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from retrieval.front_matter import split_front_matter
+from retrieval.ingest import parse_text
+from retrieval.limits import LimitError
+from retrieval.manifest import load_manifest
+from retrieval.service import open_store
+from tests.retrieval.conftest import write_articles
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def alias_bomb(levels: int, width: int = 9) -> str:
+    """A 'billion laughs' front matter: each level lists the previous one `width` times."""
+    lines = ["---", "a0: &a0 [lol]"]
+    for level in range(1, levels + 1):
+        refs = ",".join([f"*a{level - 1}"] * width)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    body = "# Easy runs\n\nKeep easy runs easy enough to chat the whole way round the loop.\n"
+    return "\n".join([*lines, "---", "", body])
+
+
+# Runs in a fresh interpreter under an address-space cap, so the unfixed code fails fast with a
+# MemoryError instead of taking the machine down; prints what happened, how long, how much.
+_MEASURE = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    from retrieval.ingest import parse_text
+
+    def vm_bytes():
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    data = sys.stdin.buffer.read()
+    cap = vm_bytes() + 1_000_000_000
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    try:
+        parse_text(data, source="bomb.md", suffix=".md", stem="bomb")
+        outcome, reason = "parsed", ""
+    except Exception as exc:
+        outcome, reason = type(exc).__name__, str(exc)
+    seconds = time.perf_counter() - started
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024
+    print(json.dumps({"outcome": outcome, "reason": reason, "seconds": seconds, "grown": grown}))
+    """
+)
+
+
+def measure_parse(data: bytes) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE],
+        input=data,
+        capture_output=True,
+        timeout=60,
+        cwd=REPO,
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        check=True,
+    )
+    return json.loads(done.stdout.decode().strip().splitlines()[-1])
+
+
+def test_alias_bomb_is_refused_in_little_time_and_memory() -> None:
+    bomb = alias_bomb(8).encode()
+    assert len(bomb) < 500  # the issue's 435-byte file: 9**8 = 43 million strings expanded
+    result = measure_parse(bomb)
+    assert result["outcome"] == "LimitError", result
+    assert "aliases" in result["reason"]
+    assert result["seconds"] < 2
+    assert result["grown"] < 50_000_000
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "expected"),
+    [
+        ("a: &x 1\nb: *x\n", "aliases"),
+        ("base: &b {title: A}\nmore:\n  <<: *b\n", "aliases"),
+        ("title: &t A\n", "anchors"),
+        ("deep: " + "[" * 12 + "]" * 12 + "\n", "nested more than"),
+        ("notes: |\n" + "  easy running\n" * 3000, "over the 32 kB limit"),
+    ],
+)
+def test_front_matter_over_a_limit_is_refused(front_matter: str, expected: str) -> None:
+    with pytest.raises(LimitError, match=expected):
+        split_front_matter(f"---\n{front_matter}---\n# Body\n")
+
+
+def test_plain_front_matter_keeps_its_fields() -> None:
+    text = "---\ntitle: A\nsource:\n  - {title: B, author: C}\ntags: [x, y]\n---\n# Body\n"
+    assert split_front_matter(text) == (
+        {"title": "A", "source": [{"title": "B", "author": "C"}], "tags": ["x", "y"]},
+        "# Body\n",
+    )
+
+
+@pytest.mark.parametrize(
+    "front_matter",
+    ["when: 2024-13-45\n", "n: " + "9" * 6000 + "\n", "title: [unclosed\n"],
+)
+def test_bad_yaml_is_dropped_but_the_article_kept(front_matter: str) -> None:
+    doc = parse_text(
+        f"---\n{front_matter}---\n# Easy runs\n\nKeep easy runs easy enough to chat.\n".encode(),
+        source="a.md",
+        suffix=".md",
+        stem="a",
+    )
+    assert doc.front_matter == {}
+    assert doc.title == "Easy runs"
+
+
+def test_bomb_in_the_folder_is_skipped_and_never_reaches_the_manifest(
+    tmp_path: Path, embedder
+) -> None:
+    from retrieval.indexer import update_index
+    from retrieval.search import HybridRetriever
+
+    knowledge = write_articles(tmp_path / "knowledge", ["rest-days.md", "hill-repeats.md"])
+    data_dir = tmp_path / "data"
+    store = open_store(data_dir)
+    update_index(knowledge, data_dir, store, embedder, model_name=embedder.name)
+    # Small enough that the unfixed code survives writing it (9**5 strings, 480 kB of JSON).
+    (knowledge / "bomb.md").write_text(alias_bomb(5), encoding="utf-8")
+    report = update_index(knowledge, data_dir, store, embedder, model_name=embedder.name)
+
+    reasons = [s.reason for s in report.skipped if s.source == "bomb.md"]
+    assert len(reasons) == 1 and "aliases" in reasons[0], report.skipped
+    assert "\n" not in reasons[0]
+    manifest = load_manifest(data_dir)
+    assert manifest is not None and "bomb.md" not in manifest.files
+    assert "lol" not in (data_dir / "index-manifest.json").read_text()
+    assert [s.reason for s in manifest.skipped if s.source == "bomb.md"] == reasons
+    hits = HybridRetriever(store, data_dir, embedder).search("why take a rest day", 3).hits
+    assert hits and hits[0].source == "rest-days.md"
