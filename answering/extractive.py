@@ -9,7 +9,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from answering.models import Answer, Citation
-from retrieval.models import Hit, SearchResult
+from retrieval.judge.models import Judge
+from retrieval.models import Hit, SearchResult, passage_for_judge
 from retrieval.protocols import Embedder
 from retrieval.text import split_prose, tokenize
 
@@ -21,10 +22,20 @@ QUOTE_CHARS = 240
 _MIN_WORDS = 5
 # A sentence must score at least this share of the best one to join the answer.
 _KEEP_RATIO = 0.8
+# With a judge: each sentence is read with the next one of its passage (an answer often
+# spans two), and a sentence joins the answer when it scores this share of the best one.
+JUDGE_WINDOW = 1
+JUDGE_KEEP_RATIO = 0.5
+JUDGE_TOUCHES = 0.5
 
 
-def compose_extractive_answer(question: str, result: SearchResult, embedder: Embedder) -> Answer:
-    """Answer from `result` alone: no LLM, every sentence verbatim from a cited passage."""
+def compose_extractive_answer(
+    question: str, result: SearchResult, embedder: Embedder, judge: Judge | None = None
+) -> Answer:
+    """Answer from `result` alone: no LLM, every sentence verbatim from a cited passage.
+
+    With a judge, the sentence it finds answers the question leads (one batched call); without
+    one, sentences are scored by similarity and read in passage order."""
     started = time.perf_counter()
     candidates = [] if result.abstained else _candidates(result.hits[:MAX_PASSAGES])
     if not candidates:
@@ -36,8 +47,11 @@ def compose_extractive_answer(question: str, result: SearchResult, embedder: Emb
             mode="extractive",
             timings_ms=dict(result.timings_ms),
         )
-    scores = _score(question, [c[2] for c in candidates], [c[0] for c in candidates], embedder)
-    chosen = _choose(candidates, scores, embedder)
+    if judge is not None:
+        chosen = _choose_judged(question, result.hits, candidates, judge)
+    else:
+        scores = _score(question, [c[2] for c in candidates], [c[0] for c in candidates], embedder)
+        chosen = _choose(candidates, scores, embedder)
 
     numbers: dict[int, int] = {}
     citations: list[Citation] = []
@@ -107,6 +121,44 @@ def _choose(
         picked.append(i)
     # Read in passage order, then in the order the sentences appear.
     return sorted((candidates[i] for i in picked), key=lambda c: (c[0], c[1]))
+
+
+def judge_windows(
+    hits: Sequence[Hit], candidates: Sequence[tuple[int, int, str]], window: int = JUDGE_WINDOW
+) -> list[str]:
+    """Each candidate sentence as the judge reads it: under its passage's title and heading,
+    followed by the next `window` sentences of its passage."""
+    sentences = {h: split_prose(hit.text) for h, hit in enumerate(hits[:MAX_PASSAGES])}
+    out = []
+    for h, position, _ in candidates:
+        hit = hits[h]
+        text = " ".join(sentences[h][position : position + 1 + window])
+        out.append(passage_for_judge(hit.title, hit.heading, text))
+    return out
+
+
+def _choose_judged(
+    question: str,
+    hits: Sequence[Hit],
+    candidates: list[tuple[int, int, str]],
+    judge: Judge,
+) -> list[tuple[int, int, str]]:
+    """The sentence the judge finds answers the question first, then up to two more that
+    score near it, in reading order (one batched call)."""
+    verdicts = judge.relevance(question, judge_windows(hits, candidates))
+    scores = np.array([v.answers + JUDGE_TOUCHES * v.touches for v in verdicts])
+    # Ties go to the passage the retriever ranked higher, then to the earlier sentence.
+    order = sorted(range(len(candidates)), key=lambda i: (-scores[i], candidates[i][:2]))
+    best = float(scores[order[0]])
+    picked = [order[0]]
+    for i in order[1:]:
+        if len(picked) == MAX_SENTENCES or scores[i] < best * JUDGE_KEEP_RATIO:
+            break
+        if _redundant(candidates[i][2], [candidates[j][2] for j in picked]):
+            continue
+        picked.append(i)
+    rest = sorted((candidates[i] for i in picked[1:]), key=lambda c: (c[0], c[1]))
+    return [candidates[picked[0]], *rest]
 
 
 def _redundant(sentence: str, kept: list[str]) -> bool:

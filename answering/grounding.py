@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from retrieval.judge.models import Judge, Support
 from retrieval.text import CITATION_RE, STOPWORDS, WORD_RE, split_sentences, stem_words, trim
 
 from . import meaning
@@ -69,6 +70,12 @@ class GroundingPolicy:
     max_dropped_share: float = 0.5
     # Compare meaning too (negation, opposites, numbers, orders, conditions): see meaning.py.
     check_meaning: bool = True
+    # With a judge in force, for a sentence citing passages: kept whatever the word rules say
+    # when the judge finds a cited passage supports it with at least `judge_keep`; dropped
+    # whatever they say when its best "supported" is at most 1 - `judge_drop`. Between the
+    # two, the rules decide. (A value above 1 turns that side off.)
+    judge_keep: float = 2.0
+    judge_drop: float = 2.0
 
 
 @dataclass
@@ -104,22 +111,32 @@ def ground_answer(
     question: str = "",
     similarity: Similarity | None = None,
     policy: GroundingPolicy = GroundingPolicy(),
+    judge: Judge | None = None,
+    judge_passages: Sequence[str] | None = None,
 ) -> GroundedAnswer:
-    """Drop invented citation numbers and unsupported sentences; passages are numbered from 1."""
+    """Drop invented citation numbers and unsupported sentences; passages are numbered from 1.
+
+    With a judge, each cited sentence is also read with the passages it cites (one batched
+    call, over `judge_passages`: the passages as the judge reads them, default `passages`)."""
     refs = [_reference(p) for p in passages]
     question_ref = _reference(question)
     injected = _injected_stems(refs, question_ref)
     known_stems = set().union(question_ref.stems, *(r.stems for r in refs))
     result = GroundedAnswer(text="")
+    lines = [_split_line(line) for line in answer.splitlines()]
+    verdicts: dict[tuple[str, int], Support] = {}
+    if judge is not None and (policy.judge_keep <= 1 or policy.judge_drop <= 1):
+        verdicts = _judge_all(
+            judge, [s for _, sentences in lines for s in sentences], judge_passages or passages
+        )
     out_lines: list[str] = []
-    for line in answer.splitlines():
-        prefix_match = LINE_PREFIX_RE.match(line)
-        prefix = prefix_match.group(0) if prefix_match else ""
+    for (prefix, sentences), line in zip(lines, answer.splitlines(), strict=True):
         kept: list[str] = []
-        for sentence in split_sentences(line[len(prefix) :]):
+        for sentence in sentences:
             checked = _check(
-                sentence, refs, question_ref, injected, known_stems, similarity, policy, result
-            )
+                sentence, refs, question_ref, injected, known_stems, similarity, policy, result,
+                verdicts,
+            )  # fmt: skip
             if checked is not None:
                 kept.append(checked)
         if kept:
@@ -128,6 +145,42 @@ def ground_answer(
             out_lines.append("")
     result.text = "\n".join(out_lines).strip()
     return result
+
+
+def _split_line(line: str) -> tuple[str, list[str]]:
+    """A line's list or quote prefix, and its sentences."""
+    prefix_match = LINE_PREFIX_RE.match(line)
+    prefix = prefix_match.group(0) if prefix_match else ""
+    return prefix, split_sentences(line[len(prefix) :])
+
+
+def _judge_all(
+    judge: Judge, sentences: Sequence[str], passages: Sequence[str]
+) -> dict[tuple[str, int], Support]:
+    """The judge's verdict on every (sentence, passage it cites) pair, in one call."""
+    pairs = [
+        (s, n)
+        for s in sentences
+        for n in dict.fromkeys(cited_numbers(s))
+        if 1 <= n <= len(passages) and not is_instruction(s)
+    ]
+    if not pairs:
+        return {}
+    found = judge.support([(_bare(s), passages[n - 1]) for s, n in pairs])
+    return dict(zip(pairs, found, strict=True))
+
+
+def _bare(sentence: str) -> str:
+    """The claim without its citation marks."""
+    return " ".join(CITATION_RE.sub(" ", sentence).split()).replace(" .", ".")
+
+
+def _judged(
+    sentence: str, valid: Sequence[int], verdicts: dict[tuple[str, int], Support]
+) -> Support | None:
+    """The judge's verdict for the cited passage that supports the sentence best."""
+    found = [verdicts[(sentence, n)] for n in valid if (sentence, n) in verdicts]
+    return max(found, key=lambda v: v.supported, default=None)
 
 
 def cited_numbers(sentence: str) -> list[int]:
@@ -221,6 +274,7 @@ def _check(
     similarity: Similarity | None,
     policy: GroundingPolicy,
     result: GroundedAnswer,
+    verdicts: dict[tuple[str, int], Support] | None = None,
 ) -> str | None:
     """The sentence as it may stay in the answer (citations cleaned), or None to drop it."""
     numbers = cited_numbers(sentence)
@@ -240,8 +294,10 @@ def _check(
             return None
         valid = [best]
         sentence = _with_citations(sentence, valid)
-    elif problem := _unsupported(
-        sentence, stems, [refs[n - 1] for n in valid], question, similarity, policy
+    elif problem := _judged_problem(sentence, valid, verdicts or {}, policy) or (
+        _unsupported(sentence, stems, [refs[n - 1] for n in valid], question, similarity, policy)
+        if not _judge_vouches(sentence, valid, verdicts or {}, policy)
+        else None
     ):
         result.dropped.append(Dropped(sentence, f"passage(s) {valid}: {problem}"))
         return None
@@ -294,6 +350,31 @@ def _unsupported(
             min_similarity=policy.min_similarity,
         )
     return None
+
+
+def _judge_vouches(
+    sentence: str,
+    valid: Sequence[int],
+    verdicts: dict[tuple[str, int], Support],
+    policy: GroundingPolicy,
+) -> bool:
+    verdict = _judged(sentence, valid, verdicts)
+    return verdict is not None and verdict.supported >= policy.judge_keep
+
+
+def _judged_problem(
+    sentence: str,
+    valid: Sequence[int],
+    verdicts: dict[tuple[str, int], Support],
+    policy: GroundingPolicy,
+) -> str | None:
+    """Why the judge drops the sentence whatever the word rules say, or None."""
+    verdict = _judged(sentence, valid, verdicts)
+    if verdict is None or 1 - verdict.supported < policy.judge_drop:
+        return None
+    if verdict.contradicted >= verdict.unsupported:
+        return f"the judge reads it as contradicting the passage ({verdict.contradicted:.2f})"
+    return f"the judge finds it isn't in the passage ({verdict.unsupported:.2f})"
 
 
 def _negation_backed(claim: frozenset[str], refs: Sequence[_Reference]) -> bool:

@@ -52,3 +52,5 @@ class Answer(BaseModel):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     # Topics the guides do cover, offered when abstaining.
     suggestions: list[str] = Field(default_factory=list)
+    # The judge model in force when this answer was made (its name), or "off" (COACH_JUDGE).
+    judge: str = "off"

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from answering.extractive import with_support
 from answering.models import Answer, AnswerMode, Citation, Turn
 from answering.protocols import Answerer
-from retrieval.models import Hit, SearchResult
+from retrieval.judge.models import Judge
+from retrieval.models import Hit, SearchResult, passage_for_judge
 from retrieval.protocols import Embedder, Retriever
 from retrieval.text import split_sentences, trim
 
@@ -55,6 +56,7 @@ class CoachAnswerer:
         time_cap_s: float | None = None,
         max_retries: int = 0,
         redactor: Redactor | None = None,
+        judge: Judge | None = None,
     ) -> None:
         self.retriever = retriever
         self.embedder = embedder
@@ -64,10 +66,12 @@ class CoachAnswerer:
         self.max_words = max_words
         self.policy = policy or grounding.GroundingPolicy()
         self.prompts_dir = prompts_dir
+        # The judge (None: COACH_JUDGE=off) orders extractive sentences and checks LLM ones.
+        self.judge = judge
         if compose_extractive is None:
             from answering.extractive import compose_extractive_answer
 
-            compose_extractive = compose_extractive_answer
+            compose_extractive = functools.partial(compose_extractive_answer, judge=judge)
         self.compose_extractive = compose_extractive
         self.similarity = SentenceSimilarity(embedder)
         # Wall-clock budget for all LLM calls of one answer (condense, answer, retries, waits).
@@ -174,6 +178,8 @@ class CoachAnswerer:
             question=standalone,
             similarity=self.similarity,
             policy=self.policy,
+            judge=self.judge,
+            judge_passages=[passage_for_judge(h.title, h.heading, h.text) for h in hits],
         )
         for dropped in checked.dropped:
             log.info("dropped from LLM answer (%s): %r", dropped.reason, dropped.sentence[:200])
@@ -268,6 +274,7 @@ class CoachAnswerer:
         _drop_unused_citations(answer)
         timings["total"] = _ms(started)
         answer.timings_ms = {**answer.timings_ms, **timings}
+        answer.judge = self.judge.name if self.judge is not None else "off"
         return answer
 
     def _safe(self, answer: Answer, text: str) -> str:
@@ -303,7 +310,9 @@ class _Budget:
         return self._deadline
 
 
-def make_answerer(config: AnswerConfig, retriever: Retriever, embedder: Embedder) -> Answerer:
+def make_answerer(
+    config: AnswerConfig, retriever: Retriever, embedder: Embedder, judge: Judge | None = None
+) -> Answerer:
     """The answerer the settings ask for; a ConfigError names the choices if COACH_LLM is wrong."""
     chat_model = make_chat_model(config)
     return CoachAnswerer(
@@ -316,6 +325,7 @@ def make_answerer(config: AnswerConfig, retriever: Retriever, embedder: Embedder
         time_cap_s=config.llm_timeout_s,
         max_retries=config.llm_max_retries,
         redactor=Redactor.from_config(config),
+        judge=judge,
     )
 
 

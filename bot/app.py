@@ -22,6 +22,7 @@ from retrieval.errors import (
 )
 from retrieval.indexer import IndexReport, Progress
 from retrieval.inventory import IndexStatus, SourceInfo, index_status, list_sources
+from retrieval.judge.models import Judge, JudgeError
 from retrieval.manifest import load_manifest, manifest_damaged
 from retrieval.models import Chunk, SearchResult
 from retrieval.protocols import Embedder
@@ -50,11 +51,15 @@ class CoachApp:
         embedder: Embedder | None = None,
         notify: Notify | None = None,
         progress: Progress | None = None,
+        judge: Judge | None = None,
     ) -> None:
         protect(settings)  # every surface starts here: logs never carry its secrets
         limit_malloc_arenas()  # before any library starts its threads (bot/memory.py)
         self.settings = settings
         self._embedder = embedder
+        # Built from COACH_JUDGE on first use unless given (tests pass a fake one).
+        self._judge: Judge | None = judge
+        self._judge_built = judge is not None
         self._notify = notify or (lambda message: log.info("%s", message))
         self._progress = progress
         self._lock = threading.RLock()
@@ -84,6 +89,25 @@ class CoachApp:
                     cache_dir=self.settings.data_dir / "models"
                 )
             return self._embedder
+
+    @property
+    def judge(self) -> Judge | None:
+        """The judge model COACH_JUDGE names (None when `off`), loaded once."""
+        with self._lock:
+            if not self._judge_built:
+                from retrieval.judge import make_judge
+
+                self._judge = make_judge(self.settings.judge)
+                self._judge_built = True
+            return self._judge
+
+    def judge_name(self) -> str:
+        """Which judge is in force, for `coach status`: its name, "off", or why it can't load."""
+        try:
+            judge = self.judge
+        except JudgeError as exc:
+            return f"unavailable: {exc}"
+        return judge.name if judge is not None else "off"
 
     @cached_property
     def store(self) -> ChromaStore:
@@ -127,6 +151,7 @@ class CoachApp:
             self.embedder,
             store=self.store,
             role=self.role,
+            judge=self.judge,
         )
 
     def _repair_store(self) -> None:
@@ -162,7 +187,9 @@ class CoachApp:
     def answerer(self) -> Answerer:
         from answering import make_answerer
 
-        return make_answerer(self.settings.answer_config(), self.retriever, self.embedder)
+        return make_answerer(
+            self.settings.answer_config(), self.retriever, self.embedder, judge=self.judge
+        )
 
     @cached_property
     def planner(self):
@@ -292,6 +319,7 @@ class CoachApp:
             update={
                 "owner": owner.describe() if owner else None,
                 "writer": writer.describe() if writer else None,
+                "judge": self.judge_name(),
             }
         )
 

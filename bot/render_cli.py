@@ -101,6 +101,8 @@ def status(console: Console, info: IndexStatus) -> None:
     if info.built_at is None:
         console.print(f"No index yet for {escape(info.knowledge_dir)}: run `coach index`.")
         console.print(f"store owner: {escape(owner)}; writer lock: {escape(writer)}")
+        if info.judge:
+            console.print(f"judge: {escape(info.judge)}")
         return
     table = Table(show_header=False, box=None)
     table.add_row("knowledge", escape(info.knowledge_dir))
@@ -113,6 +115,8 @@ def status(console: Console, info: IndexStatus) -> None:
     table.add_row("writer lock", escape(writer))
     if info.abstention:
         table.add_row("abstention", escape(info.abstention))
+    if info.judge:
+        table.add_row("judge", escape(info.judge))
     console.print(table)
     skipped(console, info.skipped)
 

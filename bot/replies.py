@@ -301,6 +301,8 @@ def status_reply(status: IndexStatus, *, now: datetime) -> Reply:
     ]
     if status.abstention:
         fields.append(ReplyField(name="When answers say 'not covered'", value=status.abstention))
+    if status.judge:
+        fields.append(ReplyField(name="Judge model", value=status.judge))
     skipped = list(status.skipped)
     if skipped:
         lines = [

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(30.0, gt=0, validation_alias=_env("COACH_LLM_TIMEOUT_S"))
     llm_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("COACH_LLM_MAX_RETRIES"))
     llm_max_tokens: int = Field(500, ge=16, validation_alias=_env("COACH_LLM_MAX_TOKENS"))
+    judge: str = Field(
+        "off",
+        validation_alias=_env("COACH_JUDGE"),
+        description="The judge model that reranks passages, orders extractive sentences, "
+        "decides 'not covered' and checks LLM sentences: `bundled`, `off`, or the path of a "
+        "local cross-encoder folder.",
+    )
 
     discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))
     guild_id: int | None = Field(None, validation_alias=_env("COACH_GUILD_ID"))
@@ -93,6 +100,22 @@ class Settings(BaseSettings):
 
         parse_digest_slot(value)
         return value.strip().lower()
+
+    @field_validator("judge")
+    @classmethod
+    def _judge_choice(cls, value: str) -> str:
+        """Cheap checks at start; the model itself is loaded on first use (retrieval/judge)."""
+        choice = value.strip()
+        if choice.lower() in ("", "bundled", "off"):
+            return choice.lower() or "bundled"
+        folder = Path(choice).expanduser()
+        if not folder.is_dir():
+            what = "is a file, not a folder" if folder.exists() else "does not exist"
+            raise ValueError(
+                f"{folder} {what}: COACH_JUDGE takes `bundled`, `off` or the folder of a "
+                "local cross-encoder model"
+            )
+        return str(folder)
 
     @field_validator("chroma_url", "llm_base_url", "discord_token", "llm_api_key", mode="before")
     @classmethod

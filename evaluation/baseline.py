@@ -69,6 +69,8 @@ class NaiveBaseline:
                     passages=[(self.sources[i], "", self.texts[i]) for i, _ in found],
                     abstained=False,
                     evidence=Evidence(top_dense=top, coverage=0.0),
+                    # What a naive build shows: its best chunk, read from the top.
+                    answer=self.texts[found[0][0]] if found and item.answer_contains else None,
                 )
             )
         return out

@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from retrieval.abstention import POLICY_NAME, AbstentionPolicy, Evidence, choose_bands, save_policy
-from retrieval.models import HEADING_SEP
+from retrieval.models import HEADING_SEP, SearchResult
 
 EVALSETS = Path(__file__).with_name("evalsets")
 CORPORA = Path(__file__).with_name("corpora")
@@ -41,6 +41,13 @@ class EvalItem(BaseModel):
     question: str
     kind: Literal["in_scope", "out_of_scope"]
     expected: list[ExpectedPassage] = Field(default_factory=list)
+    # Phrases of which any one, in the answer a member reads, carries the answer (round 4).
+    answer_contains: list[str] = Field(default_factory=list)
+
+    @field_validator("answer_contains", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
 
 
 class Ranked(BaseModel):
@@ -53,6 +60,8 @@ class Ranked(BaseModel):
     # none, so it is judged on its raw top similarity.
     confidence: float | None = None
     partial: bool = False
+    # The answer as a member reads it (None: not rendered for this question or system).
+    answer: str | None = None
 
 
 class SystemScores(BaseModel):
@@ -66,6 +75,12 @@ class SystemScores(BaseModel):
     wrong_abstain_rate: float
     partial_in_scope: float = 0.0
     partial_out_of_scope: float = 0.0
+    # Of the in-scope questions with `answer_contains` (answers_judged of them), the share
+    # whose answer carries a phrase in its first sentence, first two, anywhere (refused: no).
+    answers_judged: int = 0
+    first_sentence: float | None = None
+    first_two: float | None = None
+    anywhere: float | None = None
 
 
 class EvalReport(BaseModel):
@@ -75,6 +90,7 @@ class EvalReport(BaseModel):
     systems: list[SystemScores]
     misses: list[str] = Field(default_factory=list)
     policy: AbstentionPolicy
+    judge: str = "off"  # the judge of the first system ("club-coach")
 
 
 Matcher = Callable[[tuple[str, str, str], EvalItem], bool]
@@ -181,6 +197,9 @@ def score_system(
         reciprocal += 1 / first
         for depth in hits_at:
             hits_at[depth] += first <= depth
+    answered = [(i, r) for i, r in in_scope if i.answer_contains and r.answer is not None]
+    carried = [answer_carries(r.answer or "", i.answer_contains) if not r.abstained else (0, 0, 0)
+               for i, r in answered]  # fmt: skip
     abstained_in = sum(r.abstained for _, r in in_scope)
     abstained_out = sum(r.abstained for _, r in out_scope)
     abstained_all = abstained_in + abstained_out
@@ -196,8 +215,38 @@ def score_system(
         wrong_abstain_rate=abstained_in / n_in,
         partial_in_scope=sum(r.partial for _, r in in_scope) / n_in,
         partial_out_of_scope=sum(r.partial for _, r in out_scope) / (len(out_scope) or 1),
+        answers_judged=len(answered),
+        first_sentence=sum(c[0] for c in carried) / len(answered) if answered else None,
+        first_two=sum(c[1] for c in carried) / len(answered) if answered else None,
+        anywhere=sum(c[2] for c in carried) / len(answered) if answered else None,
     )
     return scores, misses
+
+
+_CITED = re.compile(r"(.*?\[\d+\](?:\[\d+\])*[.!?\"')]*)\s*", re.S)
+
+
+def answer_sentences(answer: str) -> list[str]:
+    """The sentences a member reads, in order: an extractive answer's cited units (after any
+    caveat line), or plain sentences for text without citations (the naive baseline)."""
+    from answering.extractive import PARTIAL_CAVEAT
+    from retrieval.text import split_prose
+
+    text = answer.strip().removeprefix(PARTIAL_CAVEAT).strip()
+    units = [m.group(1).strip() for m in _CITED.finditer(text) if m.group(1).strip()]
+    return units or split_prose(text)
+
+
+def answer_carries(answer: str, phrases: Sequence[str]) -> tuple[int, int, int]:
+    """Does a phrase (whitespace, case and punctuation folded) appear in the answer's first
+    sentence, its first two, anywhere? As (0 or 1) x 3."""
+    sentences = answer_sentences(answer)
+    keys = [_words(p) for p in phrases if p.strip()]
+
+    def holds(text: str) -> int:
+        return int(any(k in _words(text) for k in keys))
+
+    return holds(" ".join(sentences[:1])), holds(" ".join(sentences[:2])), holds(answer)
 
 
 def calibrate_policy(
@@ -206,13 +255,30 @@ def calibrate_policy(
     label: str,
     base: AbstentionPolicy | None = None,
 ) -> AbstentionPolicy:
-    """Bands chosen on these questions (use dev sets only: the sealed ones never choose)."""
+    """Bands chosen on these questions (use dev sets only: the sealed ones never choose).
+    With a judge in force, its bands are the ones chosen."""
+    base = base or AbstentionPolicy()
     pairs = list(zip(items, ranked, strict=True))
-    return choose_bands(
+    judged = any(r.evidence is not None and r.evidence.judge_answers is not None for r in ranked)
+    start = base
+    if judged:
+        start = base.model_copy(
+            update={"refuse_below": base.judge_refuse_below, "direct_from": base.judge_direct_from}
+        )
+    chosen = choose_bands(
         [_position(r) for i, r in pairs if i.kind == "in_scope"],
         [_position(r) for i, r in pairs if i.kind == "out_of_scope"],
         label=label,
-        base=base,
+        base=start,
+    )
+    if not judged:
+        return chosen
+    return base.model_copy(
+        update={
+            "judge_refuse_below": chosen.refuse_below,
+            "judge_direct_from": chosen.direct_from,
+            "chosen_on": chosen.chosen_on,
+        }
     )
 
 
@@ -224,12 +290,17 @@ def _position(r: Ranked) -> float:
 
 # -- runners (adapters: model, Chroma) -------------------------------------------------------
 def rank_with_retriever(
-    retriever, items: Sequence[EvalItem], k: int = RECALL_DEPTH
+    retriever, items: Sequence[EvalItem], k: int = RECALL_DEPTH, *, answers: bool = True
 ) -> list[Ranked]:
+    """Each question searched (and, when it names `answer_contains`, answered extractively
+    from that same search, as a member would read it)."""
     out = []
     for item in items:
         # Calibration must see the evidence serving decides on, so take it from the search.
         result, evidence = retriever.search_with_evidence(item.question, k)
+        answer = None
+        if answers and item.answer_contains and item.kind == "in_scope":
+            answer = render_answer(retriever, item.question, result)
         out.append(
             Ranked(
                 passages=[(h.source, h.heading, h.text) for h in result.hits],
@@ -237,20 +308,46 @@ def rank_with_retriever(
                 evidence=evidence,
                 confidence=retriever.policy.confidence(evidence, retriever.calibration()),
                 partial=result.support == "partial",
+                answer=answer,
             )
         )
     return out
+
+
+class _Found:
+    """A Retriever that hands back one search already made (the answer reuses it)."""
+
+    def __init__(self, result: SearchResult) -> None:
+        self.result = result
+
+    def search(self, query: str, k: int = 5) -> SearchResult:
+        return self.result
+
+    def related_topics(self, query: str, n: int = 3) -> list[str]:
+        return []
+
+
+def render_answer(retriever, question: str, result: SearchResult) -> str:
+    """The extractive answer a member reads for this search ("" when it is refused)."""
+    from answering.pipeline import CoachAnswerer
+
+    answerer = CoachAnswerer(_Found(result), retriever.embedder, judge=retriever.judge)
+    answer = answerer.answer(question)
+    return "" if answer.abstained else answer.answer
 
 
 def reapply_policy(ranked: Sequence[Ranked], policy: AbstentionPolicy) -> list[Ranked]:
     out = []
     for r in ranked:
         value = _position(r)
+        refuse_below, direct_from = (
+            policy.bands(r.evidence) if r.evidence else (policy.refuse_below, policy.direct_from)
+        )
         out.append(
             r.model_copy(
                 update={
-                    "abstained": value < policy.refuse_below,
-                    "partial": policy.refuse_below <= value < policy.direct_from,
+                    "abstained": value < refuse_below,
+                    "partial": refuse_below <= value < direct_from,
                 }
             )
         )
@@ -282,7 +379,10 @@ def run_eval(
     *,
     eval_set: str,
     calibrate_abstention: bool = False,
+    judge_off=None,
 ) -> EvalReport:
+    """Score Club Coach (and, in the same run, `judge_off`: the same index without its
+    judge, and the naive baseline) on one eval set."""
     ranked = rank_with_retriever(retriever, items)
     policy = retriever.policy
     if calibrate_abstention:
@@ -290,6 +390,9 @@ def run_eval(
         ranked = reapply_policy(ranked, policy)
     ours, misses = score_system("club-coach", items, ranked, heading_matcher)
     systems = [ours]
+    if judge_off is not None:
+        plain = rank_with_retriever(judge_off, items)
+        systems.append(score_system("club-coach-judge-off", items, plain, heading_matcher)[0])
     if baseline is not None:
         base_ranked = baseline.rank(items)
         # In sample, on the set being scored: the baseline has no calibration of its own.
@@ -305,6 +408,7 @@ def run_eval(
         systems=systems,
         misses=misses,
         policy=policy,
+        judge=getattr(getattr(retriever, "judge", None), "name", "off"),
     )
 
 

@@ -66,6 +66,7 @@ SETS: dict[str, CorpusSets] = {
             "messy-r1.dev.jsonl",
             "messy-r2.dev.jsonl",
             "messy-r3.dev.jsonl",
+            "messy-r4.dev.jsonl",
         ),
         test="messy.test.jsonl",
     ),

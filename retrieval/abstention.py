@@ -48,6 +48,10 @@ class Evidence(BaseModel):
         0.0,
         description="Best cosine similarity between query and one sentence of the top passages.",
     )
+    # The judge's verdicts on the top passages (None when no judge is in force): the highest
+    # "answers this" and "touches on it" probabilities among them.
+    judge_answers: float | None = None
+    judge_touches: float | None = None
 
 
 class Calibration(BaseModel):
@@ -110,18 +114,35 @@ class AbstentionPolicy(BaseModel):
     answered_share: float = 0.0
     refuse_below: float = 0.3
     direct_from: float = 0.5
+    # With a judge in force: its signal (answers + judge_touches * touches, best passage) is
+    # blended in with weight `judge_share`, and the judge bands below cut the blend instead.
+    judge_share: float = 1.0
+    judge_touches: float = 0.5
+    judge_refuse_below: float = 0.3
+    judge_direct_from: float = 0.6
     chosen_on: str = "uncalibrated default"
 
     def confidence(self, evidence: Evidence, calibration: Calibration | None = None) -> float:
-        return (calibration or Calibration()).position(
+        position = (calibration or Calibration()).position(
             evidence, self.dense_share, self.sentence_share, self.answered_share
         )
+        if evidence.judge_answers is None:
+            return position
+        judged = evidence.judge_answers + self.judge_touches * (evidence.judge_touches or 0.0)
+        return (1 - self.judge_share) * position + self.judge_share * min(judged, 1.0)
+
+    def bands(self, evidence: Evidence) -> tuple[float, float]:
+        """(refuse below, caveat below) for this evidence: the judge's bands when it judged."""
+        if evidence.judge_answers is None:
+            return self.refuse_below, self.direct_from
+        return self.judge_refuse_below, self.judge_direct_from
 
     def support(self, evidence: Evidence, calibration: Calibration | None = None) -> Support:
         value = self.confidence(evidence, calibration)
-        if value < self.refuse_below:
+        refuse_below, direct_from = self.bands(evidence)
+        if value < refuse_below:
             return "none"
-        return "partial" if value < self.direct_from else "direct"
+        return "partial" if value < direct_from else "direct"
 
 
 def load_policy(data_dir: Path | None = None, path: Path = POLICY_PATH) -> AbstentionPolicy:

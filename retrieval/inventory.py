@@ -23,6 +23,7 @@ class IndexStatus(BaseModel):
     owner: str | None = None  # the long-running process that owns the store (the bot)
     writer: str | None = None  # who holds the index writer lock right now
     abstention: str | None = None  # the calibration and bands deciding "not covered"
+    judge: str | None = None  # the judge model in force (its name), "off", or why it can't load
 
 
 class SourceInfo(BaseModel):

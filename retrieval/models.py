@@ -81,3 +81,10 @@ class SearchResult(BaseModel):
     # "partial": the guides touch on it but not squarely; answer with a caveat (abstention.py).
     support: Literal["direct", "partial", "none"] = "direct"
     timings_ms: dict[str, float] = Field(default_factory=dict)
+
+
+def passage_for_judge(title: str, heading: str, text: str) -> str:
+    """A passage as the judge (retrieval/judge) reads it, the form it was trained on:
+    'title › heading', a blank line, then the text."""
+    context = HEADING_SEP.join(part for part in (title, heading) if part)
+    return f"{context}\n\n{text}" if context else text

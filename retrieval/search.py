@@ -25,9 +25,10 @@ from retrieval.abstention import (
 from retrieval.errors import CoachError, IndexUnavailableError
 from retrieval.expansion import load_expander
 from retrieval.fusion import collapse_near_duplicates, diversify
+from retrieval.judge.models import Judge, Relevance
 from retrieval.lexical import LexicalIndex
 from retrieval.manifest import MANIFEST_NAME, Manifest, load_manifest, manifest_damaged
-from retrieval.models import Chunk, Hit, SearchResult
+from retrieval.models import Chunk, Hit, SearchResult, passage_for_judge
 from retrieval.protocols import Embedder
 from retrieval.question_vectors import question_vectors
 from retrieval.sentence_vectors import encode_sentences, load_segment
@@ -63,6 +64,12 @@ class SearchConfig(BaseModel):
     # 0.2 -> 0.4 in round 3: mean dev R@1 over the four corpora 0.779 -> 0.809; 0.3-0.7 and
     # passage/lexical weights around today's were flat within a question or two.
     sentence_weight: float = 0.4
+    # The judge (retrieval/judge), when one is in force, reads the question with each of the
+    # top `judge_depth` passages in one batch: its verdicts reorder them (score +=
+    # judge_weight * (answers + judge_touches * touches)) and feed abstention.
+    judge_depth: int = 10
+    judge_weight: float = 1.0
+    judge_touches: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -95,12 +102,15 @@ class HybridRetriever:
         config: SearchConfig | None = None,
         policy: AbstentionPolicy | None = None,
         calibrator: Calibrator | None = None,
+        judge: Judge | None = None,
     ) -> None:
         self.store = store
         self.data_dir = data_dir
         self.embedder = embedder
         self.config = config or SearchConfig()
         self.policy = policy or load_policy(data_dir)
+        # None: today's rules alone (COACH_JUDGE=off).
+        self.judge = judge
         # A seam: tests count calls to it (the write path calibrates, a question must not).
         self.calibrator: Calibrator = calibrator or calibrate_index
         self._calibrations: dict[str, Calibration] = {}
@@ -165,12 +175,19 @@ class HybridRetriever:
         return self.search_with_evidence(query, k)[0]
 
     def search_with_evidence(
-        self, query: str, k: int = 5, *, decide: bool = True, vector: np.ndarray | None = None
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        decide: bool = True,
+        vector: np.ndarray | None = None,
+        judged: bool = True,
     ) -> tuple[SearchResult, Evidence]:
         """The result and the signals its abstention decision was made from (one embedding).
 
         `vector` is the embedding of `expanded_query(query)` when the caller has it already
-        (calibration embeds its questions in one batch)."""
+        (calibration embeds its questions in one batch). `judged=False` leaves the judge out:
+        calibration places the rule signals, which the judge's probabilities need not be."""
         started = time.perf_counter()
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
         if not query:
@@ -210,6 +227,11 @@ class HybridRetriever:
         score_of = {int(i): float(v) for i, v in zip(ids, scores, strict=True)}
         if self.config.sentence_rerank > 0:
             ranked, score_of = self._rerank(served, ranked, score_of, vector)
+        verdicts: list[Relevance] = []
+        if judged and self.judge is not None and self.config.judge_depth > 0:
+            judge_mark = time.perf_counter()
+            ranked, score_of, verdicts = self._judge_rerank(served, query, ranked, score_of)
+            timings["judge"] = _ms(judge_mark)
         # Enough for diversify to fill k even if the best sources hit their cap.
         enough = k * (self.config.per_source + 1)
         order = collapse_near_duplicates(
@@ -224,6 +246,8 @@ class HybridRetriever:
             lexical=served.lexical.strength(query),
             answered=served.lexical.answered(expanded, ranked[:1]),
             sentence=self._best_sentence(served, ranked[: self.config.sentence_depth], vector),
+            judge_answers=max((v.answers for v in verdicts), default=None),
+            judge_touches=max((v.touches for v in verdicts), default=None),
         )
         timings["fuse"] = _ms(mark)
         timings["total"] = _ms(started)
@@ -283,7 +307,7 @@ class HybridRetriever:
             self.data_dir, model, expanded, lambda texts: self.embedder.embed(texts)
         )
         return [
-            self.search_with_evidence(q, 1, decide=False, vector=v)[1]
+            self.search_with_evidence(q, 1, decide=False, vector=v, judged=False)[1]
             for q, v in zip(questions, vectors, strict=True)
         ]
 
@@ -320,6 +344,21 @@ class HybridRetriever:
             score_of[i] += self.config.sentence_weight * b
         top = sorted(top, key=lambda i: (-score_of[i], i))
         return top + ranked[len(top) :], score_of
+
+    def _judge_rerank(
+        self, served: _Served, query: str, ranked: list[int], score_of: dict[int, float]
+    ) -> tuple[list[int], dict[int, float], list[Relevance]]:
+        """The top candidates as the judge reads them with the question (one batched call):
+        a passage that answers it moves up, one merely about the topic moves down."""
+        top = ranked[: self.config.judge_depth]
+        verdicts = self.judge.relevance(query, [judge_text(served.chunks[i]) for i in top])  # type: ignore[union-attr]
+        score_of = dict(score_of)
+        for i, v in zip(top, verdicts, strict=True):
+            score_of[i] += self.config.judge_weight * (
+                v.answers + self.config.judge_touches * v.touches
+            )
+        top = sorted(top, key=lambda i: (-score_of[i], i))
+        return top + ranked[len(top) :], score_of, verdicts
 
     def _best_sentence(self, served: _Served, rows: list[int], vector: np.ndarray) -> float:
         """Best similarity between the question and one sentence of the given passages."""
@@ -391,6 +430,11 @@ def _top_rows(sims: np.ndarray, n: int) -> list[int]:
         return []
     top = np.argpartition(-sims, n - 1)[:n] if n < sims.size else np.arange(sims.size)
     return [int(i) for i in top[np.argsort(-sims[top], kind="stable")]]
+
+
+def judge_text(chunk: Chunk) -> str:
+    """A passage as the judge reads it: where it sits, then what it says."""
+    return passage_for_judge(chunk.title, chunk.heading, chunk.text)
 
 
 def _lexical_text(chunk: Chunk) -> str:

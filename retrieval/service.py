@@ -7,6 +7,7 @@ from pathlib import Path
 
 from retrieval.errors import IndexBusyError, StoreDamagedError, StoreWriteError
 from retrieval.indexer import IndexReport, Progress, update_index
+from retrieval.judge.models import Judge
 from retrieval.manifest import load_manifest
 from retrieval.protocols import Embedder
 from retrieval.search import HybridRetriever
@@ -39,8 +40,10 @@ def open_retriever(
     update: bool = True,
     store: ChromaStore | None = None,
     role: str = "indexer",
+    judge: Judge | None = None,
 ) -> HybridRetriever:
-    """Index what changed (unless `update` is False), then serve the live generation.
+    """Index what changed (unless `update` is False), then serve the live generation, with
+    the judge (if any) reading the top passages of every question.
 
     When another process holds the writer lock, the existing index is served as it is.
     """
@@ -58,7 +61,7 @@ def open_retriever(
             if load_manifest(data_dir) is None:
                 raise
             log.warning("could not update the index, serving the current one: %s", exc)
-    retriever = HybridRetriever(store, data_dir, embedder)
+    retriever = HybridRetriever(store, data_dir, embedder, judge=judge)
     if published:
         recalibrate(retriever)
     return retriever
