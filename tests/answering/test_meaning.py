@@ -10,17 +10,26 @@ import pytest
 
 from answering import meaning
 from answering.grounding import GroundingPolicy, ground_answer
-from answering.grounding_eval import evaluate, load_rows, section_texts
+from answering.grounding_eval import DATA_DIR, Row, evaluate, load_rows, section_texts
 from answering.similarity import SentenceSimilarity
 
 SHIN = ("lower-leg-strength-calves-and-shins.md", "What to do about shin splints")
 FOAM = ("foam-rolling-and-stretching.md", "When to foam roll")
 SHIN_QUESTION = "My shin hurts when I run, what should I do?"
 
-# Measured with `python -m answering.grounding_eval` at 59203d9: dev (260, both dev files)
-# P 0.913 R 0.929; test (163, the sealed table written after round 2, scored once) P 0.773
-# R 0.810. The sealed half never chose a rule (see the README for its history).
-FLOORS = {"dev": (0.88, 0.89), "test": (0.73, 0.76)}
+# Measured with `python -m answering.grounding_eval` at 59203d9: the first two dev tables (260)
+# P 0.913 R 0.929; the round-3 sealed table (163, scored once; `grounding_dev3.jsonl`, dev since
+# round 4) P 0.773 R 0.810. It never chose a rule while sealed (see the README for its history).
+# The round-4 sealed table (`grounding_test.jsonl`) gets its floor after its one measurement.
+FLOORS = {
+    ("grounding_dev.jsonl", "grounding_dev2.jsonl"): (0.88, 0.89),
+    ("grounding_dev3.jsonl",): (0.73, 0.76),
+}
+
+
+def _table_rows(tables: tuple[str, ...]) -> list[Row]:
+    lines = [line for name in tables for line in (DATA_DIR / name).read_text().splitlines()]
+    return [Row.model_validate_json(line) for line in lines if line and line[0] != "#"]
 
 
 @pytest.fixture(scope="module")
@@ -104,12 +113,12 @@ def test_negation_scope_ends_at_the_clause() -> None:
     assert {"ballist", "jerki"} <= listed.negated
 
 
-@pytest.mark.parametrize("half", ["dev", "test"])
-def test_precision_and_recall_on_the_labelled_tables(passages, similarity, half) -> None:
-    rows = load_rows(half)
+@pytest.mark.parametrize("tables", list(FLOORS), ids=lambda t: t[-1])
+def test_precision_and_recall_on_the_labelled_tables(passages, similarity, tables) -> None:
+    rows = _table_rows(tables)
     assert len(rows) >= 75 and {r.label for r in rows} == {"supported", "reversed", "unsupported"}
-    score = evaluate(rows, passages, similarity, half)
-    min_precision, min_recall = FLOORS[half]
+    score = evaluate(rows, passages, similarity, "+".join(tables))
+    min_precision, min_recall = FLOORS[tables]
     assert score.precision >= min_precision, score.summary()
     assert score.recall >= min_recall, score.summary()
 
@@ -119,7 +128,7 @@ def test_tables_hold_enough_sentences_over_real_sections(passages) -> None:
     assert len(load_rows("dev")) >= 250 and len(load_rows("test")) >= 120
     assert len({r.id for r in rows}) == len(rows)
     assert all((r.source, r.heading) in passages for r in rows)
-    # The halves use different sections, so tuning on dev says nothing about test.
-    dev = {(r.source, r.heading) for r in load_rows("dev")}
-    test = {(r.source, r.heading) for r in load_rows("test")}
-    assert not dev & test
+    # Dev tables now cover every section, so the round-4 sealed table reuses sections with new
+    # sentences: none repeats a dev sentence.
+    dev = {r.sentence.lower() for r in load_rows("dev")}
+    assert not {r.sentence.lower() for r in load_rows("test")} & dev
