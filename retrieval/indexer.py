@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 __all__ = ["LOCK_NAME", "IndexReport", "pipeline_fingerprint", "update_index"]
 
 # Bump when chunking or cleaning changes, so stored chunks are rebuilt rather than mixed.
-PIPELINE_VERSION = "4"  # 4: hidden text removed from web pages
+PIPELINE_VERSION = "5"  # 4: hidden text removed from web pages; 5: judged from page CSS
 EMBED_BATCH = 64
 COPY_BATCH = 512
 # Merge policy: a segment is merged into the new one when it holds at most MERGE_RATIO times
