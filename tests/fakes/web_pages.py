@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,11 +21,17 @@ NOT_FOUND = Page(404, "text/plain", b"no")
 
 
 @contextmanager
-def serve_pages(routes: Mapping[str, Page]) -> Iterator[int]:
-    """Serve `routes` on 127.0.0.1 (any other path is a 404); yields the port."""
+def serve_pages(
+    routes: Mapping[str, Page], on_request: Callable[[str], None] | None = None
+) -> Iterator[int]:
+    """Serve `routes` on 127.0.0.1 (any other path is a 404); yields the port.
+
+    `on_request` sees every requested path (a test proving that no request arrived)."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if on_request is not None:
+                on_request(self.path)
             page = routes.get(self.path, NOT_FOUND)
             self.send_response(page.status)
             if page.location is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,22 @@ def test_lint_names_a_rule_whose_heading_is_gone_with_the_fix(coach_kb) -> None:
     assert ("headings", "notes.txt") in kinds
     broken = next(i for i in issues if i["kind"] == "planner citation")
     assert "deload" in broken["problem"] and "rename the heading back" in broken["fix"]
+
+
+def test_add_from_a_trickling_site_says_too_slow_within_the_limit(tmp_path: Path) -> None:
+    from tests.fakes.slow_servers import body_trickled, serve_raw
+
+    env = {
+        "COACH_KNOWLEDGE_DIR": str(tmp_path / "knowledge"),
+        "COACH_DATA_DIR": str(tmp_path / "data"),
+        "COACH_KB_ALLOW_HOSTS": "127.0.0.1",
+        "COACH_KB_FETCH_TIMEOUT_S": "1",
+    }
+    with serve_raw(body_trickled(0.05)) as (port, _):
+        started = time.monotonic()
+        result = CliRunner().invoke(app, ["kb", "add", f"http://127.0.0.1:{port}/a", "-y"], env=env)
+        elapsed = time.monotonic() - started
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1 and "the site was too slow" in output, output
+    assert "within 1 s" in output and "COACH_KB_FETCH_TIMEOUT_S" in output
+    assert elapsed < 2.0 + 1.0  # the limit, one second, and the app's own start-up
