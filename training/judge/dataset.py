@@ -1,0 +1,348 @@
+"""Training pairs for the judge, built from the committed articles and items.
+
+The articles go through the project's real ingestion and index (`open_retriever` over a temporary
+data dir, the bundled embedder), so a passage here is exactly what the judge reads at run time:
+`passage_for_judge(title, heading, text)` of an indexed chunk. Each item's `passage_contains`
+names its passage. Pairs:
+
+- relevance (question, passage) -> answers / touches / not_covered: every question with its own
+  passage, as labelled; "answers" questions with the retriever's top non-gold passages (hard
+  negatives) and a random passage as `not_covered`; out-of-scope questions with their top
+  retrieved and a random passage as `not_covered`.
+- support (claim, passage) -> supported / contradicted / unsupported: every claim with its passage,
+  and with its closest sentence when that sentence alone carries it; claims with other articles'
+  passages as `unsupported`.
+
+About 10 % of the ARTICLES (not rows) are held out as the dev split. Fixed seed throughout.
+Writes `build/pairs.jsonl`, `build/ranking_dev.jsonl` (dev questions with the retriever's top 10)
+and `build/dataset.json` (counts).
+
+    python -m training.judge.dataset [--seed 13]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.models import Chunk, passage_for_judge
+from retrieval.text import CITATION_RE, split_prose
+
+log = logging.getLogger("training.judge.dataset")
+
+HERE = Path(__file__).resolve().parent
+ARTICLES = HERE / "articles"
+ITEMS = HERE / "items"
+BUILD = HERE / "build"
+
+RELEVANCE = ("answers", "touches", "not_covered")
+SUPPORT = ("supported", "contradicted", "unsupported")
+_QUESTION_LABELS = {"answers": 0, "touches": 1, "not": 2, "not_covered": 2}
+_CLAIM_LABELS = {"supported": 0, "contradicted": 1, "unsupported": 2}
+DEV_SHARE = 0.10
+RANK_K = 10
+HARD_NEGATIVES = 2
+# A claim is paired with one sentence alone only when that sentence is clearly the one it
+# paraphrases (cosine of the bundled MiniLM vectors), not when it spans two sentences.
+SENTENCE_MIN_SIM = 0.55
+SENTENCE_MARGIN = 0.08
+
+
+@dataclass
+class Item:
+    article: str
+    kind: str  # question | claim
+    text: str
+    label: str
+    passage_contains: str = ""
+    out_of_scope: bool = False
+
+
+@dataclass
+class Corpus:
+    chunks: list[Chunk]
+    by_article: dict[str, list[int]] = field(default_factory=dict)
+
+    def passage(self, row: int) -> str:
+        c = self.chunks[row]
+        return passage_for_judge(c.title, c.heading, c.text)
+
+
+def main(argv: Iterable[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--out", type=Path, default=BUILD)
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    build(args.seed, args.out)
+
+
+def build(seed: int, out: Path) -> dict:
+    rng = random.Random(seed)
+    items = load_items()
+    out.mkdir(parents=True, exist_ok=True)
+    from retrieval.embedding import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder(cache_dir=out / "model-cache")
+    with tempfile.TemporaryDirectory(prefix="judge-index-") as tmp:
+        knowledge = Path(tmp) / "knowledge"
+        shutil.copytree(ARTICLES, knowledge)
+        retriever = _open_retriever(knowledge, Path(tmp) / "data", embedder)
+        corpus = Corpus(chunks=retriever.chunks())
+        for row, chunk in enumerate(corpus.chunks):
+            corpus.by_article.setdefault(chunk.source, []).append(row)
+        articles = sorted(corpus.by_article)
+        dev = set(rng.sample(articles, max(2, round(DEV_SHARE * len(articles)))))
+        gold, unmapped = map_items(items, corpus)
+        questions = [it for it in items if it.kind == "question"]
+        retrieved = _retrieve(retriever, [it.text for it in questions])
+    log.info("%d passages from %d articles; dev articles: %s", len(corpus.chunks), len(articles),
+             ", ".join(sorted(dev)))  # fmt: skip
+    vectors = _sentence_vectors(embedder, items, gold, corpus)
+    rows: list[dict] = []
+    ranking: list[dict] = []
+    for i, item in enumerate(items):
+        if i in unmapped:
+            continue
+        split = "dev" if item.article in dev else "train"
+        if item.out_of_scope:
+            split = "dev" if rng.random() < DEV_SHARE else "train"
+        emit = _Emitter(rows, split, item)
+        if item.kind == "question":
+            _question_pairs(emit, item, gold.get(i), retrieved[item.text], corpus, rng)
+            if split == "dev" and item.label == "answers" and not item.out_of_scope:
+                ranking.append(_ranking_row(item, gold[i], retrieved[item.text], corpus))
+        else:
+            _claim_pairs(emit, item, gold[i], corpus, rng, vectors.get(i))
+    rng.shuffle(rows)
+    stats = {
+        "seed": seed,
+        "articles": len(articles),
+        "dev_articles": sorted(dev),
+        "passages": len(corpus.chunks),
+        "items": len(items),
+        "unmapped_items": len(unmapped),
+        "pairs": dict(Counter(f"{r['split']}/{r['task']}/{r['label_name']}" for r in rows)),
+        "sources": dict(Counter(f"{r['task']}/{r['source']}" for r in rows)),
+        "ranking_dev_questions": len(ranking),
+    }
+    _write_jsonl(out / "pairs.jsonl", rows)
+    _write_jsonl(out / "ranking_dev.jsonl", ranking)
+    (out / "dataset.json").write_text(json.dumps(stats, indent=1) + "\n", encoding="utf-8")
+    log.info("wrote %d pairs (%s)", len(rows), json.dumps(stats["pairs"]))
+    return stats
+
+
+def load_items() -> list[Item]:
+    """Every item line; out-of-scope files (no article) carry questions answered nowhere."""
+    items: list[Item] = []
+    for path in sorted(ITEMS.glob("*.jsonl")):
+        if path.name.endswith(".test.jsonl"):
+            continue
+        oos = "out-of-scope" in path.name
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            raw = json.loads(line)
+            items.append(
+                Item(
+                    article=raw.get("article") or "",
+                    kind=raw.get("kind", "question"),
+                    text=" ".join(str(raw["text"]).split()),
+                    label=raw.get("label", "not"),
+                    passage_contains=raw.get("passage_contains") or "",
+                    out_of_scope=oos or not raw.get("article"),
+                )
+            )
+    return items
+
+
+def map_items(items: list[Item], corpus: Corpus) -> tuple[dict[int, int], set[int]]:
+    """Item index -> corpus row of the passage its `passage_contains` names."""
+    keys = [_key(c.text) for c in corpus.chunks]
+    gold: dict[int, int] = {}
+    unmapped: set[int] = set()
+    cache: dict[tuple[str, str], int | None] = {}
+    for i, item in enumerate(items):
+        if item.out_of_scope:
+            continue
+        probe = (item.article, item.passage_contains)
+        if probe not in cache:
+            cache[probe] = _find(item, corpus, keys)
+        row = cache[probe]
+        if row is None:
+            unmapped.add(i)
+        else:
+            gold[i] = row
+    misses = {(items[i].article, items[i].passage_contains) for i in unmapped}
+    for article, needle in sorted(misses):
+        log.warning("no passage of %s contains %r", article, needle[:80])
+    return gold, unmapped
+
+
+def _find(item: Item, corpus: Corpus, keys: list[str]) -> int | None:
+    rows = corpus.by_article.get(item.article, [])
+    needle = _key(item.passage_contains)
+    for row in rows:
+        if needle and needle in keys[row]:
+            return row
+    # Cleaning may re-wrap or drop a marker: fall back to the passage sharing most words.
+    words = set(needle.split())
+    best = max(rows, key=lambda r: len(words & set(keys[r].split())), default=None)
+    if best is not None and words and len(words & set(keys[best].split())) >= 0.8 * len(words):
+        return best
+    return None
+
+
+def _key(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower()
+    text = text.replace("’", "'").replace("“", '"').replace("”", '"')
+    return " ".join(re.sub(r"[^\w%' ]+", " ", text).split())
+
+
+@dataclass
+class _Emitter:
+    rows: list[dict]
+    split: str
+    item: Item
+
+    def __call__(self, task: str, text: str, passage: str, label: int, source: str) -> None:
+        names = RELEVANCE if task == "relevance" else SUPPORT
+        self.rows.append(
+            {
+                "task": task,
+                "text": text,
+                "passage": passage,
+                "label": label,
+                "label_name": names[label],
+                "source": source,
+                "split": self.split,
+                "article": self.item.article,
+            }
+        )
+
+
+def _question_pairs(
+    emit: _Emitter,
+    item: Item,
+    gold: int | None,
+    hits: list[int],
+    corpus: Corpus,
+    rng: random.Random,
+) -> None:
+    q = item.text
+    if item.out_of_scope:
+        for row in hits[:2]:
+            emit("relevance", q, corpus.passage(row), 2, "oos-retrieved")
+        emit("relevance", q, corpus.passage(rng.randrange(len(corpus.chunks))), 2, "oos-random")
+        return
+    assert gold is not None
+    label = _QUESTION_LABELS[item.label]
+    emit("relevance", q, corpus.passage(gold), label, "gold")
+    if label == 0:
+        negatives = [row for row in hits[:6] if row != gold][:HARD_NEGATIVES]
+        for row in negatives:
+            emit("relevance", q, corpus.passage(row), 2, "hard-negative")
+    other = _random_row(corpus, rng, exclude=item.article)
+    emit("relevance", q, corpus.passage(other), 2, "random")
+
+
+def _claim_pairs(
+    emit: _Emitter,
+    item: Item,
+    gold: int,
+    corpus: Corpus,
+    rng: random.Random,
+    sentence: str | None,
+) -> None:
+    label = _CLAIM_LABELS[item.label]
+    # Claims arrive with and without their "[n]" marker; the judge must not care.
+    bare = " ".join(CITATION_RE.sub("", item.text).split())
+    text = item.text if rng.random() < 0.5 else bare
+    emit("support", text, corpus.passage(gold), label, "gold")
+    if sentence is not None:
+        c = corpus.chunks[gold]
+        emit("support", bare, passage_for_judge(c.title, c.heading, sentence), label, "sentence")
+    if label == 0:
+        other = _random_row(corpus, rng, exclude=item.article)
+        emit("support", text, corpus.passage(other), 2, "random")
+
+
+def _ranking_row(item: Item, gold: int, hits: list[int], corpus: Corpus) -> dict:
+    return {
+        "question": item.text,
+        "article": item.article,
+        "gold": corpus.chunks[gold].chunk_id,
+        "candidates": [
+            {"chunk_id": corpus.chunks[r].chunk_id, "passage": corpus.passage(r)} for r in hits
+        ],
+    }
+
+
+def _sentence_vectors(
+    embedder, items: list[Item], gold: dict[int, int], corpus: Corpus
+) -> dict[int, str]:
+    """Claim index -> the one sentence of its passage that carries it, when there is one."""
+    claims = [i for i, it in enumerate(items) if it.kind == "claim" and i in gold]
+    if not claims:
+        return {}
+    sentences = {row: split_prose(corpus.chunks[row].text) for row in {gold[i] for i in claims}}
+    flat = sorted({s for ss in sentences.values() for s in ss})
+    index = {s: n for n, s in enumerate(flat)}
+    sv = embedder.embed(flat)
+    cv = embedder.embed([" ".join(CITATION_RE.sub("", items[i].text).split()) for i in claims])
+    chosen: dict[int, str] = {}
+    for vec, i in zip(cv, claims, strict=True):
+        own = sentences[gold[i]]
+        if len(own) < 2:
+            continue
+        sims = np.asarray([float(sv[index[s]] @ vec) for s in own])
+        best, second = np.argsort(-sims)[:2]
+        if sims[best] >= SENTENCE_MIN_SIM and sims[best] - sims[second] >= SENTENCE_MARGIN:
+            chosen[i] = own[int(best)]
+    return chosen
+
+
+def _random_row(corpus: Corpus, rng: random.Random, *, exclude: str) -> int:
+    while True:
+        row = rng.randrange(len(corpus.chunks))
+        if corpus.chunks[row].source != exclude:
+            return row
+
+
+def _open_retriever(knowledge: Path, data_dir: Path, embedder):
+    from retrieval.service import open_retriever
+
+    return open_retriever(knowledge, data_dir, embedder)
+
+
+def _retrieve(retriever, questions: list[str]) -> dict[str, list[int]]:
+    """Question -> corpus rows of today's retriever's top 10 (no abstention: ranking only)."""
+    index_of = {c.chunk_id: n for n, c in enumerate(retriever.chunks())}
+    out: dict[str, list[int]] = defaultdict(list)
+    for q in sorted(set(questions)):
+        result, _ = retriever.search_with_evidence(q, RANK_K, decide=False)
+        out[q] = [index_of[h.chunk_id] for h in result.hits]
+    return out
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""Export the trained judge to ONNX, quantise it to int8 where accuracy holds, and ship it.
+
+Writes `retrieval/data/judge/judge.onnx` and `judge.json` (labels, heads, max_len, tokenizer
+source, version, precision, sha256, the dev figures it shipped with). int8 is kept unless it
+loses more than one point of either head's dev accuracy against fp32 (both run through the
+same `OnnxJudge` the app uses).
+
+    python -m training.judge.export
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from retrieval.judge import BUNDLED_DIR
+from retrieval.judge.onnx_judge import RELEVANCE_LABELS, SUPPORT_LABELS, OnnxJudge
+from training.judge.metrics import evaluate, headline, load_jsonl
+from training.judge.model import HEADS, TOKENIZER_SOURCE, JudgeNet, base_model_dir
+
+log = logging.getLogger("training.judge.export")
+
+BUILD = Path(__file__).resolve().parent / "build"
+NAME = "club-coach-judge"
+VERSION = 1
+MAX_SIZE = 30 * 1024 * 1024
+# int8 may cost at most this much dev accuracy on either head.
+MAX_INT8_LOSS = 0.01
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--build", type=Path, default=BUILD)
+    parser.add_argument("--out", type=Path, default=BUNDLED_DIR)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(message)s",
+        handlers=[logging.FileHandler(args.build / "export.log"), logging.StreamHandler()],
+    )
+    export(args.build, args.out)
+
+
+def export(build: Path, out: Path) -> dict:
+    trained = json.loads((build / "train.json").read_text(encoding="utf-8"))
+    max_len = int(trained["max_len"])
+    model = JudgeNet.from_minilm()
+    model.load_state_dict(torch.load(build / "judge.pt", map_location="cpu"))
+    model.eval()
+    rows = [r for r in load_jsonl(build / "pairs.jsonl") if r["split"] == "dev"]
+    ranking = load_jsonl(build / "ranking_dev.jsonl")
+    with tempfile.TemporaryDirectory(prefix="judge-export-") as tmp:
+        fp32_dir, int8_dir = Path(tmp) / "fp32", Path(tmp) / "int8"
+        fp32_dir.mkdir()
+        int8_dir.mkdir()
+        _export_onnx(model, fp32_dir / "judge.onnx")
+        _quantize(fp32_dir / "judge.onnx", int8_dir / "judge.onnx")
+        figures: dict[str, dict] = {}
+        for precision, folder in (("fp32", fp32_dir), ("int8", int8_dir)):
+            _write_config(folder, max_len, precision, {})
+            judge = OnnxJudge(folder)
+            if precision == "fp32":
+                _check_against_torch(model, judge, rows, max_len)
+            figures[precision] = evaluate(judge.logits, rows, ranking)
+            size = (folder / "judge.onnx").stat().st_size
+            figures[precision]["size_mb"] = round(size / 2**20, 2)
+            log.info("%s (%.1f MB): %s", precision, size / 2**20, headline(figures[precision]))
+        loss = max(
+            figures["fp32"][f"{task}_acc"] - figures["int8"][f"{task}_acc"]
+            for task in HEADS
+            if f"{task}_acc" in figures["fp32"]
+        )
+        fp32_fits = figures["fp32"]["size_mb"] * 2**20 <= MAX_SIZE
+        precision = "fp32" if loss > MAX_INT8_LOSS and fp32_fits else "int8"
+        if loss > MAX_INT8_LOSS and not fp32_fits:
+            log.warning("int8 loses %.3f accuracy, but fp32 exceeds %d MB: shipping int8",
+                        loss, MAX_SIZE // 2**20)  # fmt: skip
+        chosen = int8_dir if precision == "int8" else fp32_dir
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(chosen / "judge.onnx", out / "judge.onnx")
+    info = {
+        "int8_accuracy_loss": round(loss, 4),
+        "dev": {p: {k: round(v, 4) for k, v in f.items()} for p, f in figures.items()},
+        "training": {k: trained[k] for k in trained if k not in ("dev",)},
+    }
+    config = _write_config(out, max_len, precision, info)
+    log.info("shipped %s judge: %s (%d bytes, sha256 %s)", precision, out / "judge.onnx",
+             (out / "judge.onnx").stat().st_size, config["sha256"])  # fmt: skip
+    return config
+
+
+def _export_onnx(model: JudgeNet, path: Path) -> None:
+    from transformers import AutoTokenizer
+
+    example = AutoTokenizer.from_pretrained(str(base_model_dir()))(
+        ["how often should I lift"], ["Strength › Frequency\n\nTwice a week."], return_tensors="pt"
+    )
+    args = tuple(example[name] for name in _INPUTS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model,
+            args,
+            str(path),
+            input_names=list(_INPUTS),
+            output_names=list(HEADS),
+            dynamic_axes={
+                **{name: {0: "batch", 1: "tokens"} for name in _INPUTS},
+                **{head: {0: "batch"} for head in HEADS},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+
+
+def _quantize(source: Path, target: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # The quantiser logs every tensor it skips at INFO on the root logger.
+    logging.disable(logging.INFO)
+    try:
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def _check_against_torch(model: JudgeNet, judge: OnnxJudge, rows: list[dict], max_len: int) -> None:
+    """The fp32 graph must reproduce PyTorch on pairs of different lengths (dynamic axes)."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(base_model_dir()))
+    pairs = [(r["text"], r["passage"]) for r in rows[:24]]
+    enc = tokenizer(
+        [a for a, _ in pairs],
+        [b for _, b in pairs],
+        truncation="longest_first",
+        max_length=max_len,
+        padding=True,
+        return_tensors="pt",
+    )
+    with torch.inference_mode():
+        want = model(enc["input_ids"], enc["attention_mask"], enc["token_type_ids"])
+    got = judge.logits(pairs)
+    for head, expected in zip(HEADS, want, strict=True):
+        diff = float(np.abs(got[head] - expected.numpy()).max())
+        if diff > 1e-3:
+            raise SystemExit(f"the ONNX export disagrees with PyTorch on {head}: {diff:.5f}")
+
+
+def _write_config(folder: Path, max_len: int, precision: str, extra: dict) -> dict:
+    config = {
+        "name": NAME,
+        "version": VERSION,
+        "precision": precision,
+        "max_len": max_len,
+        "tokenizer": TOKENIZER_SOURCE,
+        "heads": {"relevance": list(RELEVANCE_LABELS), "support": list(SUPPORT_LABELS)},
+        "inputs": list(_INPUTS),
+        "pair_order": "(question or claim, passage); passage = 'title › heading\\n\\ntext'",
+        "sha256": hashlib.sha256((folder / "judge.onnx").read_bytes()).hexdigest(),
+        **extra,
+    }
+    (folder / "judge.json").write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")
+    return config
+
+
+if __name__ == "__main__":
+    main()
