@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import pairwise
 
+from planner.adapt_audit import ADAPT_CHECKERS
 from planner.book import Playbook
 from planner.build import runner_pool
 from planner.catalogue import Exercise, Pool
@@ -120,10 +121,12 @@ def checker(rule_id: str) -> Callable[[Checker], Checker]:
 
 
 def audit_plan(plan: Plan, book: Playbook) -> list[AuditItem]:
-    """One item per rule, in rule order."""
+    """One item per rule, in rule order (the adaptation rules only for an adapted plan)."""
     audit = Audit(plan, book, runner_pool(plan.request, book))
     items = []
     for rule in book.rules:
+        if rule.id in ADAPT_CHECKERS and plan.adapted_on is None:
+            continue  # a plan the training log never touched: the adaptation rules don't apply
         status, detail = CHECKERS[rule.id](audit, rule.params)
         items.append(AuditItem(rule_id=rule.id, text=rule.text, status=status, detail=detail,
                                cite=plan.cite(rule.id)))  # fmt: skip
@@ -572,10 +575,12 @@ def _deload(a: Audit, p: dict) -> Verdict:
     if not due:
         return NA, f"plan has no week {p['every_weeks']}-multiple outside a taper"
     problems = [f"{_label(w)} is not a deload" for w in due if not w.deload]
+    # A deload the training log brought forward (rule adapt-deload) is in turn.
+    forward = {c.week for c in a.plan.adaptations if c.rule_id == "adapt-deload"}
     problems += [
         f"{_label(w)} is a deload out of turn"
         for w in a.plan.weeks
-        if w.deload and w not in due and w.sessions
+        if w.deload and w not in due and w.sessions and w.number not in forward
     ]
     for week in due:
         full = a.full_sets(week)
@@ -650,3 +655,11 @@ def _strides(a: Audit, p: dict) -> Verdict:
     if not with_strides and not problems:
         return NA, "no session has room for strides on fresh legs (not the day after a hard run)"
     return _verdict(problems, f"strides after lifting in {with_strides} week(s)")
+
+
+def _adapted(check: Callable[[Plan, Playbook, dict], Verdict]) -> Checker:
+    return lambda a, p: check(a.plan, a.book, p)
+
+
+for _rule_id, _check in ADAPT_CHECKERS.items():
+    CHECKERS[_rule_id] = _adapted(_check)

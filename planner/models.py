@@ -263,6 +263,8 @@ class Prescription(BaseModel):
     load: str
     cue: str = ""
     cites: list[int]
+    # What the training log says to use next (e.g. "21 kg", "next band up"); set by adapt.
+    suggestion: str | None = None
 
 
 class Block(BaseModel):
@@ -333,6 +335,25 @@ class DayChoice(BaseModel):
     cites: list[int]
 
 
+ChangeKind = Literal[
+    "progress", "hold", "back-off", "trim-accessories", "deload", "red-flag", "re-placed",
+    "dropped", "retest",
+]  # fmt: skip
+
+
+class Change(BaseModel):
+    """One change the training log made to a plan: the rule behind it and its [n] source."""
+
+    rule_id: str
+    kind: ChangeKind
+    week: int
+    session: int | None = Field(None, description="Session number in that week, if one.")
+    exercise_id: str | None = None
+    area: str | None = Field(None, description="Body area of a red flag.")
+    text: str
+    cite: int
+
+
 class SwapRecord(BaseModel):
     old_id: str
     new_id: str
@@ -352,6 +373,8 @@ class Plan(BaseModel):
     notes: list[str] = Field(default_factory=list)
     revision: int = 0
     swaps: list[SwapRecord] = Field(default_factory=list)
+    adaptations: list[Change] = Field(default_factory=list, description="From the training log.")
+    adapted_on: date | None = None
 
     def cite(self, rule_id: str) -> int:
         return self.rule_sources[rule_id]

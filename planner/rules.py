@@ -12,6 +12,7 @@ from planner.errors import PlanError
 from retrieval.models import HEADING_SEP, Chunk
 
 RULES_FILE = "rules.yaml"
+ADAPT_RULES_FILE = "adapt_rules.yaml"  # rules that adapt a plan to the training log
 
 
 class PassageRef(BaseModel):
@@ -62,12 +63,12 @@ class RuleBook:
 
 
 def load_rules(data: Sequence[dict[str, Any]] | None = None) -> RuleBook:
-    """Rules from `planner/data/rules.yaml` (or given data), checked for shape."""
-    raw = read_data(RULES_FILE) if data is None else data
+    """Rules from `planner/data/rules.yaml` and `adapt_rules.yaml` (or given data), checked."""
+    raw = [*read_data(RULES_FILE), *read_data(ADAPT_RULES_FILE)] if data is None else data
     try:
         return RuleBook(Rule.model_validate(item) for item in raw)
     except ValidationError as err:
-        raise PlanError(f"{RULES_FILE} is malformed: {err}") from None
+        raise PlanError(f"{RULES_FILE} or {ADAPT_RULES_FILE} is malformed: {err}") from None
 
 
 def resolve_citations(

@@ -1,4 +1,5 @@
-"""The planner's face for adapters (CLI, Discord): parse input, plan, explain, swap, audit."""
+"""The planner's face for adapters (CLI, Discord): parse input, plan, explain, swap, audit,
+and adapt a plan to the member's training log (see `planner/training_log.py`)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, cast
 
+from planner.adapt import AdaptedPlan, WarningSigns, adapt_plan, member_flags
 from planner.audit import audit_plan
 from planner.book import Playbook, make_playbook
 from planner.build import build_plan
@@ -13,7 +15,9 @@ from planner.errors import PlanError
 from planner.explain import explain_exercise, explain_plan
 from planner.models import DAYS, RUN_KINDS, AuditItem, Day, Plan, PlanRequest, RunKind
 from planner.models import normalize_token as _normalize
+from planner.progress import MemberFlags, ProgressData, progress_data
 from planner.swap import swap_exercise
+from planner.training_log import TrainingLog
 from retrieval.models import Chunk
 
 
@@ -39,6 +43,36 @@ class Planner:
 
     def audit(self, plan: Plan) -> list[AuditItem]:
         return audit_plan(plan, self.book)
+
+    def adapt(
+        self,
+        plan: Plan,
+        log: TrainingLog,
+        today: date,
+        *,
+        warning_signs: WarningSigns | None = None,
+    ) -> AdaptedPlan:
+        """The plan (as made or swapped, never an adapted one) changed by the log as of `today`.
+
+        Same plan, log and day give the same JSON. `warning_signs(note) -> labels` adds a red-flag
+        matcher (the bot passes `answering.safety`) to the rule's own warning words.
+        """
+        return adapt_plan(plan, log, today, self.book, warning_signs=warning_signs)
+
+    def progress(self, plans: Plan | Sequence[Plan], log: TrainingLog, today: date) -> ProgressData:
+        """Data for `/progress`; draw it with `planner.progress_picture.render_progress_png`."""
+        return progress_data(plans, log, today)
+
+    def flags(
+        self,
+        log: TrainingLog,
+        today: date,
+        plan: Plan | None = None,
+        *,
+        warning_signs: WarningSigns | None = None,
+    ) -> MemberFlags:
+        """One member's line in the coaches' weekly summary: logging, fatigue, niggles."""
+        return member_flags(log, today, self.book, plan, warning_signs=warning_signs)
 
 
 def make_request(**fields: Any) -> PlanRequest:
