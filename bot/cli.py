@@ -19,7 +19,7 @@ from rich.markup import escape
 from bot import render_cli
 from bot.cli_kb import kb_app
 from bot.secrets_guard import protect, redact
-from bot.settings import Settings
+from bot.settings import Settings, describe_problems
 from retrieval.errors import CoachError
 
 
@@ -87,12 +87,28 @@ def load_settings() -> Settings:
     try:
         settings = Settings()
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'setting'}: {e['msg']}" for e in exc.errors()
-        )
-        fail(f"Bad setting in the environment or .env: {problems}")
+        fail(f"Bad setting in the environment or .env: {describe_problems(exc)}")
     protect(settings)  # secrets in .env too, not only the environment
+    problem = data_dir_problem(settings.data_dir)
+    if problem:
+        fail(problem)
     return settings
+
+
+def data_dir_problem(folder: Path) -> str | None:
+    """Why the data folder cannot be used, said as such (not later as a "damaged store")."""
+    if folder.exists() and not folder.is_dir():
+        return f"COACH_DATA_DIR {folder} is a file, not a folder; point it at a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        next(os.scandir(folder), None)
+    except OSError as exc:
+        verb = "cannot be read" if folder.is_dir() else "cannot be created"
+        return (
+            f"COACH_DATA_DIR {folder} {verb} ({exc.strerror or exc}); point it at a folder "
+            "you can write"
+        )
+    return None
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from answering.config import AnswerConfig
@@ -14,6 +15,10 @@ from bot.text_limits import ANSWER_CHARS
 
 def _env(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
+
+
+# Discord ids are unsigned 64-bit snowflakes.
+_SNOWFLAKE_MAX = 2**64 - 1
 
 
 class Settings(BaseSettings):
@@ -46,9 +51,13 @@ class Settings(BaseSettings):
     )
     llm_base_url: str | None = Field(None, validation_alias=_env("COACH_LLM_BASE_URL"))
     llm_api_key: SecretStr | None = Field(None, validation_alias=_env("COACH_LLM_API_KEY"))
-    llm_timeout_s: float = Field(30.0, gt=0, validation_alias=_env("COACH_LLM_TIMEOUT_S"))
+    llm_timeout_s: float = Field(
+        30.0, ge=0.1, le=600, allow_inf_nan=False, validation_alias=_env("COACH_LLM_TIMEOUT_S")
+    )
     llm_max_retries: int = Field(2, ge=0, le=10, validation_alias=_env("COACH_LLM_MAX_RETRIES"))
-    llm_max_tokens: int = Field(500, ge=16, validation_alias=_env("COACH_LLM_MAX_TOKENS"))
+    llm_max_tokens: int = Field(
+        500, ge=16, le=32_000, validation_alias=_env("COACH_LLM_MAX_TOKENS")
+    )
     judge: str = Field(
         "off",
         validation_alias=_env("COACH_JUDGE"),
@@ -58,14 +67,22 @@ class Settings(BaseSettings):
     )
 
     discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))
-    guild_id: int | None = Field(None, validation_alias=_env("COACH_GUILD_ID"))
+    guild_id: int | None = Field(
+        None, ge=1, le=_SNOWFLAKE_MAX, validation_alias=_env("COACH_GUILD_ID")
+    )
     coach_role: str = Field("Coach", validation_alias=_env("COACH_ROLE"))
-    review_channel_id: int | None = Field(None, validation_alias=_env("COACH_REVIEW_CHANNEL_ID"))
-    max_concurrency: int = Field(4, ge=1, validation_alias=_env("COACH_MAX_CONCURRENCY"))
-    cooldown_s: float = Field(5.0, ge=0, validation_alias=_env("COACH_COOLDOWN_S"))
+    review_channel_id: int | None = Field(
+        None, ge=1, le=_SNOWFLAKE_MAX, validation_alias=_env("COACH_REVIEW_CHANNEL_ID")
+    )
+    max_concurrency: int = Field(4, ge=1, le=64, validation_alias=_env("COACH_MAX_CONCURRENCY"))
+    cooldown_s: float = Field(
+        5.0, ge=0, le=3600, allow_inf_nan=False, validation_alias=_env("COACH_COOLDOWN_S")
+    )
     reask_window_h: float = Field(
         24.0,
         ge=0,
+        le=24 * 30,
+        allow_inf_nan=False,
         validation_alias=_env("COACH_REASK_WINDOW_H"),
         description="A 👎 reason lost to a restart is asked for again if the vote is at most "
         "this many hours old; 0 turns re-asking off.",
@@ -76,15 +93,25 @@ class Settings(BaseSettings):
         validation_alias=_env("COACH_KB_ALLOW_HOSTS"),
         description="Hosts `/kb add` may fetch even on private or loopback addresses.",
     )
-    kb_fetch_timeout_s: float = Field(15.0, gt=0, validation_alias=_env("COACH_KB_FETCH_TIMEOUT_S"))
+    kb_fetch_timeout_s: float = Field(
+        15.0, ge=1, le=120, allow_inf_nan=False, validation_alias=_env("COACH_KB_FETCH_TIMEOUT_S")
+    )
     kb_max_fetch_bytes: int = Field(
-        5_000_000, ge=1000, validation_alias=_env("COACH_KB_MAX_FETCH_BYTES")
+        5_000_000, ge=1000, le=100_000_000, validation_alias=_env("COACH_KB_MAX_FETCH_BYTES")
     )
     gap_digest: str = Field(
         "mon 08:00",
         validation_alias=_env("COACH_GAP_DIGEST"),
         description="When the weekly gap digest is posted (UTC): `<day> HH:MM`, or `off`.",
     )
+
+    @field_validator("knowledge_dir", "data_dir", mode="before")
+    @classmethod
+    def _folder_named(cls, value: object) -> object:
+        # An empty path would mean the current folder: the index would land wherever coach runs.
+        if isinstance(value, str | Path) and not str(value).strip():
+            raise ValueError("is empty: give a folder, or leave it unset for the default")
+        return value
 
     @field_validator("kb_allow_hosts", mode="before")
     @classmethod
@@ -133,3 +160,64 @@ class Settings(BaseSettings):
             llm_max_tokens=self.llm_max_tokens,
             max_answer_chars=ANSWER_CHARS,
         )
+
+
+def numeric_bounds(name: str) -> tuple[float, float]:
+    """The (lowest, highest) value a numeric setting takes, from its field's constraints."""
+    low: float = -math.inf
+    high: float = math.inf
+    for rule in Settings.model_fields[name].metadata:  # annotated_types Ge, Gt, Le, Lt
+        low = getattr(rule, "ge", getattr(rule, "gt", low))
+        high = getattr(rule, "le", getattr(rule, "lt", high))
+    return low, high
+
+
+def describe_range(name: str) -> str:
+    """'a number from 0.1 to 600' for a setting's refusal."""
+    low, high = numeric_bounds(name)
+    whole = Settings.model_fields[name].annotation in (int, int | None)
+    kind = "a whole number" if whole else "a finite number"
+    return f"{kind} from {_number(low)} to {_number(high)}"
+
+
+def describe_problems(exc: ValidationError) -> str:
+    """Every refused setting on one line, named by its environment variable."""
+    by_alias = {
+        alias.lower(): name
+        for name, field in Settings.model_fields.items()
+        if isinstance(field.validation_alias, AliasChoices)
+        for alias in field.validation_alias.choices
+        if isinstance(alias, str)
+    }
+    problems = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "setting"
+        name = by_alias.get(where.lower(), where)
+        variable = _variable(name) or where
+        if name in _NUMERIC:
+            problems.append(f"{variable}={error.get('input')!s}: give {describe_range(name)}")
+        else:
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(
+                f"{variable} {message}" if message.startswith("is ") else f"{variable}: {message}"
+            )
+    return "; ".join(problems)
+
+
+def _variable(name: str) -> str | None:
+    field = Settings.model_fields.get(name)
+    alias = field.validation_alias if field else None
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    return None
+
+
+def _number(value: float) -> str:
+    return str(value) if isinstance(value, int) else f"{value:g}"
+
+
+_NUMERIC = frozenset(
+    name
+    for name, field in Settings.model_fields.items()
+    if field.annotation in (int, float, int | None, float | None)
+)
