@@ -124,10 +124,11 @@ def _choose(
 
 
 def judge_windows(
-    hits: Sequence[Hit], candidates: Sequence[tuple[int, int, str]], window: int = JUDGE_WINDOW
+    hits: Sequence[Hit], candidates: Sequence[tuple[int, int, str]], window: int | None = None
 ) -> list[str]:
     """Each candidate sentence as the judge reads it: under its passage's title and heading,
-    followed by the next `window` sentences of its passage."""
+    followed by the next `window` (JUDGE_WINDOW) sentences of its passage."""
+    window = JUDGE_WINDOW if window is None else window
     sentences = {h: split_prose(hit.text) for h, hit in enumerate(hits[:MAX_PASSAGES])}
     out = []
     for h, position, _ in candidates:

@@ -2,6 +2,9 @@
 
     python -m answering.grounding_eval            # both halves: dev (tuned on) and test (sealed)
     python -m answering.grounding_eval --show-errors dev
+    python -m answering.grounding_eval --judge off dev   # the rules alone (default: bundled,
+                                                         # scored beside the rules in one run)
+    python -m answering.grounding_eval --sweep dev       # judge thresholds on the dev half
 
 Each row pairs one answer sentence citing [1] with a section of `knowledge/` and a label:
 `supported` (a fair paraphrase), `reversed` (negated, flipped, a changed number) or
@@ -25,7 +28,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from . import grounding
-from .grounding import Similarity
+from .grounding import GroundingPolicy, Similarity
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "answering" / "data"
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
@@ -87,17 +90,22 @@ def load_rows(half: str, data_dir: Path = DATA_DIR) -> list[Row]:
 
 def section_texts(knowledge_dir: Path = KNOWLEDGE_DIR) -> dict[tuple[str, str], str]:
     """(file, top heading) -> the text under it, as ingestion sections it (subsections joined)."""
+    return {key: text for key, (_, text) in titled_sections(knowledge_dir).items()}
+
+
+def titled_sections(knowledge_dir: Path = KNOWLEDGE_DIR) -> dict[tuple[str, str], tuple[str, str]]:
+    """(file, top heading) -> (article title, the text under it)."""
     from retrieval.ingest import load_document
 
-    texts: dict[tuple[str, str], list[str]] = {}
+    texts: dict[tuple[str, str], tuple[str, list[str]]] = {}
     for path in sorted(knowledge_dir.glob("*.md")):
         doc = load_document(path, knowledge_dir)
         for section in doc.sections:
             if not section.heading_path or not section.text.strip():
                 continue
             key = (path.name, section.heading_path[0])
-            texts.setdefault(key, []).append(section.text.strip())
-    return {key: "\n\n".join(parts) for key, parts in texts.items()}
+            texts.setdefault(key, (doc.title, []))[1].append(section.text.strip())
+    return {key: (title, "\n\n".join(parts)) for key, (title, parts) in texts.items()}
 
 
 def evaluate(
@@ -105,13 +113,28 @@ def evaluate(
     passages: dict[tuple[str, str], str],
     similarity: Similarity | None,
     half: str = "",
+    *,
+    judge=None,
+    policy: GroundingPolicy | None = None,
+    titles: dict[tuple[str, str], str] | None = None,
 ) -> Score:
+    """Score the check on labelled rows: the rules alone, or with `judge` under `policy`."""
+    from retrieval.models import passage_for_judge
+
     score = Score(half=half, rows=len(rows))
     for row in rows:
         passage = passages.get((row.source, row.heading))
         if passage is None:
             raise SystemExit(f"{row.id}: no section '{row.heading}' in {row.source}")
-        checked = grounding.ground_answer(row.sentence, [passage], similarity=similarity)
+        title = (titles or {}).get((row.source, row.heading), "")
+        checked = grounding.ground_answer(
+            row.sentence,
+            [passage],
+            similarity=similarity,
+            policy=policy or GroundingPolicy(),
+            judge=judge,
+            judge_passages=[passage_for_judge(title, row.heading, passage)],
+        )
         kept = checked.kept_cited == 1
         reason = checked.dropped[0].reason if checked.dropped else ""
         supported = row.label == "supported"
@@ -134,29 +157,87 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("halves", nargs="*", help="dev, test (default: both)")
     parser.add_argument("--show-errors", action="store_true", help="list misjudged sentences")
     parser.add_argument("--json", action="store_true", help="one JSON line per half")
+    parser.add_argument(
+        "--judge", default="bundled", help="bundled (default), off, or a model folder"
+    )
+    parser.add_argument(
+        "--sweep", action="store_true", help="judge thresholds on the dev half (tuning only)"
+    )
     args = parser.parse_args(argv)
     halves = args.halves or list(HALVES)
     if unknown := [h for h in halves if h not in HALVES]:
         parser.error(f"unknown half {unknown[0]!r}: choose dev or test")
+    if args.sweep and halves != ["dev"]:
+        parser.error("--sweep tunes: run it on the dev half only")
 
     from retrieval.embedding import SentenceTransformerEmbedder
+    from retrieval.judge import make_judge
 
     from .similarity import SentenceSimilarity
 
     similarity = SentenceSimilarity(SentenceTransformerEmbedder())
-    passages = section_texts()
+    sections = titled_sections()
+    passages = {key: text for key, (_, text) in sections.items()}
+    titles = {key: title for key, (title, _) in sections.items()}
+    judge = make_judge(args.judge)
+    # The rules alone, then (in the same run) the shipped policy with the judge.
+    systems: list[tuple[str, object, GroundingPolicy]] = [("rules", None, GroundingPolicy())]
+    if judge is not None:
+        systems.append((f"judge ({judge.name})", _Cached(judge), GroundingPolicy()))
     for half in halves:
-        score = evaluate(load_rows(half), passages, similarity, half)
-        if args.json:
-            print(json.dumps({"half": half, "rows": score.rows, "precision": score.precision,
-                              "recall": score.recall, "rejected": score.rejected}))  # fmt: skip
-        else:
-            print(score.summary())
-        if args.show_errors:
-            for row, kept, reason in score.errors:
-                verdict = "KEPT" if kept else f"DROPPED ({reason})"
-                print(f"  {row.id} {row.label}/{row.kind} {verdict}: {row.sentence}")
+        rows = load_rows(half)
+        for name, used, policy in systems:
+            score = evaluate(
+                rows, passages, similarity, half, judge=used, policy=policy, titles=titles
+            )
+            _print(score, name, args.json, args.show_errors)
+        if args.sweep and judge is not None:
+            cached = systems[1][1]
+            for keep, drop in _grid():
+                policy = GroundingPolicy(judge_keep=keep, judge_drop=drop)
+                score = evaluate(
+                    rows, passages, similarity, half, judge=cached, policy=policy, titles=titles
+                )
+                _print(score, f"sweep keep>={keep} drop>={drop}", args.json, False)
     return 0
+
+
+def _grid() -> list[tuple[float, float]]:
+    """judge_keep x judge_drop; 2.0 turns a side off (replace: keep = 1 - drop)."""
+    keeps = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 2.0)
+    drops = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 2.0)
+    return [(k, d) for k in keeps for d in drops]
+
+
+def _print(score: Score, name: str, as_json: bool, show_errors: bool) -> None:
+    if as_json:
+        print(json.dumps({"half": score.half, "system": name, "rows": score.rows,
+                          "precision": score.precision, "recall": score.recall,
+                          "rejected": score.rejected}))  # fmt: skip
+    else:
+        print(f"[{name}] {score.summary()}")
+    if show_errors:
+        for row, kept, reason in score.errors:
+            verdict = "KEPT" if kept else f"DROPPED ({reason})"
+            print(f"  {row.id} {row.label}/{row.kind} {verdict}: {row.sentence}")
+
+
+class _Cached:
+    """The judge with its verdicts remembered: a sweep asks the same pairs many times."""
+
+    def __init__(self, judge) -> None:
+        self.judge = judge
+        self.name = judge.name
+        self._support: dict[tuple[str, str], object] = {}
+
+    def relevance(self, question, passages):
+        return self.judge.relevance(question, passages)
+
+    def support(self, pairs):
+        missing = [p for p in dict.fromkeys(pairs) if p not in self._support]
+        if missing:
+            self._support.update(zip(missing, self.judge.support(missing), strict=True))
+        return [self._support[p] for p in pairs]
 
 
 if __name__ == "__main__":
