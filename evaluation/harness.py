@@ -397,7 +397,11 @@ def run_eval(
         base_ranked = baseline.rank(items)
         # In sample, on the set being scored: the baseline has no calibration of its own.
         base_policy = calibrate_policy(items, base_ranked, label="baseline")
-        base_ranked = reapply_policy(base_ranked, base_policy)
+        # A naive build answers or refuses: it has no caveat band.
+        base_ranked = [
+            r.model_copy(update={"partial": False})
+            for r in reapply_policy(base_ranked, base_policy)
+        ]
         systems.append(
             score_system("naive-baseline", items, base_ranked, text_matcher(sections))[0]
         )

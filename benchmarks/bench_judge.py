@@ -1,0 +1,193 @@
+"""What the judge costs: `/ask` in process with the judge and without it, one-shot `coach ask`,
+and 50 concurrent Discord `/ask` with the judge on (issue 18's speed targets).
+
+- in process: `CoachApp.ask` (red flags, retrieve, judge, compose; no LLM) over a fixed list
+  of runner questions, the judge's app and today's (COACH_JUDGE=off) app over the same index,
+  interleaved question by question, after a warm-up; p50/p95 of each and their ratio;
+- one-shot: `coach ask "..." --json` as a fresh process, judge on and off, interleaved
+  (median of `--runs`), after `coach index` built the index once;
+- load: `benchmarks.bench_discord_load.run` (the real discord.py client against the loopback
+  fake of Discord, LLM mode with a fake LLM) with COACH_JUDGE=bundled.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_judge [--rounds 3] [--runs 5]
+        [--skip-load]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks._common import (
+    KNOWLEDGE,
+    child_env,
+    coach_command,
+    emit_result,
+    machine,
+    note,
+    print_targets,
+    run_child,
+    setup,
+    summarise,
+    target,
+)
+
+# Questions written for this benchmark (not from any eval set): what runners ask, plus two
+# the guides don't cover and one follow-up-shaped question.
+QUESTIONS = [
+    "How many times a week should runners lift weights?",
+    "Should I foam roll before or after my run?",
+    "Is it okay to lift on the same day as a hard run?",
+    "what warm-up before squats?",
+    "do I need leg day if I already run a lot",
+    "How heavy should I lift as a distance runner?",
+    "core work at the start or end of a session?",
+    "Why do so many runners get injured?",
+    "how long should I rest between sets",
+    "Can strength training make me slower?",
+    "what exercises help with knee pain prevention",
+    "should I stretch before running",
+    "How do I balance pushing and pulling exercises?",
+    "plyometrics for marathoners?",
+    "What pace should I run my first marathon at?",
+    "best running shoes for flat feet",
+]
+P50_TARGET_MS = 300.0
+P95_TARGET_MS = 600.0
+ONE_SHOT_TARGET_S = 1.5
+LOAD_TARGET_S = 10.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="passes over the questions")
+    parser.add_argument("--runs", type=int, default=5, help="one-shot `coach ask` runs each")
+    parser.add_argument("--count", type=int, default=50, help="concurrent Discord /ask")
+    parser.add_argument("--skip-load", action="store_true", help="leave out the Discord run")
+    args = parser.parse_args(argv)
+    setup()
+    report = {
+        "in_process": in_process(args.rounds),
+        "one_shot": one_shot(args.runs),
+        "load": None if args.skip_load else load(args.count),
+    }
+    targets = render(report)
+    print(f"  machine: {machine()}")
+    ours = report["in_process"]["judge"]
+    headline = (
+        f"/ask in process with the judge p50 {ours['p50']:.0f} ms / p95 {ours['p95']:.0f} ms "
+        f"({report['in_process']['p50_ratio']:.2f}x judge off); one-shot ask "
+        f"{report['one_shot']['judge_s']:.2f} s"
+    )
+    emit_result("judge", report, targets, headline=headline)
+    return 0
+
+
+def in_process(rounds: int) -> dict:
+    from bot.app import CoachApp
+    from bot.settings import Settings
+    from retrieval.embedding import SentenceTransformerEmbedder
+
+    embedder = SentenceTransformerEmbedder()
+    with tempfile.TemporaryDirectory(prefix="bench-judge-") as tmp:
+        base = {"data_dir": Path(tmp) / "data", "knowledge_dir": KNOWLEDGE, "llm": "extractive"}
+        apps = {
+            "judge": CoachApp(Settings(**base, judge="bundled"), embedder=embedder),
+            "off": CoachApp(Settings(**base, judge="off"), embedder=embedder),
+        }
+        note("building the index and loading the judge")
+        judge_name = apps["judge"].judge_name()
+        for app in apps.values():
+            app.ask(QUESTIONS[0])  # warm-up: index, calibration, ONNX sessions
+        times: dict[str, list[float]] = {name: [] for name in apps}
+        note(f"{rounds} rounds of {len(QUESTIONS)} questions, judge on and off interleaved")
+        for _ in range(rounds):
+            for question in QUESTIONS:
+                for name, app in apps.items():
+                    started = time.perf_counter()
+                    app.ask(question)
+                    times[name].append((time.perf_counter() - started) * 1000)
+    judge, off = summarise(times["judge"]), summarise(times["off"])
+    return {
+        "judge_name": judge_name,
+        "judge": judge,
+        "off": off,
+        "p50_ratio": round(judge["p50"] / off["p50"], 2),
+        "p95_ratio": round(judge["p95"] / off["p95"], 2),
+    }
+
+
+def one_shot(runs: int) -> dict:
+    coach = coach_command()
+    with tempfile.TemporaryDirectory(prefix="bench-judge-cli-") as tmp:
+        cwd = Path(tmp)
+        env = child_env(COACH_DATA_DIR=str(cwd / "data"), COACH_KNOWLEDGE_DIR=str(KNOWLEDGE))
+        note("building the index with `coach index`")
+        run_child([*coach, "index"], {**env, "COACH_JUDGE": "off"}, cwd)
+        ask = [*coach, "ask", QUESTIONS[1], "--json"]
+        envs = {"judge": {**env, "COACH_JUDGE": "bundled"}, "off": {**env, "COACH_JUDGE": "off"}}
+        for child in envs.values():
+            run_child(ask, child, cwd)  # warm-up: page cache, .pyc files
+        walls: dict[str, list[float]] = {name: [] for name in envs}
+        note(f"{runs} one-shot `coach ask` runs each, judge on and off interleaved")
+        for _ in range(runs):
+            for name, child in envs.items():
+                seconds, _, _ = run_child(ask, child, cwd)
+                walls[name].append(seconds)
+    medians = {name: round(statistics.median(v), 3) for name, v in walls.items()}
+    return {
+        "judge_s": medians["judge"],
+        "off_s": medians["off"],
+        "ratio": round(medians["judge"] / medians["off"], 2),
+        "runs_s": {name: [round(v, 3) for v in vs] for name, vs in walls.items()},
+    }
+
+
+def load(count: int) -> dict:
+    from benchmarks import bench_discord_load
+
+    os.environ["COACH_JUDGE"] = "bundled"
+    note(f"{count} concurrent Discord /ask with the judge on (bench_discord_load)")
+    report = bench_discord_load.run(count=count)
+    print(bench_discord_load.render(report))
+    return report
+
+
+def render(report: dict) -> list[dict]:
+    inner, shot, loaded = report["in_process"], report["one_shot"], report["load"]
+    print(f"judge: {inner['judge_name']}")
+    for name in ("judge", "off"):
+        s = inner[name]
+        print(
+            f"  /ask in process, {name:5}: p50 {s['p50']:.0f} ms  "
+            f"p95 {s['p95']:.0f} ms  (n={s['n']})"
+        )
+    print(f"  ratio judge/off: p50 {inner['p50_ratio']:.2f}x  p95 {inner['p95_ratio']:.2f}x")
+    print(
+        f"  one-shot `coach ask`: judge {shot['judge_s']:.2f} s, off {shot['off_s']:.2f} s "
+        f"({shot['ratio']:.2f}x)"
+    )
+    targets = [
+        target("/ask p50 with the judge", inner["judge"]["p50"], "<=", P50_TARGET_MS, " ms"),
+        target("/ask p95 with the judge", inner["judge"]["p95"], "<=", P95_TARGET_MS, " ms"),
+        target("one-shot coach ask with the judge", shot["judge_s"], "<=", ONE_SHOT_TARGET_S, " s"),
+    ]
+    if loaded is not None:
+        all_in = loaded["delivered"] == loaded["count"]
+        seconds = loaded["seconds"] if all_in else float("inf")
+        targets.append(
+            target(
+                f"{loaded['count']} concurrent /ask answered", seconds, "<=", LOAD_TARGET_S, " s"
+            )
+        )
+    print_targets(targets)
+    return targets
+
+
+if __name__ == "__main__":
+    sys.exit(main())
