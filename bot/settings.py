@@ -74,6 +74,14 @@ class Settings(BaseSettings):
     review_channel_id: int | None = Field(
         None, ge=1, le=_SNOWFLAKE_MAX, validation_alias=_env("COACH_REVIEW_CHANNEL_ID")
     )
+    coaches_channel_id: int | None = Field(
+        None,
+        ge=1,
+        le=_SNOWFLAKE_MAX,
+        validation_alias=_env("COACH_COACHES_CHANNEL_ID"),
+        description="Where the weekly training-log summary for coaches goes; the review "
+        "channel when unset.",
+    )
     max_concurrency: int = Field(4, ge=1, le=64, validation_alias=_env("COACH_MAX_CONCURRENCY"))
     cooldown_s: float = Field(
         5.0, ge=0, le=3600, allow_inf_nan=False, validation_alias=_env("COACH_COOLDOWN_S")
@@ -105,6 +113,13 @@ class Settings(BaseSettings):
         description="When the weekly gap digest is posted (UTC): `<day> HH:MM`, or `off`.",
     )
 
+    log_summary: str = Field(
+        "mon 07:00",
+        validation_alias=_env("COACH_LOG_SUMMARY"),
+        description="When the coaches' weekly training-log summary is posted (UTC): "
+        "`<day> HH:MM`, or `off`. Lists only members who opted in with `/log share`.",
+    )
+
     @field_validator("knowledge_dir", "data_dir", mode="before")
     @classmethod
     def _folder_named(cls, value: object) -> object:
@@ -120,7 +135,7 @@ class Settings(BaseSettings):
             return [part.strip().lower() for part in value.split(",") if part.strip()]
         return value
 
-    @field_validator("gap_digest")
+    @field_validator("gap_digest", "log_summary")
     @classmethod
     def _digest_slot(cls, value: str) -> str:
         from bot.kb.digest import parse_digest_slot
