@@ -58,11 +58,14 @@ def tokenize(text: str) -> list[str]:
 # -- sentences ---------------------------------------------------------------------------------
 
 # A stop (with closing quotes/brackets and any [n] citations after it), then either the end or
-# a space and a capital letter or digit, maybe behind an opening quote or bracket.
+# a space and a capital letter or digit, maybe behind an opening quote or bracket. A run of stops
+# is tried once, from its start and whole (possessive): on "....x" every start and every length
+# would be tried again, quadratic in the run (issue 21).
 _SENTENCE_END_RE = re.compile(
-    r"[.!?…]+[\"'”’)\]]*(?:\s*\[\d+(?:\s*,\s*\d+)*\])*"
+    r"(?<![.!?…])[.!?…]++[\"'”’)\]]*+(?:\s*\[\d+(?:\s*,\s*\d+)*\])*+"
     r"(?=\s+(?:[\"'“‘(]|\[(?!\d))?[A-Z0-9]|\s*$)"
 )
+_LONGEST_ABBREVIATION = 8  # "approx." and the word boundary before it
 _ABBREVIATION_RE = re.compile(
     r"\b(?:e\.g|i\.e|vs|etc|approx|cf|min|sec|Dr|Mr|Mrs|Ms|St)\.$", re.IGNORECASE
 )
@@ -75,7 +78,9 @@ def split_sentences(text: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_END_RE.finditer(text):
-        if _ABBREVIATION_RE.search(text, start, match.start() + 1):
+        # Only the few characters before the stop: from `start` it would rescan the sentence.
+        since = max(start, match.start() - _LONGEST_ABBREVIATION)
+        if _ABBREVIATION_RE.search(text, since, match.start() + 1):
             continue  # "e.g. Squats" does not end a sentence
         sentences.append(text[start : match.end()].strip())
         start = match.end()
