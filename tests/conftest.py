@@ -63,3 +63,42 @@ def guides_retriever(bundled_index: Path, embedder):
     from retrieval.service import open_retriever
 
     return open_retriever(KNOWLEDGE_DIR, bundled_index, embedder, update=False)
+
+
+class _SessionJudge:
+    """The shipped judge model, loaded on first use and then shared by the whole session."""
+
+    def __init__(self) -> None:
+        self._judge = None
+
+    def get(self):
+        if self._judge is None:
+            from retrieval.judge import make_judge
+
+            self._judge = make_judge("bundled")
+        return self._judge
+
+
+_SESSION_JUDGE = _SessionJudge()
+
+
+@pytest.fixture(scope="session")
+def judge():
+    """The real shipped judge model (retrieval/data/judge), loaded once for the session."""
+    return _SESSION_JUDGE.get()
+
+
+@pytest.fixture(autouse=True)
+def _share_the_judge(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps built by tests (COACH_JUDGE=bundled, the default) get the session's judge instead
+    of loading the model again; `off` and folders go through the real factory."""
+    import retrieval.judge
+
+    real = retrieval.judge.make_judge
+
+    def make_judge(choice: str):
+        if choice.strip().lower() in ("", "bundled"):
+            return _SESSION_JUDGE.get()
+        return real(choice)
+
+    monkeypatch.setattr(retrieval.judge, "make_judge", make_judge)

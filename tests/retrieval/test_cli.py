@@ -142,8 +142,9 @@ def test_ask_json_shape(built: Built) -> None:
     payload = json.loads(run.stdout)
     required = {"question", "answer", "citations", "abstained", "timings_ms", "mode"}
     # `suggestions` (topics offered when abstaining) is part of the shared Answer model.
-    assert required <= set(payload) <= required | {"suggestions", "support"}
+    assert required <= set(payload) <= required | {"suggestions", "support", "judge"}
     assert payload["mode"] == "extractive"
+    assert payload["judge"]  # the judge in force: its name, or "off" (COACH_JUDGE)
     assert payload["abstained"] is False
     assert payload["citations"]
     for n, citation in enumerate(payload["citations"], 1):
