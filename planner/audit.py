@@ -574,15 +574,20 @@ def _deload(a: Audit, p: dict) -> Verdict:
     ]
     if not due:
         return NA, f"plan has no week {p['every_weeks']}-multiple outside a taper"
-    problems = [f"{_label(w)} is not a deload" for w in due if not w.deload]
-    # A deload the training log brought forward (rule adapt-deload) is in turn.
+    # A deload the training log brought forward (rule adapt-deload) is in turn, and stands in
+    # for the planned one it came before.
     forward = {c.week for c in a.plan.adaptations if c.rule_id == "adapt-deload"}
+    problems = [
+        f"{_label(w)} is not a deload"
+        for w in due
+        if not w.deload and not any(w.number - p["every_weeks"] < n < w.number for n in forward)
+    ]
     problems += [
         f"{_label(w)} is a deload out of turn"
         for w in a.plan.weeks
         if w.deload and w not in due and w.sessions and w.number not in forward
     ]
-    for week in due:
+    for week in (w for w in due if w.deload):
         full = a.full_sets(week)
         if any(x.sets >= full and full > 1 for _, _, x in _mains(a, [week])):
             problems.append(f"{_label(week)} keeps full sets")

@@ -52,6 +52,12 @@ def explain_plan(plan: Plan, book: Playbook) -> str:
         f"- Log every session: {', '.join(plan.log_fields)} {cites([cite('training-log')])}"
     )
     lines += [f"- {note}" for note in plan.notes]
+    if plan.adaptations:
+        lines.append("- **Changes from your training log**, each from the guide's rule:")
+        lines += [
+            f"  - Week {c.week}: {c.text} ({book.rules[c.rule_id].text}) {cites([c.cite])}"
+            for c in plan.adaptations
+        ]
     text = "\n".join(lines)
     return text + "\n\n" + sources_used(plan, text)
 
@@ -102,6 +108,13 @@ def explain_exercise(plan: Plan, book: Playbook, exercise_id: str) -> str:
     changes = _load_changes(found)
     if changes:
         lines.append("- **How it changes:** " + "; ".join(changes))
+    logged = [c for c in plan.adaptations if c.exercise_id == exercise_id]
+    if logged:
+        lines += [
+            f"- **From your training log:** {c.text} ({book.rules[c.rule_id].text}) "
+            f"{cites([c.cite])}"
+            for c in logged
+        ]
     alternatives = (
         swap_candidates(plan, book, exercise_id)[:3] if exercise_id in swappable_ids(plan) else []
     )

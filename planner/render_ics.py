@@ -31,9 +31,11 @@ def event_uid(owner: str | None, monday: date, slot: int) -> str:
 
 
 def stamp_of(plan: Plan, now: datetime | None) -> datetime:
-    """The write time; without one, the request's day plus a second per revision (swaps)."""
+    """The write time; without one, the request's (or adaptation's) day plus a second per
+    revision (swaps, logged sessions)."""
     if now is None:
-        start = datetime.combine(plan.request.today, datetime.min.time(), tzinfo=UTC)
+        day = max(plan.request.today, plan.adapted_on or plan.request.today)
+        start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
         return start + timedelta(seconds=plan.revision)
     return now.astimezone(UTC).replace(microsecond=0)
 
@@ -107,8 +109,18 @@ def describe(plan: Plan, week: Week, session: Session) -> str:
         lines.append(f"Test: {test.name}: {test.how}")
     if session.strides:
         lines.append(f"Then strides: {session.strides}")
+    changes = [
+        c for c in plan.adaptations if c.week == week.number and c.session in (None, session.number)
+    ]
+    if changes:
+        lines += ["", "From your training log:"]
+        lines += [f"- {c.text} [{c.cite}]" for c in changes]
     lines += ["", session.log_prompt, "", "Sources:"]
-    used = sorted({n for b in session.blocks for n in b.cites} | set(session.cites))
+    used = sorted(
+        {n for b in session.blocks for n in b.cites}
+        | set(session.cites)
+        | {c.cite for c in changes}
+    )
     refs = {ref.n: ref for ref in plan.sources}
     lines += [f"[{n}] {refs[n].title} › {refs[n].heading}" for n in used if n in refs]
     return "\n".join(lines)

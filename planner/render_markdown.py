@@ -59,12 +59,27 @@ def render_audit(plan: Plan, items: Sequence[AuditItem]) -> str:
 
 def _sections(plan: Plan, *, compact: bool, week_limit: int | None) -> list[str]:
     sections = [_header(plan)]
+    if plan.adaptations:
+        sections.append(changes_text(plan))
     sections += [_session(plan, week, session, compact) for week, session in _distinct(plan)]
     sections.append(_weeks(plan, week_limit))
     if plan.notes:
         sections.append("**Notes**\n" + "\n".join(f"- {note}" for note in plan.notes))
     sections.append(_sources(plan))
     return sections
+
+
+def changes_text(plan: Plan) -> str:
+    """The changes the training log made, each with the rule's source."""
+    dated = {(w.number, s.number): s for w, s in plan.sessions()}
+    lines = [f"**Changes from your training log** (as of {plan.adapted_on:%a %d %b})"]
+    for change in plan.adaptations:
+        session = dated.get((change.week, change.session or 0))
+        when = f"week {change.week}"
+        if session is not None:
+            when += f", {session.date.strftime('%a %d %b')}"
+        lines.append(f"- {when}: {change.text} [{change.cite}]")
+    return "\n".join(lines)
 
 
 def _header(plan: Plan) -> str:
