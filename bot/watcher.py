@@ -86,12 +86,13 @@ async def watch_knowledge(
     retry_s: float = 5.0,
     stop_event: asyncio.Event | None = None,
     folder_poll_s: float = FOLDER_POLL_S,
+    ready: asyncio.Event | None = None,
 ) -> None:
     """Run until cancelled or `stop_event` is set, re-indexing after each burst of changes.
 
     A missing or deleted folder is one log line; answers keep coming from the last index, and
     watching resumes (with a re-index) when the folder is back. Index jobs handed over by
-    `coach index` are run meanwhile.
+    `coach index` are run meanwhile. `ready` is set each time the folder is being watched.
     """
     stop_event = stop_event or asyncio.Event()
     requests = asyncio.create_task(serve_index_requests(app, stop_event), name="index-requests")
@@ -111,7 +112,7 @@ async def watch_knowledge(
                     await reindex_now(app, retry_s=retry_s)
             first = False
             log.info("watching %s for changes", folder)
-            await _watch(app, folder, debounce_ms, retry_s, stop_event)
+            await _watch(app, folder, debounce_ms, retry_s, stop_event, ready)
             if folder.is_dir():
                 return  # stopped, or the watcher failed (logged)
     except asyncio.CancelledError:
@@ -123,9 +124,18 @@ async def watch_knowledge(
 
 
 async def _watch(
-    app: Reindexable, folder: Path, debounce_ms: int, retry_s: float, stop_event: asyncio.Event
+    app: Reindexable,
+    folder: Path,
+    debounce_ms: int,
+    retry_s: float,
+    stop_event: asyncio.Event,
+    ready: asyncio.Event | None,
 ) -> None:
     data_dir = Path(app.settings.data_dir).resolve()
+    if ready is not None:
+        # Waiters run at this task's next suspension, which comes after the loop's first step
+        # has set up the OS watch (awatch does that before it first awaits): no edit is missed.
+        ready.set()
     try:
         async for changes in awatch(
             folder, watch_filter=DefaultFilter(), debounce=debounce_ms, stop_event=stop_event
