@@ -58,6 +58,13 @@ HARD_NEGATIVES = 2
 # paraphrases (cosine of the bundled MiniLM vectors), not when it spans two sentences.
 SENTENCE_MIN_SIM = 0.55
 SENTENCE_MARGIN = 0.08
+# Sentence windows as the extractive answerer builds them: a sentence and the next one.
+WINDOW = 1
+# No sentence-level labels are written: an "answers" question's window in its own passage is
+# the one the bundled MiniLM finds closest, when clearly so; a window of the same passage far
+# below it is "touches" (on the topic, not the answer).
+WINDOW_MARGIN = 0.05
+WINDOW_FAR = 0.15
 
 
 @dataclass
@@ -78,6 +85,16 @@ class Corpus:
     def passage(self, row: int) -> str:
         c = self.chunks[row]
         return passage_for_judge(c.title, c.heading, c.text)
+
+    def windows(self, row: int) -> list[str]:
+        """Each sentence with the next WINDOW, under the passage's title and heading: how the
+        extractive answerer shows sentences to the judge (answering.extractive.judge_windows)."""
+        c = self.chunks[row]
+        sentences = split_prose(c.text)
+        return [
+            passage_for_judge(c.title, c.heading, " ".join(sentences[i : i + 1 + WINDOW]))
+            for i in range(len(sentences))
+        ] or [self.passage(row)]
 
 
 def main(argv: Iterable[str] | None = None) -> None:
@@ -111,6 +128,7 @@ def build(seed: int, out: Path) -> dict:
     log.info("%d passages from %d articles; dev articles: %s", len(corpus.chunks), len(articles),
              ", ".join(sorted(dev)))  # fmt: skip
     vectors = _sentence_vectors(embedder, items, gold, corpus)
+    windows = _answer_windows(embedder, items, gold, corpus)
     rows: list[dict] = []
     ranking: list[dict] = []
     for i, item in enumerate(items):
@@ -121,7 +139,9 @@ def build(seed: int, out: Path) -> dict:
             split = "dev" if rng.random() < DEV_SHARE else "train"
         emit = _Emitter(rows, split, item)
         if item.kind == "question":
-            _question_pairs(emit, item, gold.get(i), retrieved[item.text], corpus, rng)
+            _question_pairs(
+                emit, item, gold.get(i), retrieved[item.text], corpus, rng, windows.get(i)
+            )
             if split == "dev" and item.label == "answers" and not item.out_of_scope:
                 ranking.append(_ranking_row(item, gold[i], retrieved[item.text], corpus))
         else:
@@ -146,14 +166,24 @@ def build(seed: int, out: Path) -> dict:
 
 
 def load_items() -> list[Item]:
-    """Every item line; out-of-scope files (no article) carry questions answered nowhere."""
+    """Every item line; out-of-scope files (no article) carry questions answered nowhere.
+
+    A line that `check_disjoint` flags is left out here too (`make judge` stops before this
+    on any overlap; a manual run on data still being written only warns)."""
+    from training.judge.check_disjoint import find_overlaps
+
+    flagged = {(o.file, o.line) for o in find_overlaps()[0]}
+    if flagged:
+        log.warning("%d training lines share text with eval data; their items are left out",
+                    len(flagged))  # fmt: skip
     items: list[Item] = []
     for path in sorted(ITEMS.glob("*.jsonl")):
         if path.name.endswith(".test.jsonl"):
             continue
         oos = "out-of-scope" in path.name
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
+        name = str(path.relative_to(HERE.parents[1]))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip() or (name, n) in flagged:
                 continue
             raw = json.loads(line)
             items.append(
@@ -171,7 +201,8 @@ def load_items() -> list[Item]:
 
 def map_items(items: list[Item], corpus: Corpus) -> tuple[dict[int, int], set[int]]:
     """Item index -> corpus row of the passage its `passage_contains` names."""
-    keys = [_key(c.text) for c in corpus.chunks]
+    # A question-style heading ("Q: ...") may hold the named words: search headings too.
+    keys = [_key(f"{c.heading} {c.text}") for c in corpus.chunks]
     gold: dict[int, int] = {}
     unmapped: set[int] = set()
     cache: dict[tuple[str, str], int | None] = {}
@@ -241,6 +272,7 @@ def _question_pairs(
     hits: list[int],
     corpus: Corpus,
     rng: random.Random,
+    windows: tuple[str, str | None] | None = None,
 ) -> None:
     q = item.text
     if item.out_of_scope:
@@ -255,6 +287,13 @@ def _question_pairs(
         negatives = [row for row in hits[:6] if row != gold][:HARD_NEGATIVES]
         for row in negatives:
             emit("relevance", q, corpus.passage(row), 2, "hard-negative")
+        if windows is not None:
+            best, far = windows
+            emit("relevance", q, best, 0, "window-best")
+            if far is not None:
+                emit("relevance", q, far, 1, "window-same-passage")
+        if negatives:
+            emit("relevance", q, rng.choice(corpus.windows(negatives[0])), 2, "window-negative")
     other = _random_row(corpus, rng, exclude=item.article)
     emit("relevance", q, corpus.passage(other), 2, "random")
 
@@ -313,6 +352,38 @@ def _sentence_vectors(
         if sims[best] >= SENTENCE_MIN_SIM and sims[best] - sims[second] >= SENTENCE_MARGIN:
             chosen[i] = own[int(best)]
     return chosen
+
+
+def _answer_windows(
+    embedder, items: list[Item], gold: dict[int, int], corpus: Corpus
+) -> dict[int, tuple[str, str | None]]:
+    """ "answers" question index -> (its closest window, a far window of the same passage)."""
+    asked = [
+        i
+        for i, it in enumerate(items)
+        if it.kind == "question" and it.label == "answers" and i in gold
+    ]
+    rows = sorted({gold[i] for i in asked})
+    windows = {row: corpus.windows(row) for row in rows}
+    flat = sorted({w for ws in windows.values() for w in ws})
+    if not asked or not flat:
+        return {}
+    index = {w: n for n, w in enumerate(flat)}
+    wv = embedder.embed(flat)
+    qv = embedder.embed([items[i].text for i in asked])
+    out: dict[int, tuple[str, str | None]] = {}
+    for vec, i in zip(qv, asked, strict=True):
+        own = windows[gold[i]]
+        if len(own) < 2:
+            continue
+        sims = np.asarray([float(wv[index[w]] @ vec) for w in own])
+        best, second = np.argsort(-sims)[:2]
+        if sims[best] - sims[second] < WINDOW_MARGIN:
+            continue
+        worst = int(np.argmin(sims))
+        far = own[worst] if sims[best] - sims[worst] >= WINDOW_FAR else None
+        out[i] = (own[int(best)], far)
+    return out
 
 
 def _random_row(corpus: Corpus, rng: random.Random, *, exclude: str) -> int:
