@@ -10,6 +10,8 @@ from functools import lru_cache
 GAP = r"(?:\S+ ){0,4}"
 # A sentence's worth of words: "the pain in my shin when I run is really really quite sharp".
 WIDE_GAP = r"(?:\S+ ){0,10}"
+# A short message's worth: how long it has hurt is often said last ("..., been 2 weeks").
+MESSAGE_GAP = r"(?:\S+ ){0,20}"
 PAIN = r"(?:pain|pains|painful|ache|aches|aching|hurts?|hurting|sore)"
 SHARP = r"(?:sharp|stabbing|stabby|shooting|searing|knife ?like|piercing|burning)"
 # 7/10 and up ("8/10 pain", "pain is 9 out of 10"): normalised text reads "8 10".
@@ -19,6 +21,45 @@ THROUGH = (
 )
 HIGH_SCALE = r"(?:[7-9]|10) (?:out of |on a scale of )?10"
 CANT = r"(?:can't|cant|cannot|can not|couldn't|couldnt|unable to|not able to)"
+# Pain in any words a member uses for it, severe slang included ("my heel is killing me").
+ANY_PAIN = rf"(?:{PAIN}|agony|killing me|killing|tender|throbb\w*|burns|burning|twinge\w*|niggl\w*)"
+# Where pain is a warning rather than training soreness: joints, bones, tendons, the feet.
+JOINTS = (
+    r"(?:knees?|kneecaps?|hips?|shins?|shinbone|foot|feet|heels?|achilles|ankles?|toes?|groin"
+    r"|arch|arches|tendons?|bones?|joints?|it band|itb|ribs?|pelvis|sit bones?|wrists?|elbows?)"
+)
+# "glutes sore from hip thrusts": a joint named in an exercise is not where it hurts.
+JOINT_NOT_EXERCISE = (
+    rf"{JOINTS}(?! (?:thrusts?|raises?|drops?|bridges?|circles?|flexors?|taps?|hikes?|dips?"
+    r"|extensions?|curls?|drills?|mobility|exercises?|stretch\w*|strength\w*|hops?|walks?))"
+)
+# It stays: "won't go away", "isn't getting better", "a week later".
+LINGERS = (
+    r"(?:(?:won't|wont|doesn't|doesnt|isn't|isnt|not|never|hasn't|hasnt) (?:\S+ )?"
+    r"(?:go away|going away|gone away|settle|settling|settled|clear|clearing|cleared|ease|easing"
+    r"|eased|improv\w*|getting better|get better|got better|heal|healing|healed)"
+    r"|(?:weeks?|months?) (?:later|on)|a week after|all day|all the time|constant\w*|non stop"
+    r"|still there)"
+)
+# Signs that the pain is not training soreness: how long, how often, when it comes.
+WEEKS = (
+    r"(?:(?:for|been|over|past|last|nearly|almost|about|like|now|since) (?:\S+ ){0,2}"
+    r"(?:\d+|a|one|two|three|four|five|six|few|couple of|several|many) (?:\S+ )?"
+    r"(?:weeks?|months?)|(?:for|over) (?:weeks|months)|fortnight|all season|for ages)"
+)
+MORNING = (
+    r"(?:(?:every|each) morning|in the mornings?|first thing|(?:first|morning) steps"
+    r"|out of bed|when i (?:wake|get up))"
+)
+EVERY_RUN = r"(?:every (?:single )?(?:run|time i run|session|step|stride|footstrike)|each run)"
+# 4/10 and up: past the mild discomfort ('up to 3 out of 10') guides allow while training.
+MODERATE_SCALE = r"(?:[4-6]) (?:out of |on a scale of )?10"
+# Muscle groups: an ache there after training is soreness (DOMS), in a joint, bone or
+# tendon it is not. Plural "legs" only: "my left leg" is usually one painful place.
+MUSCLES = (
+    r"legs|quads|hamstrings|hammies|glutes|calves|muscles|arms|abs|core|bum|butt|shoulders"
+    r"|lats|pecs|traps|thighs"
+)
 
 
 def _either(a: str, b: str, gap: str = GAP) -> str:
@@ -30,21 +71,32 @@ def _either(a: str, b: str, gap: str = GAP) -> str:
 # (what the member is told they described, pattern over normalised text). Order = priority.
 RED_FLAGS: tuple[tuple[str, str], ...] = (
     ("chest pain",
-     rf"\bchest {GAP}(?:{PAIN}|tight\w*|pressure)\b"
-     rf"|\b{PAIN} {GAP}(?:in|across|on) (?:my |the )?chest\b|\bheart attack\b"),
+     rf"\bchest {GAP}(?:{PAIN}|tight\w*|pressure|crush\w*|squeez\w*|heav\w*)\b"
+     rf"|\b(?:{PAIN}|tight\w*|pressure|crushing|squeezing|heavy|heaviness|band) {GAP}"
+     rf"(?:in|across|on|round|around) (?:my |the )?chest\b"
+     rf"|\btight(?:ness)? (?:in (?:my |the )?)?chest\b|\bheart attack\b"
+     rf"|\bchest (?:\S+ )?(?:felt|feels|feeling|went|goes) (?:\S+ )?"
+     rf"(?:weird|funny|strange|odd|wrong)\b"),
     ("an irregular or racing heartbeat",
      r"\bpalpitations?\b"
      r"|\b(?:irregular|skipping|racing|fluttering|pounding) (?:heart ?beat|heart|pulse)\b"
-     r"|\bheart (?:\S+ )?(?:racing|fluttering|skipping|skips|flutters|pounding)\b"),
+     r"|\bheart (?:\S+ )?(?:racing|fluttering|skipping|skips|skipped|flutters|pounding)\b"
+     r"|\b(?:skipped|skipping|missed|missing|extra) (?:a )?beats?\b"),
     ("trouble breathing",
-     rf"\b{CANT} breathe?\b|\b(?:trouble|difficulty|struggling|hard) (?:to )?breath\w*\b"
-     rf"|\b(?:short(?:ness)? of breath|breathless) (?:\S+ )?(?:at rest|resting|sitting)\b"),
+     rf"\b{CANT} (?:breathe?|catch (?:my |your )?breath)\b"
+     rf"|\b(?:trouble|difficulty|struggling|hard) (?:to )?breath\w*\b"
+     rf"|\b(?:short(?:ness)? of breath|breathless|out of breath) {GAP}(?:at rest|resting"
+     rf"|sitting|lying|stairs|walking|talking|at night|since|for ages|easy)\b"
+     rf"|\b{PAIN} (?:\S+ ){{0,3}}(?:to|when(?: i)?|on|with|every|each|as i) (?:\S+ )?breath\w*\b"
+     rf"|\bbreath\w* (?:\S+ ){{0,3}}{PAIN}\b|\bwheez\w*\b"),
     ("fainting or dizziness",
      r"\b(?:fainted|fainting|(?:feel|felt|feeling) faint|pass(?:ed|ing)? out|black(?:ed)? out)\b"
      r"|\b(?:dizzy|dizziness|light ?headed(?:ness)?)\b"
-     r"|\b(?:i|he|she|they|someone) collapsed\b"),
+     r"|\b(?:i|he|she|they|someone) collapsed\b"
+     r"|\b(?:blurr\w*|double|tunnel) vision\b|\bvision (?:\S+ )?(?:blurr\w*|went)\b"),
     ("numbness or tingling",
-     r"\b(?:numb|numbness|tingl\w*|pins and needles|lost (?:all )?feeling|loss of feeling)\b"),
+     r"\b(?:numb|numbness|numbish|numbed|tingl\w*|pins and needles|lost (?:all )?feeling"
+     r"|loss of feeling)\b"),
     ("sharp pain",
      _either(SHARP, PAIN, WIDE_GAP)
      + r"|\b(?:stabbing|stabby|shooting|searing|piercing) (?:\S+ )?(?:feeling|sensation|twinge)s?\b"
@@ -55,38 +107,102 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      + "|" + _either(HIGH_SCALE, PAIN)
      + rf"|\b{PAIN} (?:so much|so bad|so badly|a lot|like hell|really badly|badly)\b"
      rf"|\b(?:really|very|extremely|so|seriously|incredibly) (?:really )?(?:painful|hurts)\b"
-     rf"|\bin (?:agony|a lot of pain|so much pain)\b"),
+     rf"|\bin (?:agony|a lot of pain|so much pain)\b|\b(?:are|is|am) agony\b"
+     rf"|\bkilling me\b"),
     ("pain that gets worse",
-     rf"\b{PAIN} {GAP}(?:worse|worsening|worsens|increasing|more and more|more every)\b"
-     rf"|\b(?:worsening|increasing|growing) {GAP}{PAIN}\b"),
+     rf"\b{ANY_PAIN} {WIDE_GAP}(?:worse|worsening|worsens|increasing|more and more|more every)\b"
+     rf"|\b(?:worsening|increasing|growing) {GAP}{PAIN}\b"
+     rf"|\b{ANY_PAIN} {GAP}(?:spread\w*|radiat\w*|moving (?:up|down|into)|goes down|going down"
+     rf"|travels|shoots down|runs down)\b"),
     ("not being able to bear weight",
      rf"\b{CANT} (?:bear|put|take|carry) (?:any |much |my )?weight\b"
      rf"|\b{CANT} (?:walk|stand on)\b"
-     rf"|\b(?:hurts?|hurting|painful|pain|sore) (?:\S+ ){{0,2}}(?:to|when(?: i)?|while(?: i)?) "
+     rf"|\b(?:barely|hardly|struggl\w* to|hard to) (?:walk|stand|put weight)\b"
+     rf"|\b(?:hurts?|hurting|painful|pain|sore) (?:\S+ ){{0,4}}(?:to|when(?: i)?|while(?: i)?) "
      rf"(?:walk|walking|stand|standing|put weight|bear weight)\b"
      rf"|\blimp(?:ing|ed|s)?\b|\bwalk(?:ing)? with a limp\b"
      rf"|\b(?:can't|cannot|cant|unable to) weight ?bear\w*\b|\bnon ?weight ?bearing\b"),
-    ("swelling", r"\b(?:swollen|swelling|swells|swelled)\b"),
+    ("swelling",
+     r"\b(?:swollen|swelling|swells|swelled|puffy|puffed up|ballooned)\b|\bdouble the size\b"),
     ("a pop or snap",
-     r"\b(?:heard|felt) (?:a |something )?(?:pop|snap|crack)\b"
-     r"|\b(?:something|it) (?:popped|snapped|cracked)\b"),
+     r"\b(?:heard|felt) (?:a |something |it |my \S+ )?"
+     r"(?:pop|snap|crack|tear|rip|ping|twang|go|give)\b"
+     r"|\b(?:something|it) (?:popped|snapped|cracked|ripped)\b"
+     r"|\b(?:kicked|hit) (?:in )?(?:the )?(?:back of )?(?:my )?(?:calf|heel|achilles|leg)\b"),
     ("pain at night or at rest",
-     rf"\b{PAIN} {GAP}(?:at night|at rest|in bed|wakes me|woke me|(?:while|even|when) resting)\b"),
+     rf"\b{PAIN} {GAP}(?:at night|at rest|in bed|wakes me|woke me|(?:while|even|when) resting)\b"
+     rf"|\b{ANY_PAIN} {GAP}(?:keeps? me|kept me) (?:up|awake)\b|\b{CANT} sleep\b"),
     ("possible bone injury",
      rf"\b(?:stress fracture|fractured?|broken bone|broke my)\b"
      rf"|\b(?:bone {PAIN}|{PAIN} (?:on|in) the bone)\b"),
     ("a joint giving way or locking",
-     r"\b(?:gives|giving|gave) way\b"
-     r"|\b(?:knee|ankle|hip) (?:\S+ )?(?:locks|locking|locked)\b"),
+     r"\b(?:gives|giving|gave) (?:way|out)\b"
+     r"|\b(?:knee|ankle|hip|it|joint) (?:\S+ ){0,2}(?:locks|locking|locked)(?: up)?\b"
+     rf"|\b{CANT} (?:fully )?(?:straighten|bend|extend)\b"),
     ("blood in your urine or dark urine",
      r"\bblood in (?:my |the )?(?:urine|pee|stool)\b"
      r"|\b(?:dark|brown|cola) (?:coloured |colored )?(?:urine|pee)\b"
-     r"|\bcough\w* (?:up )?blood\b"),
-    ("signs of heat illness", r"\bheat ?stroke\b|\bheat exhaustion\b|\bstopped sweating\b"),
+     r"|\bcough\w* (?:up )?blood\b"
+     r"|\b(?:urine|pee) (?:was|is|looks|went) (?:\S+ )?(?:red|brown|dark|cola)\b"),
+    ("signs of heat illness",
+     r"\bheat ?stroke\b|\bheat exhaustion\b|\bstopped sweating\b"
+     r"|\b(?:feel|felt|feeling|got|was|went|became|seemed) (?:\S+ )?(?:confused|disoriented)\b"),
     ("pain you are thinking of running through",
      _either(PAIN, rf"{THROUGH}(?: it| the pain)?", WIDE_GAP)
      + rf"|\b(?:run|running|keep running|carry on|train) (?:\S+ )?(?:with|despite|through) "
-       rf"(?:the |this |a |my )?(?:\S+ )?{PAIN}\b"),
+       rf"(?:the |this |a |my )?(?:\S+ )?{PAIN}\b"
+     + rf"|\b(?:run|running|ran|keep|keeps|kept|carry|carried|carrying|continue|continued"
+       rf"|train|training|push|pushing|race|racing) (?:\S+ ){{0,3}}(?:even though|although"
+       rf"|though|despite|even if|even when|on) (?:\S+ ){{0,5}}{ANY_PAIN}\b"
+     + r"|\b(?:kept|keep|carried on) (?:running|going|training) on (?:a |my |the )?\S+ "
+       r"(?:ankle|knee|foot|calf|hip|shin|achilles|heel)\b"),
+    # Member-side signs (QUESTION_ONLY below): what a physio asks about a runner's pain.
+    ("moderate pain (4 out of 10 or more)", _either(MODERATE_SCALE, ANY_PAIN, WIDE_GAP)),
+    ("a tender spot on the bone",
+     rf"\b(?:tender|sore|painful|hurts?) (?:\S+ )?(?:spot|point|bit|patch|place)\b"
+     rf"|\b(?:one|single|specific|precise|exact|pinpoint|particular|small) (?:\S+ )?(?:spot|point)"
+     rf" {WIDE_GAP}{ANY_PAIN}\b"
+     rf"|\b{ANY_PAIN} (?:\S+ ){{0,3}}(?:when|if) (?:i |you )?"
+     rf"(?:press|push|touch|poke|pinch|squeeze)"
+     rf"|\b(?:sore|tender|painful|hurts?|hurting) to (?:the )?(?:touch|press|pinch|poke|squeeze)\b"
+     rf"|\b(?:really |very |so |quite )?tender(?:ness)?\b"
+     rf"|\bbony\b {WIDE_GAP}{ANY_PAIN}|\b{ANY_PAIN} {GAP}bony\b"),
+    ("pain when you hop or land",
+     rf"\b{ANY_PAIN} (?:\S+ ){{0,3}}(?:to|when(?: i)?|if(?: i)?|on|as i) "
+     rf"(?:hop|hopping|jump|jumping|land|landing|bound|bounding)\b"
+     rf"|\bhop\w* {WIDE_GAP}{ANY_PAIN}\b"),
+    ("pain every morning", _either(ANY_PAIN, MORNING, WIDE_GAP)),
+    ("pain that has lasted weeks", _either(ANY_PAIN, WEEKS, MESSAGE_GAP)),
+    ("pain on every run", _either(ANY_PAIN, EVERY_RUN, WIDE_GAP)),
+    ("pain that changes how you run",
+     r"\b(?:weird|odd|funny|different|changed?|altered|awkward) (?:gait|stride|running form)\b"
+     r"|\b(?:chang\w*|alter\w*|adjust\w*) how i (?:land|run|walk|step|stride)\b"
+     r"|\bfavou?r(?:ing)? (?:my |the |one )?\S+\b|\bcompensat\w*\b|\bhobbl\w*\b"),
+    ("pain that stops you running",
+     _either(r"(?:(?:have|had|having|forced|made me|makes me|make me) (?:to )?"
+             r"(?:stop|walk|pull out)|stop and walk|dnf|drop(?:ped)? out)", ANY_PAIN, WIDE_GAP)),
+    ("pain masked with painkillers",
+     r"\b(?:painkillers?|pain killers?|ibuprofen|paracetamol|nurofen|naproxen|advil|tylenol"
+     r"|aspirin|co ?codamol|anti ?inflammator\w*)\b"),
+    ("a lump or thickening", r"\blump\w*\b|\bthicken\w*\b|\bthick and\b|\bnodules?\b"),
+    ("a twist, sprain or tear",
+     r"\b(?:twisted|rolled|sprained|sprain|torn|tore|ruptured?|dislocated?|went over on"
+     r"|strained|tweaked)\b"
+     r"|\bpulled (?:a |my )?(?:\S+ )?(?:muscle|hamstring|hammy|calf|groin|quad)\b"),
+    ("bruising or a hot, red area",
+     r"\bbruis\w*\b|\bblack and blue\b|\bpurple\b|\b(?:hot|warm) (?:and red|to the touch)\b"
+     r"|\bred and (?:hot|warm)\b"),
+    ("a clicking, creaking or grating joint or tendon",
+     r"\bcreak\w*\b|\bcrepitus\b|\bgrating\b|\bcrunch(?:y|ing)\b"
+     + "|" + _either(r"(?:click\w*|clunk\w*|catch(?:es|ing))", ANY_PAIN, GAP)),
+    ("pain that won't settle", _either(ANY_PAIN, LINGERS, WIDE_GAP)),
+    ("pain in a joint, bone or tendon",
+     _either(ANY_PAIN, JOINT_NOT_EXERCISE, r"(?:\S+ ){0,6}")
+     + rf"|\b{JOINT_NOT_EXERCISE} {GAP}(?:stiff and|and stiff)\b"),
+    ("a twinge or niggle", r"\btwinge\w*\b|\bniggl\w*\b"),
+    ("sudden pain", rf"\bsudden(?:ly)? (?:\S+ ){{0,2}}{ANY_PAIN}\b"),
+    ("a head injury", r"\b(?:hit|banged|bumped|knocked) my head\b|\bconcuss\w*\b"),
+    ("signs of illness", r"\b(?:fever|feverish|high temperature|chills|asthma attack)\b"),
 )
 
 NEGATIONS = frozenset(
@@ -94,7 +210,10 @@ NEGATIONS = frozenset(
      "isn't", "isnt", "wasn't", "wasnt", "nor", "zero", "aren't", "haven't", "hasn't"}
 )
 
-PREVENTION = frozenset({"prevent", "preventing", "avoid", "avoiding", "reduce", "risk", "risks"})
+PREVENTION = frozenset(
+    {"prevent", "preventing", "avoid", "avoiding", "reduce", "risk", "risks", "protect",
+     "protecting"}
+)
 
 # Words the typo-tolerance may restore, and real words it must leave alone.
 VOCABULARY = (
@@ -126,7 +245,13 @@ def detect_red_flags(text: str) -> list[RedFlag]:
     found: list[RedFlag] = []
     for label, pattern in _compiled():
         for match in pattern.finditer(normalised):
-            if not _negated(normalised, match.start(), match.group(0)):
+            phrase = match.group(0)
+            if label in SORENESS_OK and _muscle_soreness(normalised, match.start(), match.end()):
+                continue
+            if label == "pain that has lasted weeks" and _TRAINING_WEEKS_RE.search(phrase):
+                continue
+            inside = "" if label in NEGATION_IS_THE_SIGN else phrase
+            if not _negated(normalised, match.start(), inside):
                 found.append(RedFlag(label=label, phrase=match.group(0).strip()))
                 break
     return found
@@ -134,7 +259,51 @@ def detect_red_flags(text: str) -> list[RedFlag]:
 
 # In an answer, a guide naming an injury as a topic ("stress fractures are common among
 # runners") is not a member describing a symptom: these labels count on the question side only.
-QUESTION_ONLY = frozenset({"possible bone injury"})
+QUESTION_ONLY = frozenset(
+    {
+        "possible bone injury",
+        "moderate pain (4 out of 10 or more)",
+        "a tender spot on the bone",
+        "pain when you hop or land",
+        "pain every morning",
+        "pain that has lasted weeks",
+        "pain on every run",
+        "pain that changes how you run",
+        "pain that stops you running",
+        "pain masked with painkillers",
+        "a lump or thickening",
+        "a twist, sprain or tear",
+        "bruising or a hot, red area",
+        "a clicking, creaking or grating joint or tendon",
+        "pain that won't settle",
+        "pain in a joint, bone or tendon",
+        "a twinge or niggle",
+        "sudden pain",
+        "a head injury",
+        "signs of illness",
+    }
+)
+# Kinds where an ache in a muscle group after training is ordinary soreness, not a warning:
+# "is it ok to run with sore legs from the gym" (but "with a sore knee" is a red flag).
+SORENESS_OK = frozenset(
+    {
+        "pain you are thinking of running through",
+        "pain when you hop or land",
+        "pain every morning",
+        "pain on every run",
+        "severe pain",
+        "pain that has lasted weeks",
+        "a tender spot on the bone",
+    }
+)
+# "it won't go away": the negation inside the phrase is the warning sign itself.
+NEGATION_IS_THE_SIGN = frozenset({"pain that won't settle"})
+# "been running for 6 weeks and my calves are sore": the weeks are the training's, not the pain's.
+_TRAINING_WEEKS_RE = re.compile(
+    r"\b(?:running|run|lifting|lift|training|train|doing|plan|block|program|programme|gym|c25k"
+    r"|couch to 5k|started) (?:\S+ ){0,2}(?:for|over|in) (?:the )?(?:last |past )?(?:\S+ )?"
+    r"(?:\S+ )?(?:weeks?|months?)\b"
+)
 
 
 def detect_answer_red_flags(text: str) -> list[RedFlag]:
@@ -179,6 +348,22 @@ def normalise(text: str) -> str:
     text = text.lower().replace("’", "'").replace("‘", "'")
     tokens = re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text)
     return " ".join(_repair(t) for t in tokens)
+
+
+_MUSCLES_RE = re.compile(rf"\b(?:{MUSCLES})\b")
+_JOINTS_RE = re.compile(
+    r"\b(?:knees?|hips?|shins?|foot|feet|heels?|achilles|ankles?|back|groin|toes?|bones?"
+    r"|joints?|tendons?|arch|ribs?|calf|leg|chest|neck|wrist|elbow|it band|itb|kneecap)\b"
+)
+
+
+def _muscle_soreness(normalised: str, start: int, end: int) -> bool:
+    """An ache in muscle groups ('sore legs', 'quads ache') and no joint, bone or tendon, in
+    the matched phrase and the few words around it ('run with sore legs from the gym')."""
+    before = normalised[:start].split()[-2:]
+    after = normalised[end:].split()[:3]
+    near = " ".join([*before, normalised[start:end], *after])
+    return bool(_MUSCLES_RE.search(near)) and not _JOINTS_RE.search(near)
 
 
 def _negated(normalised: str, start: int, phrase: str = "") -> bool:

@@ -82,8 +82,8 @@ def test_ordinary_questions_are_not_red_flags(message: str) -> None:
 
 def test_each_kind_is_reported_once_in_table_order() -> None:
     flags = detect_red_flags("sharp pain and my ankle is swollen, and another sharp pain in my hip")
-    assert [f.label for f in flags] == ["sharp pain", "swelling"]
-    assert describe(flags) == "sharp pain and swelling"
+    assert [f.label for f in flags] == ["sharp pain", "swelling", "pain in a joint, bone or tendon"]
+    assert describe(flags) == "sharp pain, swelling and pain in a joint, bone or tendon"
 
 
 def test_every_table_row_compiles_and_has_a_label() -> None:

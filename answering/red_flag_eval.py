@@ -1,0 +1,99 @@
+"""Precision and recall of the injury red-flag detector on the labelled message tables.
+
+    python -m answering.red_flag_eval                    # both halves: dev, then test (sealed)
+    python -m answering.red_flag_eval dev
+    python -m answering.red_flag_eval --show-errors dev  # the misses, dev only
+
+Each row is a member's message and a label: `red_flag` (a warning sign: the reply must say
+to stop and see a physio or doctor) or `ordinary` (training talk that uses body words:
+soreness, strength, prevention). A flagged message is a positive: precision is the share of
+flagged messages that were red flags, recall the share of red flags flagged. The dev table is
+free to tune on; the test table was written before any change it measures, by a session that
+saw no output of the detector, and is measured once, never used to choose anything, and
+never printed row by row. Lines starting with `#` are notes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from .safety import detect_red_flags
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "answering" / "data"
+HALVES = {"dev": "red_flags_dev.jsonl", "test": "red_flags_test.jsonl"}
+
+
+class Row(BaseModel):
+    id: str
+    text: str
+    label: str  # red_flag | ordinary
+    why: str = ""
+
+
+@dataclass
+class Score:
+    half: str
+    rows: int = 0
+    true_pos: int = 0
+    false_pos: int = 0
+    false_neg: int = 0
+    errors: list[tuple[Row, str]] = field(default_factory=list)  # (row, what was flagged)
+
+    @property
+    def precision(self) -> float:
+        flagged = self.true_pos + self.false_pos
+        return self.true_pos / flagged if flagged else 1.0
+
+    @property
+    def recall(self) -> float:
+        red = self.true_pos + self.false_neg
+        return self.true_pos / red if red else 1.0
+
+    def summary(self) -> str:
+        return (
+            f"{self.half}: {self.rows} messages, precision {self.precision:.3f}, "
+            f"recall {self.recall:.3f} (missed {self.false_neg}, false alarms {self.false_pos})"
+        )
+
+
+def load_rows(half: str, data_dir: Path = DATA_DIR) -> list[Row]:
+    lines = (data_dir / HALVES[half]).read_text(encoding="utf-8").splitlines()
+    return [Row(**json.loads(line)) for line in lines if line.strip() and not line.startswith("#")]
+
+
+def score(half: str, rows: Sequence[Row]) -> Score:
+    result = Score(half=half, rows=len(rows))
+    for row in rows:
+        flags = detect_red_flags(row.text)
+        flagged, red = bool(flags), row.label == "red_flag"
+        result.true_pos += flagged and red
+        result.false_pos += flagged and not red
+        result.false_neg += red and not flagged
+        if flagged != red:
+            result.errors.append((row, ", ".join(f.label for f in flags)))
+    return result
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("halves", nargs="*", choices=sorted(HALVES), default=["dev", "test"])
+    parser.add_argument(
+        "--show-errors", choices=["dev"], help="print the misses and false alarms (dev only)"
+    )
+    args = parser.parse_args(argv)
+    for half in args.halves:
+        print(score(half, load_rows(half)).summary())
+    if args.show_errors:
+        for row, flagged in score("dev", load_rows("dev")).errors:
+            what = f"flagged as {flagged}" if flagged else "missed"
+            print(f"  {row.id} [{row.label}] {what}: {row.text}")
+
+
+if __name__ == "__main__":
+    main()
