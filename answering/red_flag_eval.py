@@ -82,11 +82,14 @@ def score(half: str, rows: Sequence[Row]) -> Score:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("halves", nargs="*", choices=sorted(HALVES), help="default: both")
+    parser.add_argument("halves", nargs="*", help="dev, test (default: both)")
     parser.add_argument(
         "--show-errors", choices=["dev"], help="print the misses and false alarms (dev only)"
     )
     args = parser.parse_args(argv)
+    unknown = set(args.halves) - set(HALVES)
+    if unknown:
+        parser.error(f"unknown half {', '.join(sorted(unknown))}: choose dev or test")
     for half in args.halves or ["dev", "test"]:
         print(score(half, load_rows(half)).summary())
     if args.show_errors:
