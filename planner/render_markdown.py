@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from planner.models import DAY_NAMES, AuditItem, Block, Plan, Prescription, Session, Week
@@ -15,14 +16,25 @@ def cites(numbers: Sequence[int]) -> str:
 
 
 def render_markdown(plan: Plan, *, max_chars: int | None = None) -> str:
-    """The plan as Markdown; within `max_chars` by dropping detail, never the sources."""
+    """The plan as Markdown; within `max_chars` by dropping detail, then by cutting the body and
+    listing only the sources it still cites (every [n] left resolves)."""
     for compact, week_limit in ((False, None), (True, None), (True, 6), (True, 2)):
-        text = "\n\n".join(_sections(plan, compact=compact, week_limit=week_limit))
+        sections = _sections(plan, compact=compact, week_limit=week_limit)
+        text = "\n\n".join(sections)
         if max_chars is None or len(text) <= max_chars:
             return text
     assert max_chars is not None  # without a limit the first pass returned
-    head = text[: max(0, max_chars - len(SHORTENED) - 1)]
-    return head[: head.rfind("\n") + 1 or len(head)] + SHORTENED
+    body = "\n\n".join(sections[:-1])
+    sources = ""
+    # Two rounds at most: the second cut is shorter, so it cites a subset of the first's sources.
+    while True:
+        head = body[: max(0, max_chars - len(SHORTENED) - len(sources) - 2)]
+        head = head[: head.rfind("\n") + 1 or len(head)]
+        cited = {int(n) for n in re.findall(r"\[(\d+)\]", head)}
+        sources = _sources(plan, only=cited) if cited else ""
+        text = head + SHORTENED + (f"\n\n{sources}" if sources else "")
+        if len(text) <= max_chars:
+            return text
 
 
 def render_markdown_pages(plan: Plan, page_chars: int = 1900) -> list[str]:
@@ -203,7 +215,9 @@ def minutes_text(minutes: float) -> str:
     return f"{max(1, round(minutes))} min"
 
 
-def _sources(plan: Plan) -> str:
+def _sources(plan: Plan, only: set[int] | None = None) -> str:
     return "**Sources**\n" + "\n".join(
-        f"[{ref.n}] {ref.title} › {ref.heading} — {ref.source}" for ref in plan.sources
+        f"[{ref.n}] {ref.title} › {ref.heading} — {ref.source}"
+        for ref in plan.sources
+        if only is None or ref.n in only
     )
