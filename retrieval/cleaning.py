@@ -36,8 +36,10 @@ def normalize_text(text: str) -> str:
 # Plain form of a line, for matching
 
 
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+# Neither part may hold its own opening bracket: on "[[[[..." or "[a](((..." a scan then stops at
+# the next one instead of running to the end of the line from every start (quadratic).
+_MD_IMAGE = re.compile(r"!\[([^\[\]]*)\]\([^()]*\)")
+_MD_LINK = re.compile(r"\[([^\[\]]*)\]\([^()]*\)")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+")
 _BULLET = re.compile(r"^\s*(?:[-*+•·▪►›»]|\d{1,3}[.)])\s+")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|`|~~)")
@@ -94,11 +96,19 @@ _DATE_PREFIX = (
     r"(?:(?:last\s+)?updated(?:\s+on)?|published(?:\s+on)?|posted(?:\s+on)?|date|modified"
     r"|last\s+modified|last\s+reviewed|reviewed(?:\s+on)?|on)\s*:?\s*"
 )
+# After the date: bylines, reading times and comment counts, each after a separator or a space.
+# No part may be read two ways (a separator needs a mark or a space; a byline's name runs, all
+# of it, to the next mark or " by "), or a line like "... 5 min read 5 min read ..." backtracks
+# exponentially.
+_AFTER_DATE = r"(?:\s*[|·•,–—-]\s*|\s+)"
+_BYLINE_ITEM = r"(?>by\s++(?:(?!\s+by\s)[^|·•\n]){1,60})"
 _DATE_LINE = re.compile(
     rf"(?:{_DATE_PREFIX})?{_DATE}{_TIME}?"
-    rf"(?:\s*(?:[|·•,–—-])?\s*(?:(?:by\s+.{{1,60}})|{_READ_TIME}|\d+\s+comments?))*\.?",
+    rf"(?:{_AFTER_DATE}(?:{_BYLINE_ITEM}|{_READ_TIME}|\d+\s+comments?))*\.?",
     re.IGNORECASE,
 )
+# Date lines are short; a longer line is prose, whatever it starts with.
+MAX_DATE_LINE_CHARS = 200
 _READ_TIME_LINE = re.compile(
     rf"(?:reading\s+time\s*:?\s*\d{{1,3}}\s*min(?:ute)?s?|{_READ_TIME})", re.IGNORECASE
 )
@@ -115,6 +125,8 @@ _SEPARATORS = re.compile(r"\s*[|·•,–—]\s*|\s+-\s+|\s+on\s+|\s+in\s+")
 def is_date_line(text: str) -> bool:
     """'July 29, 2025', 'Updated: Jun 1, 2023', 'Posted on ... by ...', '5 min read'."""
     text = text.strip(" ~|·•")
+    if len(text) > MAX_DATE_LINE_CHARS:
+        return False
     return bool(_DATE_LINE.fullmatch(text) or _READ_TIME_LINE.fullmatch(text))
 
 

@@ -221,7 +221,8 @@ def _collect_text(element: Any, lines: list[str]) -> None:
 
 
 def html_title(html: str) -> str | None:
-    match = re.search(r"<title[^>]*>(.*?)</title>", html, re.IGNORECASE | re.DOTALL)
+    # No "<" inside: on "<title<title..." each try stops at the next tag instead of the end.
+    match = re.search(r"<title[^<>]*>([^<]*)</title>", html, re.IGNORECASE)
     return " ".join(match.group(1).split()) if match and match.group(1).strip() else None
 
 
