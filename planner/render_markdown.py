@@ -25,16 +25,18 @@ def render_markdown(plan: Plan, *, max_chars: int | None = None) -> str:
             return text
     assert max_chars is not None  # without a limit the first pass returned
     body = "\n\n".join(sections[:-1])
-    sources = ""
-    # Two rounds at most: the second cut is shorter, so it cites a subset of the first's sources.
+    head = body[: max(0, max_chars - len(SHORTENED) - 2)]
+    head = head[: head.rfind("\n") + 1 or len(head)]
+    # Drop the body's last line until it and the sources it cites fit: a shorter head cites a
+    # subset, so this ends, at worst with no body (cutting by the sources' length could empty
+    # the body at once when they alone are longer than the room left).
     while True:
-        head = body[: max(0, max_chars - len(SHORTENED) - len(sources) - 2)]
-        head = head[: head.rfind("\n") + 1 or len(head)]
         cited = {int(n) for n in re.findall(r"\[(\d+)\]", head)}
         sources = _sources(plan, only=cited) if cited else ""
         text = head + SHORTENED + (f"\n\n{sources}" if sources else "")
-        if len(text) <= max_chars:
+        if len(text) <= max_chars or not head:
             return text
+        head = head[: head.rstrip("\n").rfind("\n") + 1]
 
 
 def render_markdown_pages(plan: Plan, page_chars: int = 1900) -> list[str]:
