@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 from pathlib import Path
 
@@ -95,3 +97,98 @@ def _touch(path: Path) -> Path:
 def _mkdir(path: Path) -> Path:
     path.mkdir()
     return path
+
+
+# -- the shipped model -------------------------------------------------------------------------
+# Pairs written for this test (not from any eval set or the training data): each names what
+# the judge must rank higher, the job it is shipped for.
+_RELEVANCE_PAIRS = [
+    (
+        "how long should I rest between heavy squat sets?",
+        "Gym basics › Rest between sets\n\nRest two to three minutes between heavy sets of "
+        "squats, so your legs recover enough to lift the next set with good form.",
+        "Race morning › Breakfast\n\nEat a familiar breakfast about three hours before the "
+        "start and sip water until the gun goes.",
+    ),
+    (
+        "what should I eat before a morning race?",
+        "Race morning › Breakfast\n\nEat a familiar breakfast about three hours before the "
+        "start and sip water until the gun goes.",
+        "Mobility › Ankles\n\nKnee-to-wall rocks, ten per side, loosen stiff ankles before a run.",
+    ),
+    (
+        "are calf raises worth doing for runners?",
+        "Lower legs › Calf raises\n\nCalf raises build the calves and Achilles that absorb "
+        "every landing; three sets of fifteen, slowly, twice a week.",
+        "Sleep › Naps\n\nA short nap of twenty minutes after lunch can help on hard training "
+        "days without spoiling the night's sleep.",
+    ),
+]
+_SUPPORT_PAIRS = [
+    (
+        "Gym basics › Same-day order\n\nOn a day with both, do the easy run first and lift "
+        "afterwards, so the lifting is not done on tired legs.",
+        "When you run and lift on one day, run first and lift after.",
+        "When you run and lift on one day, lift first and run after.",
+    ),
+    (
+        "Recovery › Deload\n\nEvery fourth week, cut the lifting volume roughly in half so the "
+        "body can absorb the previous three weeks.",
+        "Halve the lifting volume every fourth week.",
+        "Double the lifting volume every fourth week.",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    judge = make_judge("bundled")
+    assert judge is not None
+    return judge
+
+
+def test_shipped_judge_loads_offline_and_names_itself(shipped) -> None:
+    config = json.loads((judge_pkg.BUNDLED_DIR / "judge.json").read_text(encoding="utf-8"))
+    assert shipped.name.startswith("club-coach-judge v")
+    assert config["precision"] in shipped.name
+    digest = hashlib.sha256((judge_pkg.BUNDLED_DIR / "judge.onnx").read_bytes()).hexdigest()
+    assert digest == config["sha256"]
+    assert (judge_pkg.BUNDLED_DIR / "judge.onnx").stat().st_size <= 30 * 2**20
+
+
+@pytest.mark.parametrize(("question", "answering", "off_topic"), _RELEVANCE_PAIRS)
+def test_shipped_judge_puts_the_answering_passage_above_an_off_topic_one(
+    shipped, question: str, answering: str, off_topic: str
+) -> None:
+    good, bad = shipped.relevance(question, [answering, off_topic])
+    assert good.answers > bad.answers
+    assert bad.not_covered > good.not_covered
+    assert good.answers + good.touches + good.not_covered == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(("passage", "paraphrase", "reversal"), _SUPPORT_PAIRS)
+def test_shipped_judge_puts_a_paraphrase_above_its_reversal(
+    shipped, passage: str, paraphrase: str, reversal: str
+) -> None:
+    fair, flipped = shipped.support([(paraphrase, passage), (reversal, passage)])
+    assert fair.supported > flipped.supported
+    assert flipped.contradicted > fair.contradicted
+
+
+def test_shipped_judge_batches_keep_their_order(shipped) -> None:
+    """One call judges many passages at once; each verdict stays with its own passage."""
+    question, answering, off_topic = _RELEVANCE_PAIRS[0]
+    alone = shipped.relevance(question, [answering])[0]
+    mixed = shipped.relevance(question, [off_topic, answering, off_topic])
+    assert mixed[1].answers == pytest.approx(alone.answers, abs=1e-4)
+    assert shipped.support([]) == []
+
+
+def test_training_data_shares_no_eight_word_run_with_eval_text() -> None:
+    """The judge's committed training text is disjoint from every eval corpus and set
+    (nothing of the eval side is printed, only training lines)."""
+    from training.judge.check_disjoint import find_overlaps
+
+    overlaps, protected, lines = find_overlaps()
+    assert protected > 40 and lines > 1000
+    assert not overlaps, [f"{o.file}:{o.line}" for o in overlaps]
