@@ -2,16 +2,19 @@
 
 A provider that echoes the API key in a 401 ("Incorrect API key provided: sk-...") would
 otherwise put it in the log and, through an error reply, in front of a member. `Redactor`
-replaces every configured secret value (and the tail an echo may shorten it to) with a
-marker; `RedactingFilter` applies it to every log record, exception text included.
+replaces every configured secret value (the tail an echo may shorten it to, and its base64
+and percent-encoded forms) with a marker; `RedactingFilter` applies it to every log record,
+exception text included.
 """
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from pydantic import SecretStr
 
@@ -34,6 +37,7 @@ class Redactor:
                 values.add(value)
                 if len(value) >= 2 * TAIL_CHARS:
                     values.add(value[-TAIL_CHARS:])
+                values.update(encoded_forms(value))
         # Longest first, so a whole key is replaced before its tail is looked for.
         ordered = sorted(values, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
@@ -51,6 +55,27 @@ class Redactor:
         if self._pattern is None or not text:
             return text
         return self._pattern.sub(MARKER, text)
+
+
+def encoded_forms(value: str) -> set[str]:
+    """The value as a provider may echo it: percent-encoded, or base64 (standard or URL-safe)
+    at any of the three alignments it can take inside a longer encoded blob."""
+    raw = value.encode("utf-8")
+    forms = {
+        quote(value, safe=""),
+        quote(value),
+        quote_plus(value),
+        "".join(f"%{byte:02X}" for byte in raw),
+        "".join(f"%{byte:02x}" for byte in raw),
+    }
+    for skip in range(3):
+        encoded = base64.b64encode(b"\0" * skip + raw).decode("ascii")
+        # Only the characters made of the value's own bits: not those it shares with a
+        # neighbouring byte or the padding.
+        core = encoded[-(-8 * skip // 6) : 8 * (skip + len(raw)) // 6]
+        forms.add(core)
+        forms.add(core.replace("+", "-").replace("/", "_"))
+    return {form for form in forms if len(form) >= MIN_SECRET_CHARS}
 
 
 class RedactingFilter(logging.Filter):

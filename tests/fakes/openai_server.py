@@ -38,8 +38,11 @@ class Scripted:
     delay_s: float = 0.0
     # Send the body one byte at a time, this many seconds apart (a server that never times out).
     trickle_s: float = 0.0
-    # Put the request's Authorization header in the error message (a provider echoing the key).
-    echo_auth: bool = False
+    # Put the request's Authorization header in the error message (a provider echoing the key),
+    # as it is, or encoded: "base64", "base64url" or "percent" (every byte as %XX).
+    echo_auth: bool | str = False
+    # Never answer: hold the request until the server stops, then drop the connection.
+    hang: bool = False
 
 
 @dataclass
@@ -80,9 +83,28 @@ def trickling_response(text: str = "Warm up first [1].", every_s: float = 0.2) -
     return Scripted(status=200, text=text, trickle_s=every_s)
 
 
-def echoing_key_401() -> Scripted:
-    """A 401 whose message repeats the API key it was sent, as some providers do."""
-    return Scripted(status=401, echo_auth=True)
+def echoing_key_401(encoding: str = "") -> Scripted:
+    """A 401 whose message repeats the API key it was sent, as some providers do (encoded, if
+    `encoding` says how: "base64", "base64url", "percent")."""
+    return Scripted(status=401, echo_auth=encoding or True)
+
+
+def encode_echo(key: str, encoding: str) -> str:
+    """The key as a provider might echo it."""
+    import base64
+
+    if encoding == "base64":
+        return base64.b64encode(key.encode()).decode()
+    if encoding == "base64url":
+        return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+    if encoding == "percent":
+        return "".join(f"%{byte:02X}" for byte in key.encode())
+    return key
+
+
+def hanging_response() -> Scripted:
+    """A request the server holds without a byte of reply until it stops (then hangs up)."""
+    return Scripted(hang=True)
 
 
 def malformed_response() -> Scripted:
@@ -186,13 +208,19 @@ class FakeOpenAIServer:
         if seconds > 0:
             self._stopping.wait(seconds)
 
-    def _completion(self, request: RecordedRequest) -> tuple[int, dict[str, str], bytes]:
+    def _completion(self, request: RecordedRequest) -> tuple[int, dict[str, str], bytes] | None:
+        """The reply to send, or None to hang up without one."""
         scripted = self._next() or Scripted()
+        if scripted.hang:
+            self._stopping.wait()
+            return None
         self._sleep(scripted.delay_s or self.delay_s)
         request.trickle_s = scripted.trickle_s
         if scripted.echo_auth:
             auth = request.headers.get("authorization", "")
             key = auth.removeprefix("Bearer ").strip()
+            if isinstance(scripted.echo_auth, str):
+                key = encode_echo(key, scripted.echo_auth)
             message = f"Incorrect API key provided: {key}. You can find your API key in settings."
             body = {"error": {"message": message, "type": "invalid_request_error",
                               "code": "invalid_api_key"}}  # fmt: skip
@@ -256,7 +284,11 @@ class _Handler(BaseHTTPRequestHandler):
             request.status = 404
             self._send(404, {}, b'{"error": {"message": "not found"}}')
             return
-        status, headers, payload = self.fake._completion(request)
+        reply = self.fake._completion(request)
+        if reply is None:
+            self.close_connection = True
+            return
+        status, headers, payload = reply
         request.status = status
         request.server_ms = (time.perf_counter() - started) * 1000
         self._send(status, headers, payload, trickle_s=request.trickle_s)
