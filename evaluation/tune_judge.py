@@ -53,6 +53,7 @@ from retrieval.judge.models import Judge, Relevance
 
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 100.0)
 TOUCHES = (0.0, 0.5)
+DEPTHS = (5, 10)  # fewer passages judged per question: cheaper, if recall holds
 SHARES = (0.5, 0.7, 0.85, 1.0)
 SIGNAL_TOUCHES = (0.0, 0.25, 0.5, 1.0)
 WINDOWS = (0, 1, 2)
@@ -123,24 +124,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     rules = {c: _recall(items, rank_with_retriever(off, items, answers=False))
              for c, (off, _, items) in data.items()}  # fmt: skip
     say(_row("rules (judge off)", rules))
-    best: tuple[tuple[float, float], float, float] | None = None
-    for weight, touches in itertools.product(WEIGHTS, TOUCHES):
+    best: tuple[tuple[float, float, int], float, float, int] | None = None
+    for depth, weight, touches in itertools.product(DEPTHS[::-1], WEIGHTS, TOUCHES):
         found = {}
         for c, (_, on, items) in data.items():
-            on.config = SearchConfig(judge_weight=weight, judge_touches=touches)
+            on.config = SearchConfig(judge_depth=depth, judge_weight=weight, judge_touches=touches)
             found[c] = _recall(items, rank_with_retriever(on, items, answers=False))
-        say(_row(f"judge w={weight} touches={touches}", found))
+        say(_row(f"judge depth={depth} w={weight} touches={touches}", found))
         key = (
-            statistics.mean(v[0] for v in found.values()),
-            statistics.mean(v[3] for v in found.values()),
+            round(statistics.mean(v[0] for v in found.values()), 4),
+            round(statistics.mean(v[3] for v in found.values()), 4),
+            -depth,  # a tie goes to the cheaper depth
         )
         if best is None or key > best[0]:
-            best = (key, weight, touches)
+            best = (key, weight, touches, depth)
     assert best is not None
-    _, weight, touches = best
-    say(f"chosen: judge_weight={weight} judge_touches={touches}")
+    _, weight, touches, depth = best
+    say(f"chosen: judge_depth={depth} judge_weight={weight} judge_touches={touches}")
     for _, on, _ in data.values():
-        on.config = SearchConfig(judge_weight=weight, judge_touches=touches)
+        on.config = SearchConfig(judge_depth=depth, judge_weight=weight, judge_touches=touches)
 
     # -- abstention -------------------------------------------------------------------------
     say("\n## abstention (dev, pooled over corpora)")
@@ -174,15 +176,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         bare_out = sum(1 for i, v, _, d in row if not i and v >= d)
         refused_out = sum(1 for i, v, r, _ in row if not i and v < r)
-        key = (-bare_out, refused_out)
-        if choice is None or key > choice[0]:
+        scored = (-bare_out, refused_out)
+        if choice is None or scored > choice[0]:
             policy = base.model_copy(
                 update={
                     "judge_refuse_below": round(refuse, 4),
                     "judge_direct_from": round(direct, 4),
                 }
             )
-            choice = (key, policy)
+            choice = (scored, policy)
     assert choice is not None
     policy = choice[1]
     say(
