@@ -27,6 +27,8 @@ _KEEP_RATIO = 0.8
 JUDGE_WINDOW = 1
 JUDGE_KEEP_RATIO = 0.5
 JUDGE_TOUCHES = 0.5
+# A nudge toward the passage the retriever (and its judge) ranked higher, per rank.
+JUDGE_RANK_PRIOR = 0.0
 
 
 def compose_extractive_answer(
@@ -147,7 +149,12 @@ def _choose_judged(
     """The sentence the judge finds answers the question first, then up to two more that
     score near it, in reading order (one batched call)."""
     verdicts = judge.relevance(question, judge_windows(hits, candidates))
-    scores = np.array([v.answers + JUDGE_TOUCHES * v.touches for v in verdicts])
+    scores = np.array(
+        [
+            v.answers + JUDGE_TOUCHES * v.touches + JUDGE_RANK_PRIOR * (MAX_PASSAGES - c[0])
+            for v, c in zip(verdicts, candidates, strict=True)
+        ]
+    )
     # Ties go to the passage the retriever ranked higher, then to the earlier sentence.
     order = sorted(range(len(candidates)), key=lambda i: (-scores[i], candidates[i][:2]))
     best = float(scores[order[0]])

@@ -57,7 +57,8 @@ DEPTHS = (5, 10)  # fewer passages judged per question: cheaper, if recall holds
 SHARES = (0.5, 0.7, 0.85, 1.0)
 SIGNAL_TOUCHES = (0.0, 0.25, 0.5, 1.0)
 WINDOWS = (0, 1, 2)
-KEEP_RATIOS = (0.5, 0.7, 0.9)
+KEEP_RATIOS = (0.5, 0.8)
+RANK_PRIORS = (0.0, 0.1)
 MAX_CAVEAT = 0.10
 
 
@@ -199,16 +200,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     answerable = {c: [i for i in items if i.answer_contains and i.kind == "in_scope"]
                   for c, (_, _, items) in data.items()}  # fmt: skip
     say(_answer_row("rules (judge off)", {c: _answers(data[c][0], answerable[c]) for c in data}))
-    saved = (extractive.JUDGE_WINDOW, extractive.JUDGE_TOUCHES, extractive.JUDGE_KEEP_RATIO)
-    for window, t, keep in itertools.product(WINDOWS, (0.0, 0.5), KEEP_RATIOS):
-        extractive.JUDGE_WINDOW, extractive.JUDGE_TOUCHES, extractive.JUDGE_KEEP_RATIO = (
-            window,
-            t,
-            keep,
-        )
+    knobs = ("JUDGE_WINDOW", "JUDGE_TOUCHES", "JUDGE_KEEP_RATIO", "JUDGE_RANK_PRIOR")
+    saved = {name: getattr(extractive, name) for name in knobs}
+    grid = itertools.product(WINDOWS, (0.0, 0.5), KEEP_RATIOS, RANK_PRIORS)
+    for point in grid:
+        for name, value in zip(knobs, point, strict=True):
+            setattr(extractive, name, value)
         answered = {c: _answers(data[c][1], answerable[c]) for c in data}
-        say(_answer_row(f"judge window={window} touches={t} keep={keep}", answered))
-    extractive.JUDGE_WINDOW, extractive.JUDGE_TOUCHES, extractive.JUDGE_KEEP_RATIO = saved
+        label = " ".join(
+            f"{n.removeprefix('JUDGE_').lower()}={v}" for n, v in zip(knobs, point, strict=True)
+        )
+        say(_answer_row(f"judge {label}", answered))
+    for name, value in saved.items():
+        setattr(extractive, name, value)
 
     if args.write:
         names = ", ".join(n for c in corpora for n in SETS[c].dev)
