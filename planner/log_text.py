@@ -131,7 +131,7 @@ def _parse_lift(item: str, session: Session) -> ExerciseLog:
     if version is not None and version.lower() in _BODYWEIGHT:
         version = "bodyweight"
     try:
-        return ExerciseLog(exercise_id=exercise.exercise_id, version=version, **fields)  # type: ignore[arg-type]
+        return ExerciseLog(exercise_id=exercise.exercise_id, version=version, **fields)
     except ValidationError as err:
         raise PlanError(f"“{item}”: {describe_log_error(err)}") from None
 
@@ -175,7 +175,7 @@ def parse_niggles(text: str) -> tuple[Niggle, ...]:
                 f"{', '.join(BODY_AREAS)}"
             ) from None
         try:
-            niggle = Niggle(area=area, score=match[2])  # type: ignore[arg-type]
+            niggle = Niggle(area=area, score=match[2])
         except ValidationError as err:
             raise PlanError(f"niggle “{item}”: {describe_log_error(err)}") from None
         if any(n.area == niggle.area for n in niggles):
@@ -276,7 +276,7 @@ def format_lift(x: ExerciseLog, names: dict[str, str] | None = None) -> str:
 
 def format_entry(entry: SessionLog, names: dict[str, str] | None = None) -> str:
     """An entry as one line: status, lifts, niggles, next run, note."""
-    parts = [entry.status]
+    parts: list[str] = [entry.status]
     if entry.exercises:
         parts.append("; ".join(format_lift(x, names) for x in entry.exercises))
     if entry.niggles:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import discord
@@ -17,6 +19,7 @@ from bot.discord_bot.errors import report_error
 from bot.discord_bot.review import ReviewDesk
 from bot.replies import cooldown_text
 from bot.store import FeedbackStore
+from bot.training_log_store import TrainingLogStore, open_log_store
 
 if TYPE_CHECKING:
     from bot.app import CoachApp
@@ -31,6 +34,7 @@ EXTENSIONS = (
     "bot.discord_bot.cogs.feedback",
     "bot.discord_bot.cogs.plan",
     "bot.discord_bot.cogs.kb",
+    "bot.discord_bot.cogs.log",
 )
 STORE_FILE = "bot.sqlite3"
 
@@ -58,7 +62,12 @@ class CoachBot(commands.AutoShardedBot):
     """
 
     def __init__(
-        self, app: CoachApp, *, store: FeedbackStore | None = None, **options: Any
+        self,
+        app: CoachApp,
+        *,
+        store: FeedbackStore | None = None,
+        log_store: TrainingLogStore | None = None,
+        **options: Any,
     ) -> None:
         # The bot never joins voice: the missing voice libraries are not worth a warning.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
@@ -74,6 +83,11 @@ class CoachBot(commands.AutoShardedBot):
         self.app = app
         self.settings = app.settings
         self.store = store or FeedbackStore(app.settings.data_dir / STORE_FILE)
+        # Opened on first use (training_log()): a damaged log file only turns logging off.
+        self._log_store = log_store
+        self._log_store_lock = threading.Lock()
+        # What "today" is for logging and the coaches' summary; tests set a fixed clock.
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.limiter = asyncio.Semaphore(app.settings.max_concurrency)
         self.cooldown = Cooldown(app.settings.cooldown_s)
         self.review = ReviewDesk(self)
@@ -96,6 +110,13 @@ class CoachBot(commands.AutoShardedBot):
             self.synced = await self.tree.sync(guild=guild)
         else:
             self.synced = await self.tree.sync()
+
+    def training_log(self) -> TrainingLogStore:
+        """The members' training logs (blocking on first use; LogStoreDamagedError if damaged)."""
+        with self._log_store_lock:
+            if self._log_store is None:
+                self._log_store = open_log_store(self.settings.data_dir)
+            return self._log_store
 
     async def run_blocking(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         """Run slow work (embedding, Chroma, the LLM) off the event loop, a few at a time."""
@@ -155,3 +176,5 @@ class CoachBot(commands.AutoShardedBot):
     async def close(self) -> None:
         await super().close()
         self.store.close()
+        if self._log_store is not None:
+            self._log_store.close()

@@ -17,6 +17,7 @@ from bot.app import CoachApp
 from bot.discord_bot.client import CoachBot
 from bot.settings import Settings
 from bot.store import FeedbackStore
+from bot.training_log_store import TrainingLogStore
 from retrieval.indexer import IndexReport
 from retrieval.inventory import IndexStatus, SourceInfo
 from retrieval.models import Skipped
@@ -151,11 +152,15 @@ async def fake_discord(coach_role: str = "Coach") -> AsyncIterator[FakeDiscord]:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    app: object, fake: FakeDiscord, *, store: FeedbackStore | None = None
+    app: object,
+    fake: FakeDiscord,
+    *,
+    store: FeedbackStore | None = None,
+    log_store: TrainingLogStore | None = None,
 ) -> AsyncIterator[CoachBot]:
     """The real discord.py bot, logged in and connected to `fake`, until the block ends."""
     # Real Discord streams guilds in for a while after READY; the fake sends its one at once.
-    bot = CoachBot(app, store=store, guild_ready_timeout=0.05)  # type: ignore[arg-type]
+    bot = CoachBot(app, store=store, log_store=log_store, guild_ready_timeout=0.05)  # type: ignore[arg-type]
     task = asyncio.create_task(bot.start("fake-token"))
     ready = asyncio.create_task(bot.wait_until_ready())
     try:

@@ -15,6 +15,7 @@ from bot import replies
 from bot.discord_bot.client import CoachBot
 from bot.discord_bot.delivery import send_followups
 from bot.discord_bot.errors import report_error
+from bot.discord_bot.log_views import log_buttons, remember_plan
 from bot.discord_bot.render import render_messages
 from bot.text_limits import EMBED_DESCRIPTION, SELECT_LABEL, SELECT_OPTIONS
 from planner.models import (
@@ -69,6 +70,8 @@ def plan_view(key: str, plan: Plan) -> discord.ui.View:
     exercises = replies.plan_exercises(plan)
     if exercises:
         view.add_item(SwapSelect(key, exercises))
+    for button in log_buttons(key, plan):  # 📝 per session: the training log's form
+        view.add_item(button)
     return view
 
 
@@ -185,6 +188,7 @@ class SwapSelect(
         await interaction.response.defer()
         swapped = await bot.run_blocking(replies.swap_plan, bot.app, plan, self.item.values[0])
         key = await save_plan(bot, swapped, interaction.user.id)
+        await remember_plan(bot, interaction.user.id, swapped)
         (message,) = await asyncio.to_thread(plan_messages, swapped)
         await interaction.edit_original_response(
             embeds=message.embeds, attachments=message.discord_files(), view=plan_view(key, swapped)
@@ -236,6 +240,7 @@ class PlanCog(commands.Cog):
         async with self.bot.busy():
             plan = await self.bot.run_blocking(replies.make_plan, self.bot.app, request)
             key = await save_plan(self.bot, plan, interaction.user.id)
+            await remember_plan(self.bot, interaction.user.id, plan)
             messages = await asyncio.to_thread(plan_messages, plan)
             await send_followups(interaction, messages, view=plan_view(key, plan))
 
