@@ -113,11 +113,23 @@ def parse_days(text: str) -> tuple[Day, ...]:
     return tuple(day for day in DAYS if day in days)
 
 
+# Plan dates a club could mean; beyond them, week arithmetic reaches date.min/date.max.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_DATE = date(2100, 12, 31)
+
+
 def parse_date(text: str | None, name: str) -> date | None:
     """`"2027-03-14"` to a date, None when blank; PlanError naming the field otherwise."""
     if text is None or not text.strip():
         return None
     try:
-        return date.fromisoformat(text.strip())
+        when = date.fromisoformat(text.strip())
     except ValueError:
         raise PlanError(f"{name} {text!r} is not a date: use YYYY-MM-DD, e.g. 2025-05-04") from None
+    if not EARLIEST_DATE <= when <= LATEST_DATE:
+        # A fixed window, not one around the clock: the core never reads today's date.
+        raise PlanError(
+            f"{name} {when.isoformat()} is out of range: give a date between "
+            f"{EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}"
+        )
+    return when
