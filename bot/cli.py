@@ -361,9 +361,12 @@ def start() -> None:
 
 
 def _register_plan() -> None:
+    from bot.log_command import log_app, progress
     from bot.plan_command import plan
 
     app.command("plan", help=plan.__doc__)(plan)
+    app.add_typer(log_app, name="log")
+    app.command("progress", help=progress.__doc__)(progress)
 
 
 _register_plan()

@@ -22,6 +22,7 @@ from retrieval.errors import CoachError
 
 if TYPE_CHECKING:
     from bot.app import CoachApp
+    from bot.console_log import ConsoleLog
     from bot.kb.service import KnowledgeAdmin, Staged
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,15 @@ class Session:
             "/why": self.why,
             "/swap": self.swap,
             "/ics": self.ics,
+            "/log": lambda text: self.training_log().log(text),
+            "/progress": lambda text: self.training_log().progress(text),
         }
+
+    def training_log(self) -> ConsoleLog:
+        """`/log` and `/progress` (bot/console_log.py), logging against this session's plan."""
+        from bot.console_log import ConsoleLog
+
+        return ConsoleLog(self.app, self.console, lambda: self.plan, render_reply)
 
     def ask(self, text: str) -> None:
         question = replies.clean_question(text)
