@@ -387,6 +387,16 @@ def help_reply(*, discord: bool = True) -> Reply:
             "*why*, *swap* and a calendar file.",
         ),
         ReplyField(name="Sources", value="`/sources [topic]`: the guides I answer from."),
+        ReplyField(
+            name="Training log",
+            value=(
+                "📝 under a session of your plan, or `/log session`"
+                if discord
+                else "`/log LIFTS [--session 3:1]` (e.g. `/log squat 40kg 3x8 @7`)"
+            )
+            + "; `/log show`, `/why`, `/progress`, `/log export`, `/log delete`, "
+            "`/log share on` (coaches see your fatigue flags). Private to you.",
+        ),
     ]
     if discord:
         fields.append(

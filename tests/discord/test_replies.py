@@ -134,7 +134,7 @@ def test_gaps_reply_groups_with_counts_and_reasons() -> None:
 @pytest.mark.parametrize("discord", [True, False])
 def test_help_mentions_every_command(discord: bool) -> None:
     text = " ".join(f.value for f in replies.help_reply(discord=discord).fields)
-    for command in ("/ask", "/plan", "/sources"):
+    for command in ("/ask", "/plan", "/sources", "/log", "/progress", "/why"):
         assert command in text
     assert ("/kb" in text) and (("mention" in text) or not discord)
 
