@@ -39,16 +39,19 @@ class Change(BaseModel):
         return f"#{self.id} {what} `{self.source}` by {self.who}, {self.at:%Y-%m-%d %H:%M} UTC"
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
     """Readers (and the folder watcher) see the old file or the new one, never half of one.
 
-    The temporary name starts with a dot, which the knowledge scanner ignores.
+    The temporary name starts with a dot, which the knowledge scanner ignores. `mode` is the
+    new file's permission bits (mkstemp's are 0600, private: right for the data folder only).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            if mode is not None:
+                os.fchmod(handle.fileno(), mode)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

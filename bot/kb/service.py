@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import stat
 import threading
 import time
 import uuid
@@ -39,6 +41,26 @@ BUSY = (
     "Another coach is changing the knowledge base right now. Wait a moment and try again: "
     "nothing of yours was written."
 )
+
+
+def article_mode(path: Path) -> int:
+    """Permission bits for an article written at `path`: its own when it is replaced, else
+    those of the folder's other articles, else what a new file gets under the umask."""
+    candidates = [path, *sorted(path.parent.iterdir())] if path.parent.is_dir() else [path]
+    for other in candidates:
+        with contextlib.suppress(OSError):
+            if other.is_file() and not other.name.startswith("."):
+                return stat.S_IMODE(other.stat().st_mode)
+    # Reading the umask means setting it (process-wide, racy with threads): a probe file
+    # created like any other shows it instead.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    probe = path.parent / f".mode-probe-{uuid.uuid4().hex[:8]}"
+    fd = os.open(probe, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
+    try:
+        return stat.S_IMODE(os.fstat(fd).st_mode)
+    finally:
+        os.close(fd)
+        probe.unlink(missing_ok=True)
 
 
 class KbSettings(Protocol):
@@ -179,7 +201,7 @@ class KnowledgeAdmin:
             before = path.read_bytes() if path.is_file() else None
             before_sha = self.history.keep(before) if before is not None else None
             after_sha = self.history.keep(data)
-            write_atomic(path, data)
+            write_atomic(path, data, mode=article_mode(path))
             self.cancel(staged_id)
             result = self._after_write(
                 source,
@@ -218,7 +240,7 @@ class KnowledgeAdmin:
             if change.before is None:
                 path.unlink(missing_ok=True)
             else:
-                write_atomic(path, self.history.version(change.before))
+                write_atomic(path, self.history.version(change.before), mode=article_mode(path))
             return self._after_write(
                 change.source,
                 action="undo",
