@@ -6,12 +6,21 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 # Nothing may reach a model hub; set before any test imports sentence-transformers.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
+
+# The suite is not a lottery: the default Hypothesis profile is derandomized (the same examples
+# every run, in every area) and keeps no example database; known failures are pinned with
+# @example in the tests. `HYPOTHESIS_PROFILE=deep` runs many more random examples for a search.
+_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
+settings.register_profile("ci", derandomize=True, database=None, max_examples=120, **_COMMON)
+settings.register_profile("deep", max_examples=2000, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = REPO / "knowledge"

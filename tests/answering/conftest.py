@@ -20,12 +20,13 @@ def fake_llm() -> Iterator[FakeOpenAIServer]:
 
 @pytest.fixture
 def llm_settings(fake_llm: FakeOpenAIServer) -> Settings:
-    """COACH_LLM pointed at the fake server; short timeout so failure tests stay fast."""
+    """COACH_LLM pointed at the fake server, with the project's roomy cap: a healthy loopback
+    reply never misses it, however busy the machine (tests about the cap set their own)."""
     return Settings(
         llm="openai:fake-model",
         llm_base_url=fake_llm.base_url,
         llm_api_key="test-key",
-        llm_timeout_s=1.0,
+        llm_timeout_s=30.0,
         llm_max_retries=2,
         llm_max_tokens=300,
     )

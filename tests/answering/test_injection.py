@@ -77,9 +77,7 @@ def obey_in_a_list(messages) -> str:
 )
 def test_canary_never_reaches_the_answer(canary_retriever, embedder, obey) -> None:
     with FakeOpenAIServer(reply=obey) as llm:
-        settings = Settings(
-            llm="openai:fake-model", llm_base_url=llm.base_url, llm_timeout_s=1, llm_max_retries=0
-        )
+        settings = Settings(llm="openai:fake-model", llm_base_url=llm.base_url, llm_max_retries=0)
         answer = make_answerer(settings.answer_config(), canary_retriever, embedder).answer(
             QUESTION
         )
@@ -101,7 +99,7 @@ def test_canary_never_reaches_the_answer(canary_retriever, embedder, obey) -> No
 
 def test_supported_sentences_survive_next_to_the_canary(canary_retriever, embedder) -> None:
     with FakeOpenAIServer(reply=obey_among_good_sentences) as llm:
-        settings = Settings(llm="openai:fake-model", llm_base_url=llm.base_url, llm_timeout_s=1)
+        settings = Settings(llm="openai:fake-model", llm_base_url=llm.base_url)
         answer = make_answerer(settings.answer_config(), canary_retriever, embedder).answer(
             QUESTION
         )
@@ -129,7 +127,7 @@ def test_injection_in_the_question_changes_nothing(canary_retriever, embedder) -
         return f"{CANARY}. Hill sprints are short, all-out efforts up a steep hill [{n}]."
 
     with FakeOpenAIServer(reply=obey) as llm:
-        settings = Settings(llm="openai:fake-model", llm_base_url=llm.base_url, llm_timeout_s=1)
+        settings = Settings(llm="openai:fake-model", llm_base_url=llm.base_url)
         answer = make_answerer(settings.answer_config(), canary_retriever, embedder).answer(
             question
         )

@@ -60,7 +60,6 @@ def test_llm_answer_carries_the_caveat_and_the_footer_says_so(embedder) -> None:
             llm="openai:fake-model",
             llm_base_url=server.base_url,
             llm_api_key="test-key",
-            llm_timeout_s=2.0,
         )
         answerer = make_answerer(settings.answer_config(), PartialRetriever("partial"), embedder)
         answer = answerer.answer("is a rest day each week needed?")

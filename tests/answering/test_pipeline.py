@@ -24,7 +24,7 @@ OFF_TOPIC = "What is the best marathon shoe for flat feet?"
 def fast_settings(server: FakeOpenAIServer, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "llm": "openai:fake-model", "llm_base_url": server.base_url, "llm_api_key": "k",
-        "llm_timeout_s": 1.0, "llm_max_retries": 2, "llm_max_tokens": 300,
+        "llm_timeout_s": 30.0, "llm_max_retries": 2, "llm_max_tokens": 300,
     }  # fmt: skip
     values.update(overrides)
     return Settings(**values)

@@ -130,10 +130,12 @@ async def test_live_knowledge_reindexes_and_reports_broken_files(
     data_dir = shutil.copytree(built_data_dir, tmp_path / "data")
     settings = Settings(knowledge_dir=knowledge, data_dir=data_dir, cooldown_s=0)
     app = CoachApp(settings, embedder=embedder)  # type: ignore[arg-type]
-    stop = asyncio.Event()
+    stop, ready = asyncio.Event(), asyncio.Event()
     async with fake_discord() as fake, running_bot(app, fake) as bot:
-        watcher = asyncio.create_task(watch_knowledge(app, debounce_ms=300, stop_event=stop))
-        await asyncio.sleep(0.5)
+        watcher = asyncio.create_task(
+            watch_knowledge(app, debounce_ms=300, stop_event=stop, ready=ready)
+        )
+        await asyncio.wait_for(ready.wait(), 30)
         (knowledge / "broken.pdf").write_bytes(b"%PDF-1.7 this is not really a pdf")
         (knowledge / "ice-baths.md").write_text(
             "---\ntitle: Ice Baths After Strength Sessions\n---\n\n# Ice baths\n\n"

@@ -263,8 +263,11 @@ async def test_an_edit_on_disk_is_caught_by_the_watcher_and_reported_to_reviewer
                 if cache.exists():
                     break
                 await asyncio.sleep(0.1)
-            watcher = asyncio.create_task(watch_knowledge(app, debounce_ms=300, stop_event=stop))
-            await asyncio.sleep(0.5)
+            ready = asyncio.Event()
+            watcher = asyncio.create_task(
+                watch_knowledge(app, debounce_ms=300, stop_event=stop, ready=ready)
+            )
+            await asyncio.wait_for(ready.wait(), 30)
             text = article.read_bytes().replace(b"## Taking a deload week", b"## Lighter weeks")
             article.write_bytes(text)
             review = f"/channels/{fake.review_channel_id}/messages"

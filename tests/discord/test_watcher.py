@@ -58,10 +58,10 @@ async def test_reindex_now_retries_while_busy_and_never_raises(
 
 async def test_editing_the_folder_triggers_one_reindex_per_burst(tmp_path: Path) -> None:
     app = Reindexer(tmp_path)
-    stop = asyncio.Event()
-    task = asyncio.create_task(watch_knowledge(app, debounce_ms=200, stop_event=stop))
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(watch_knowledge(app, debounce_ms=200, stop_event=stop, ready=ready))
     try:
-        await asyncio.sleep(0.5)  # let the watcher start
+        await asyncio.wait_for(ready.wait(), 30)
         for i in range(3):
             (tmp_path / f"article-{i}.md").write_text(f"# Article {i}\n\nText.\n")
         assert await asyncio.to_thread(app.done.wait, 10)
@@ -78,16 +78,19 @@ async def test_missing_folder_is_logged_then_watched_when_it_appears(
 ) -> None:
     folder = tmp_path / "nope"
     app = Reindexer(folder)
-    stop = asyncio.Event()
+    stop, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(
-        watch_knowledge(app, debounce_ms=100, stop_event=stop, folder_poll_s=0.1)
+        watch_knowledge(app, debounce_ms=100, stop_event=stop, folder_poll_s=0.1, ready=ready)
     )
     try:
-        await asyncio.sleep(0.3)
+        for _ in range(300):
+            if any("is missing" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.01)
         assert any("is missing" in r.getMessage() for r in caplog.records)
-        assert not task.done() and app.calls == 0
+        assert not task.done() and app.calls == 0 and not ready.is_set()
         folder.mkdir()
-        await asyncio.sleep(0.5)  # noticed and watched again
+        await asyncio.wait_for(ready.wait(), 30)  # noticed and watched again
         (folder / "a.md").write_text("# A\n\nText.\n")
         assert await asyncio.to_thread(app.done.wait, 10)
     finally:
@@ -104,12 +107,12 @@ async def test_folder_deleted_while_running_is_one_line_and_re_indexed_when_back
     folder.mkdir()
     (folder / "a.md").write_text("# A\n\nText.\n")
     app = Reindexer(folder)
-    stop = asyncio.Event()
+    stop, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(
-        watch_knowledge(app, debounce_ms=100, stop_event=stop, folder_poll_s=0.1)
+        watch_knowledge(app, debounce_ms=100, stop_event=stop, folder_poll_s=0.1, ready=ready)
     )
     try:
-        await asyncio.sleep(0.5)
+        await asyncio.wait_for(ready.wait(), 30)
         shutil.rmtree(folder)
         for _ in range(50):
             if any("is missing" in r.getMessage() for r in caplog.records):

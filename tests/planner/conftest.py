@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
 
 from planner.book import Playbook, make_playbook
 from planner.rules import RuleBook, load_rules
 from planner.service import Planner
 from retrieval.models import HEADING_SEP, Chunk
-
-# CI is not a lottery: the default profile is derandomized (the same examples every run) and
-# keeps no example database; known failures are pinned with @example in the tests.
-# `HYPOTHESIS_PROFILE=deep` runs many more random examples for a local search.
-_COMMON = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
-settings.register_profile("ci", derandomize=True, database=None, max_examples=120, **_COMMON)
-settings.register_profile("deep", max_examples=2000, **_COMMON)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO = Path(__file__).resolve().parents[2]
 KNOWLEDGE = REPO / "knowledge"

@@ -1,6 +1,6 @@
 """Property tests: any valid request gives a plan that passes its own audit, every time the same.
 
-The hypothesis profile (tests/planner/conftest.py) is derandomized in CI; `HYPOTHESIS_PROFILE=deep`
+The hypothesis profile (tests/conftest.py) is derandomized in CI; `HYPOTHESIS_PROFILE=deep`
 searches further. Refused requests are a valid outcome, so each test counts the plans it really
 built and the module asserts a floor, so a strategy that drifts into refusals can't pass quietly.
 """
