@@ -47,6 +47,11 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
     rules = book.rules
     cite: Cite = book.rule_sources.__getitem__
     frames, phase_reason, notes = frame_weeks(request, rules)
+    after_race = start_after_race(request, frames[0].phase, cite)
+    if after_race is not None:
+        request, note = after_race
+        frames, phase_reason, notes = frame_weeks(request, rules)
+        notes.insert(0, note)
     options, rejected = day_options(request, rules)
     pool = runner_pool(request, book)
     selector = Selector(pool, book.layouts, rules, book.catalogue.order)
@@ -142,6 +147,28 @@ def build_plan(request: PlanRequest, book: Playbook) -> Plan:
         log_fields=list(rules.param("training-log", "fields")),
         notes=notes,
     )
+
+
+def start_after_race(
+    request: PlanRequest, first_phase: str, cite: Cite
+) -> tuple[PlanRequest, str] | None:
+    """A runner new to lifting whose plan would open in a race taper starts after the race.
+
+    The taper adds no new exercises, and to someone new to lifting every exercise is new.
+    """
+    if request.experience != "new" or request.race_date is None or first_phase != "taper":
+        return None
+    race = request.race_date
+    start = monday_of(race) + timedelta(days=7)
+    days = (race - request.start_date).days
+    note = (
+        f"You are new to lifting and your race is on {race.strftime('%a %d %b')}, {days} days "
+        "away: the taper adds no new exercises, and every exercise would be new to you. So this "
+        f"plan starts after the race, on {start.strftime('%a %d %b')}; until then, keep to your "
+        f"running [{cite('phase-taper')}]."
+    )
+    changed = request.model_copy(update={"start": start, "race_date": None, "phase": "base"})
+    return changed, note
 
 
 def is_test_week(frame: WeekFrame, possible: bool, last_test: int | None, rules: RuleBook) -> bool:

@@ -21,8 +21,8 @@ _PHASE_LOAD = {
 }
 # Bodyweight and band lifts: there is no weight to pick, so the version sets the effort.
 _PHASE_LOAD_UNLOADED = {
-    "base": "No weight to pick: choose the version (box height, band, tempo) that makes the "
-    "last reps of each set feel like that, every rep controlled.",
+    "base": "No weight to pick: choose the version that makes the last reps of each set feel "
+    "like that, every rep controlled; to make it harder: {harder}.",
     "build": "Keep the version you finished the base with; never grind a rep.",
     "in-season": "Keep the same version from week to week.",
     "taper": "An easy version: leave fresher than you arrived.",
@@ -189,6 +189,8 @@ def _prescribe_main(
     rpe = main_rpe(ctx, rules)
     free = unloaded(exercise)
     load = (_PHASE_LOAD_UNLOADED if free else _PHASE_LOAD)[ctx.phase]
+    if free:  # the versions this kit offers: no band or box for a runner without them
+        load = load.format(harder=rules.param("progression", "harder")[exercise.equipment])
     phase = rules.phase(ctx.phase)
     cites = [cite(f"phase-{ctx.phase}"), cite("compound-first"), cite("tempo"), cite("rpe-loads")]
     if slot_rule(slot, layouts) != "compound-first":

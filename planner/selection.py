@@ -62,6 +62,7 @@ class Selector:
         self.rules = rules
         self.order = order
         self.reachable = coverable_groups(pool, rules.param("full-body", "groups"))
+        self._week_mains: set[str] = set()
 
     def choose_week(
         self,
@@ -76,6 +77,9 @@ class Selector:
         """
         gaps: list[str] = []
         week_ids: set[str] = set()
+        # Main lifts already given this week: another session takes a different one for the
+        # same pattern when the pool has it (a lift used as an accessory is second choice).
+        self._week_mains = set()
         sessions = [
             self._fill_layout(layout, week_ids, prior, gaps, main_lifts)
             for layout in self.layouts.for_sessions(count)
@@ -122,7 +126,13 @@ class Selector:
                     and (patterns is None or exercise.pattern in patterns)
                 ]
                 if candidates:
-                    best = min(candidates, key=lambda e: self._rank(e, slot, week_ids, prior))
+                    best = min(
+                        candidates,
+                        key=lambda e: (
+                            roles is not None and e.id in self._week_mains,
+                            *self._rank(e, slot, week_ids, prior),
+                        ),
+                    )
                     return Pick(name, best)
             name = slot.fallback
         return None
@@ -160,6 +170,8 @@ class Selector:
                     continue
                 taken.add(pick.exercise.id)
                 week_ids.add(pick.exercise.id)
+                if block == "main":
+                    self._week_mains.add(pick.exercise.id)
                 getattr(session, block).append(pick)
         return session
 
@@ -185,7 +197,13 @@ class Selector:
             if e.id not in taken and e.region == "lower" and e.direction in directions
         ]  # fmt: skip
         if compound:
-            best = min(compound, key=lambda e: self._loose_rank(e, slot, week_ids, prior))
+            best = min(
+                compound,
+                key=lambda e: (
+                    e.id in self._week_mains,
+                    *self._loose_rank(e, slot, week_ids, prior),
+                ),
+            )
             return Pick(slot_name, best)
         pick = self.fill(slot_name, taken, week_ids, prior, patterns=patterns)
         if pick is not None:

@@ -47,7 +47,7 @@ def test_markdown_cites_only_listed_sources(book: Playbook) -> None:
     assert text.startswith("## Strength plan · 8 weeks from Mon 23 Nov 2026")
     assert cited_numbers(text) and cited_numbers(text) <= listed_numbers(text)
     assert "**Session A · Monday" in text and "**Session B · Friday" in text
-    assert "Banded Romanian deadlift** 3×10–15, tempo 3-1-X, rest 90 s" in text
+    assert "Banded Romanian deadlift** 3×6–8, tempo 3-1-X, rest 90 s" in text
     assert "- **W4** base (deload)" in text
     for ref in plan.sources:
         assert f"[{ref.n}] {ref.title} › {ref.heading} — {ref.source}" in text

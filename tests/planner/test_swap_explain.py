@@ -128,9 +128,9 @@ def test_explain_exercise_gives_why_it_its_day_and_its_load(book: Playbook) -> N
     assert text.startswith("**Why Banded squat**")
     assert "knee-dominant lift" in text
     assert "**Why Monday** (session A): Rest day from running" in text
-    assert "**Why this load (week 1, base):** 3 × 10–15, tempo 3-1-X, rest 90 s. RPE 6.5" in text
+    assert "**Why this load (week 1, base):** 3 × 6–8, tempo 3-1-X, rest 90 s. RPE 6.5" in text
     assert "No weight to pick" in text and "% heavier" not in text
-    assert "week 4: 2 × 10–15 at RPE 5.5 (deload)" in text
+    assert "week 4: 2 × 6–8 at RPE 5.5 (deload)" in text
     assert "**Swap options:**" in text
     citations_resolve(plan, text)
 
