@@ -126,24 +126,31 @@ def _sources(plan: Plan, changes: Sequence[Change]) -> list[SourceLine]:
     return lines
 
 
-def change_line(change: Change, names: dict[str, str]) -> str:
-    """`⬆️ **Goblet squat**: 21 kg next time — rule adapt-progress [3]`."""
-    what = (
-        f"**{names.get(change.exercise_id, change.exercise_id)}**: " if change.exercise_id else ""
-    )
+def change_line(change: Change) -> str:
+    """`⬆️ Goblet squat felt easier ... use 21 kg. — rule adapt-progress [3]`."""
     mark = CHANGE_MARKS.get(change.kind, "•")
-    return f"{mark} {what}{change.text} — rule `{change.rule_id}` [{change.cite}]"
+    return f"{mark} {change.text} — rule `{change.rule_id}` [{change.cite}]"
 
 
-def _next_session_changes(adapted: AdaptedPlan) -> tuple[str, list[Change]]:
-    """The next session's heading and its changes (red flags from any week come along)."""
-    flags = adapted.red_flags
-    if adapted.next_session is None:
-        return "No sessions left in this plan", flags
-    week, session = adapted.next_session
-    w, s = find_session(adapted.plan, week, session)
-    changes = [c for c in adapted.changes_for(week, session) if c.kind != "red-flag"]
-    return f"Next: {session_label(w, s)}", flags + changes
+def next_changes(adapted: AdaptedPlan, entry: SessionLog) -> tuple[str, list[Change]]:
+    """What the entry changes next: red flags, the next session's changes, and each logged
+    lift's change at its next session (which may be a later one)."""
+    logged = {x.exercise_id for x in entry.exercises}
+    heading = "What changes next"
+    picked: list[Change] = [c for c in adapted.changes if c.kind == "red-flag"]
+    if adapted.next_session is not None:
+        week, session = adapted.next_session
+        w, s = find_session(adapted.plan, week, session)
+        heading = f"What changes next (your next session: {session_label(w, s)})"
+        picked += adapted.changes_for(week, session)
+    seen: set[str] = set()
+    for change in adapted.changes:  # sorted by week and session: the first is the next one
+        if change.exercise_id in logged and change.exercise_id not in seen:
+            seen.add(change.exercise_id)
+            picked.append(change)
+    unique = list({id(c): c for c in picked}.values())
+    unique.sort(key=lambda c: (c.kind != "red-flag", c.week, c.session or 0))
+    return heading, unique
 
 
 def logged_reply(logged: Logged) -> Reply:
@@ -152,9 +159,9 @@ def logged_reply(logged: Logged) -> Reply:
     names = exercise_names(logged.plan)
     w, s = find_session(logged.plan, entry.week, entry.session)
     verb = "Logged" if logged.new else "Updated"
-    heading, changes = _next_session_changes(adapted)
+    heading, changes = next_changes(adapted, entry)
     if changes:
-        body = "\n".join(change_line(c, names) for c in changes)
+        body = "\n".join(change_line(c) for c in changes)
     else:
         body = "No change: keep the plan as written."
     fields = [ReplyField(name=heading, value=body)]
@@ -177,9 +184,14 @@ def logged_reply(logged: Logged) -> Reply:
     )
 
 
+def _when(plan: Plan, change: Change) -> str:
+    """`**Thu 3 Dec** ` for a change to one session, "" for a whole week."""
+    found = [s for w, s in plan.sessions() if (w.number, s.number) == (change.week, change.session)]
+    return f"**{found[0].date:%a} {found[0].date.day} {found[0].date:%b}** " if found else ""
+
+
 def changes_reply(adapted: AdaptedPlan) -> Reply:
     """`/why`: every change the log made to the plan, week by week, each with its rule."""
-    names = exercise_names(adapted.plan)
     if not adapted.changes:
         return Reply(
             kind="plan",
@@ -194,8 +206,7 @@ def changes_reply(adapted: AdaptedPlan) -> Reply:
     for week, changes in sorted(by_week.items()):
         lines = []
         for change in changes:
-            where = f"session {change.session}: " if change.session else ""
-            lines.append(f"{where}{change_line(change, names)}")
+            lines.append(f"{_when(adapted.plan, change)}{change_line(change)}")
         fields.append(ReplyField(name=f"Week {week}", value="\n".join(lines)))
     return Reply(
         kind="plan",
@@ -283,7 +294,8 @@ def progress_reply(data: ProgressData, today: date, *, picture: bool = True) -> 
         else:
             trend = f"{first.version or '?'} → {last.version or '?'}"
         effort = f", last effort RPE {last.effort:g}" if last.effort is not None else ""
-        lines.append(f"**{name}**: {trend} over {len(points)} sessions{effort}")
+        times = f"{len(points)} session{'s' if len(points) != 1 else ''}"
+        lines.append(f"**{name}**: {trend} over {times}{effort}")
     if data.efforts:
         week = data.efforts[-1]
         target = f" (target {week.target:g})" if week.target is not None else ""
