@@ -138,6 +138,7 @@ class Session:
             "/why": self.why,
             "/swap": self.swap,
             "/ics": self.ics,
+            "/png": self.png,
             "/log": lambda text: self.training_log().log(text),
             "/progress": lambda text: self.training_log().progress(text),
         }
@@ -167,13 +168,15 @@ class Session:
         with self.console.status("planning…"):
             self.plan = replies.make_plan(self.app, request)
         render_reply(self.console, replies.plan_reply(self.plan))
-        self.save_picture()
-        self.console.print("[dim]Next: /why [exercise], /swap <exercise> [week], /ics[/]")
+        self.console.print("[dim]Next: /why [exercise], /swap <exercise> [week], /ics, /png[/]")
 
-    def save_picture(self) -> None:
-        """The week at a glance next to the calendar file; the console says where it went."""
+    def png(self, target: str) -> None:
+        """The week at a glance as a picture, written only when asked: to PATH, else into the
+        current folder (like /ics). Unasked, a plan would litter wherever the console runs."""
         attachment = replies.picture_attachment(self.current_plan())
-        path = self.out_dir / attachment.filename
+        path = Path(target).expanduser() if target else self.out_dir / attachment.filename
+        if path.is_dir():
+            path = path / attachment.filename
         try:
             path.write_bytes(attachment.data)
         except OSError as error:
@@ -200,7 +203,6 @@ class Session:
             raise InputError("Name the exercise to swap, e.g. /swap goblet squat")
         self.plan = replies.swap_plan(self.app, self.current_plan(), " ".join(words), week)
         render_reply(self.console, replies.plan_reply(self.plan))
-        self.save_picture()
 
     def ics(self, start: str) -> None:
         when = replies.parse_date(start, "start")

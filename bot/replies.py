@@ -418,7 +418,7 @@ def help_reply(*, discord: bool = True) -> Reply:
             ReplyField(
                 name="Plan follow-ups",
                 value="`/why [exercise]`, `/swap <exercise> [week]`, "
-                "`/ics [YYYY-MM-DD]` after a `/plan`.",
+                "`/ics [YYYY-MM-DD]`, `/png [PATH]` (the week as a picture) after a `/plan`.",
             )
         )
         fields.append(
