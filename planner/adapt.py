@@ -115,7 +115,7 @@ def adapt_plan(
     warning_signs: WarningSigns | None = None,
 ) -> AdaptedPlan:
     """The plan adapted to the log as of `today`; PlanError if `plan` is itself an adapted one."""
-    if plan.adaptations:
+    if plan.adapted_on is not None:
         raise PlanError(
             "this plan has already been adapted; adapt the plan as it was made (or swapped), "
             "so the same log always gives the same plan"
@@ -722,7 +722,7 @@ class _Adaptation:
     def _retests(self) -> None:
         """A baseline test week that passed with no result logged: the test at the next session."""
         upcoming = self.upcoming()
-        if not upcoming:
+        if not upcoming or not self.entries:  # a member who logs nothing is not nagged
             return
         next_week, next_session = upcoming[0]
         passed = [
