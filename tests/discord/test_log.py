@@ -134,6 +134,25 @@ async def test_log_it_opens_the_form_stores_the_entry_and_names_the_rule(
         assert changes.json["flags"] & EPHEMERAL
         assert "Week 2" in _embed_text(changes) and "rule `adapt-back-off`" in _embed_text(changes)
 
+    # After a restart the same button still opens the form, now filled with what was logged.
+    async with fake_discord() as fake2:
+        fake2.messages[int(message["id"])] = message
+        reopened = (
+            FeedbackStore(tmp_path / "bot.sqlite3"),
+            TrainingLogStore(tmp_path / "log.sqlite3"),
+        )
+        async with running_bot(real_app, fake2, store=reopened[0], log_store=reopened[1]) as bot:
+            bot.clock = lambda: _at(first)
+            assert fake2.member.id == fake.member.id  # the same person on the new connection
+            press = fake2.component(message, f"coach:log:{key}:0:1")
+            await fake2.interact(press)
+            modal = await fake2.callback(press)
+            assert modal.json["type"] == MODAL, modal.json
+            rows = modal.json["data"]["components"]
+            inputs = {c["custom_id"]: c.get("value") for row in rows for c in row["components"]}
+            assert "40kg 3x6 @9.5" in inputs["lifts"] and inputs["niggles"] == "knee 2"
+            assert inputs["next_run"] == "harder" and inputs["note"] == "legs heavy"
+
 
 async def test_log_commands_are_private_to_each_member(
     real_app: CoachApp, bot_store: FeedbackStore, tmp_path
