@@ -175,6 +175,16 @@ async def test_log_commands_are_private_to_each_member(
             assert reply.json["flags"] & EPHEMERAL
             assert _embed_text(reply).startswith("Logged: Week 2 · "), _embed_text(reply)
 
+        # The session option offers the member's own sessions, the one due first.
+        typing = fake.slash("log", {"session": ""}, sub="session")
+        typing["type"] = 4  # APPLICATION_COMMAND_AUTOCOMPLETE
+        typing["data"]["options"][0]["options"][0]["focused"] = True
+        await fake.interact(typing)
+        offered = await fake.callback(typing)
+        choices = offered.json["data"]["choices"]
+        assert choices[0]["value"] == "1:2" and choices[0]["name"].startswith("Week 1 · Thu")
+        assert any(c["value"] == "2:1" and c["name"].endswith("✓") for c in choices)
+
         export = fake.slash("log", sub="export")
         await fake.interact(export)
         (exported,) = await fake.followups(export)
