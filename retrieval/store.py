@@ -164,9 +164,13 @@ class ChromaStore:
             return collection.count()
 
     def read_ids(
-        self, collection, ids: Sequence[str]
+        self, collection, ids: Sequence[str], *, missing: list[str] | None = None
     ) -> tuple[list[Chunk], np.ndarray, np.ndarray]:
-        """The given chunks with both vectors, in the order asked for; checked for damage."""
+        """The given chunks with both vectors, in the order asked for; checked for damage.
+
+        Ids not found are an error naming how many, or go into `missing` when one is given
+        (a caller reading several segments counts them all before saying so)."""
+        lost: list[str] = []
         chunks: list[Chunk] = []
         vectors: list[np.ndarray] = []
         headings: list[np.ndarray] = []
@@ -179,16 +183,15 @@ class ChromaStore:
                 )
                 found, vecs, heads = _assemble(got)
                 position = {c.chunk_id: i for i, c in enumerate(found)}
-                missing = [cid for cid in part if cid not in position]
-                if missing:
-                    raise IndexUnavailableError(
-                        f"{len(missing)} passages are missing from the live index; "
-                        "run `coach index --rebuild`."
-                    )
-                order = [position[cid] for cid in part]
+                lost.extend(cid for cid in part if cid not in position)
+                order = [position[cid] for cid in part if cid in position]
                 chunks.extend(found[i] for i in order)
                 vectors.append(vecs[order])
                 headings.append(heads[order])
+        if lost and missing is None:
+            raise missing_passages(len(lost), len(ids))
+        if missing is not None:
+            missing.extend(lost)
         dim = vectors[0].shape[1] if vectors else 0
         joined = (
             np.concatenate(vectors) if vectors else np.zeros((0, dim), np.float32),
@@ -298,6 +301,7 @@ def load_generation(
     (source, ordinal, chunk id) order.
     """
     known = {key: i for i, key in enumerate(previous.keys)} if previous else {}
+    lost: list[str] = []
     chunks: list[Chunk] = []
     passage: list[np.ndarray] = []
     heading: list[np.ndarray] = []
@@ -311,11 +315,13 @@ def load_generation(
             heading.append(previous.heading_vectors[reused])
             keys.extend(previous.keys[i] for i in reused)
         if fresh:
-            got, vecs, heads = store.read_ids(store.get(segment), fresh)
+            got, vecs, heads = store.read_ids(store.get(segment), fresh, missing=lost)
             chunks.extend(got)
             passage.append(vecs)
             heading.append(heads)
             keys.extend((segment, c.chunk_id) for c in got)
+    if lost:
+        raise missing_passages(len(lost), sum(len(ids) for ids in segment_ids.values()))
     order = sorted(
         range(len(chunks)), key=lambda i: (chunks[i].source, chunks[i].ordinal, chunks[i].chunk_id)
     )
@@ -387,6 +393,13 @@ def _write_problem(
             "to a writable folder, then run `coach index`."
         )
     return None
+
+
+def missing_passages(missing: int, asked: int) -> IndexUnavailableError:
+    return IndexUnavailableError(
+        f"{missing} of {asked} passages are missing from the live index; "
+        "run `coach index --rebuild`."
+    )
 
 
 def _damaged(path: Path, reason: str) -> StoreDamagedError:
