@@ -239,8 +239,10 @@ class _Adaptation:
             return
         upcoming = self.upcoming()
         week = upcoming[0][0].number if upcoming else self.plan.weeks[-1].number
-        session = upcoming[0][1].number if upcoming else None
-        removed = self._leave_out(set(flagged), week) if upcoming else {}
+        removed = self._leave_out(set(flagged), week) if upcoming and flagged else None
+        # The change names a session only when the weeks ahead were re-made without the area.
+        session = upcoming[0][1].number if removed is not None else None
+        removed = removed or {}
         for area in sorted(flagged):
             names = removed.get(area, [])
             left_out = (
@@ -281,15 +283,17 @@ class _Adaptation:
             found += [label for label in self.warning_signs(note) if label not in found]
         return found
 
-    def _leave_out(self, areas: set[str], first_week: int) -> dict[str, list[str]]:
-        """Re-make the plan from `first_week` with the areas avoided; what each area lost."""
+    def _leave_out(self, areas: set[str], first_week: int) -> dict[str, list[str]] | None:
+        """Re-make the plan from `first_week` with the areas avoided; what each area lost.
+
+        None when no plan can be made without them (the change then only says to stop)."""
         request = self.plan.request
         avoid = set(request.avoid) | areas
         changed = request.model_copy(update={"avoid": tuple(a for a in AVOID if a in avoid)})
         try:
             rebuilt = build_plan(changed, self.book)
         except PlanError:
-            return {}
+            return None
         by_number = {week.number: week for week in rebuilt.weeks}
         before = {
             x.exercise_id: x.name

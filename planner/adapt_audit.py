@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import date
 
 from planner.book import Playbook
 from planner.catalogue import AVOID_IMPLIES
@@ -59,11 +58,6 @@ def _verdict(problems: list[str], ok: str) -> Verdict:
             f" (+{len(problems) - 3} more)" if len(problems) > 3 else ""
         )
     return "pass", ok
-
-
-def _upcoming(plan: Plan) -> list[tuple[Week, Session]]:
-    start = plan.adapted_on or date.min
-    return [(w, s) for w, s in plan.sessions() if s.date >= start]
 
 
 def _load_check(rule_id: str, needs_suggestion: bool) -> AdaptChecker:
@@ -150,20 +144,27 @@ def _red_flag(plan: Plan, book: Playbook, params: dict) -> Verdict:
     if not changes:
         return "n/a", "no niggle or warning sign at the threshold"
     problems = _common(plan, "adapt-red-flag", changes)
-    areas = {c.area for c in changes if c.area}
-    blocked = set(areas) | {x for a in areas for x in AVOID_IMPLIES.get(a, ())}
-    for week, session in _upcoming(plan):
-        for block in session.blocks:
-            for x in block.exercises:
-                hit = blocked.intersection(book.catalogue[x.exercise_id].avoid)
-                if hit:
-                    where = ", ".join(sorted(hit))
-                    problems.append(f"week {week.number} {session.day}: {x.name} loads the {where}")
-    missing = sorted(a for a in areas if a not in plan.request.avoid)
-    if missing:
-        problems.append(f"the plan does not avoid {', '.join(missing)}")
-    shown = ", ".join(sorted(areas)) or "the session"
-    return _verdict(problems, f"stopped what loads {shown}; see a physiotherapist")
+    # A change naming a session re-made the plan from that week on without the area.
+    for change in changes:
+        area = change.area
+        if area is None or change.session is None:
+            continue
+        blocked = {area, *AVOID_IMPLIES.get(area, ())}
+        if area not in plan.request.avoid:
+            problems.append(f"the plan does not avoid the {area}")
+        for week, session in plan.sessions():
+            if week.number < change.week:
+                continue
+            for block in session.blocks:
+                for x in block.exercises:
+                    hit = blocked.intersection(book.catalogue[x.exercise_id].avoid)
+                    if hit:
+                        where = ", ".join(sorted(hit))
+                        problems.append(
+                            f"week {week.number} {session.day}: {x.name} loads the {where}"
+                        )
+    areas = sorted({c.area for c in changes if c.area is not None}) or ["what hurts"]
+    return _verdict(problems, f"stopped what loads the {', '.join(areas)}; see a physiotherapist")
 
 
 @_checker("adapt-missed")
