@@ -14,19 +14,23 @@ import pytest
 
 from answering.models import Answer, Citation, Turn
 from bot.app import CoachApp
+from bot.app_protocol import BotApp
 from bot.discord_bot.client import CoachBot
 from bot.settings import Settings
 from bot.store import FeedbackStore
 from bot.training_log_store import TrainingLogStore
+from planner.service import Planner
 from retrieval.indexer import IndexReport
+from retrieval.ingest import chunk_document, load_document, scan_knowledge
 from retrieval.inventory import IndexStatus, SourceInfo
 from retrieval.models import Skipped
+from retrieval.protocols import Embedder
 from tests.conftest import KNOWLEDGE_DIR
 from tests.fakes.discord_server import FakeDiscord
 
 
 class FakeApp:
-    """The CoachApp methods the adapters call, answering instantly (or after `delay_s`)."""
+    """A canned app for the adapters (`BotApp`), answering instantly (or after `delay_s`)."""
 
     def __init__(self, settings: Settings, *, delay_s: float = 0.0) -> None:
         self.settings = settings
@@ -34,6 +38,16 @@ class FakeApp:
         self.questions: list[tuple[str, list[Turn]]] = []
         self.reindexed = 0
         self.answer_text = "Lift two or three times a week, heavy and short. [1]"
+        self._planner: Planner | None = None
+
+    @property
+    def planner(self) -> Planner:
+        """The real planner over the bundled articles (a plan needs no index or model)."""
+        if self._planner is None:
+            paths, _ = scan_knowledge(KNOWLEDGE_DIR)
+            docs = [load_document(path, KNOWLEDGE_DIR) for path in paths]
+            self._planner = Planner([c for doc in docs for c in chunk_document(doc)[0]])
+        return self._planner
 
     def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         self.questions.append((question, list(history)))
@@ -124,10 +138,10 @@ def built_data_dir(bundled_index: Path) -> Path:
 
 
 @pytest.fixture
-def real_app(built_data_dir: Path, embedder: object) -> CoachApp:
+def real_app(built_data_dir: Path, embedder: Embedder) -> CoachApp:
     """The real CoachApp (extractive answers) over the session's index."""
     settings = Settings(data_dir=built_data_dir, knowledge_dir=KNOWLEDGE_DIR, cooldown_s=0)
-    return CoachApp(settings, embedder=embedder)  # type: ignore[arg-type]
+    return CoachApp(settings, embedder=embedder)
 
 
 @pytest.fixture
@@ -152,15 +166,18 @@ async def fake_discord(coach_role: str = "Coach") -> AsyncIterator[FakeDiscord]:
 
 @contextlib.asynccontextmanager
 async def running_bot(
-    app: object,
+    app: FakeApp | CoachApp,
     fake: FakeDiscord,
     *,
     store: FeedbackStore | None = None,
     log_store: TrainingLogStore | None = None,
 ) -> AsyncIterator[CoachBot]:
     """The real discord.py bot, logged in and connected to `fake`, until the block ends."""
+    # mypy (make lint) holds the canned app and the real one to the same Protocol here.
+    checked: BotApp = app
     # Real Discord streams guilds in for a while after READY; the fake sends its one at once.
-    bot = CoachBot(app, store=store, log_store=log_store, guild_ready_timeout=0.05)  # type: ignore[arg-type]
+    # CoachBot itself still takes the concrete CoachApp (its kb cog uses more than BotApp).
+    bot = CoachBot(checked, store=store, log_store=log_store, guild_ready_timeout=0.05)  # type: ignore[arg-type]
     task = asyncio.create_task(bot.start("fake-token"))
     ready = asyncio.create_task(bot.wait_until_ready())
     try:
