@@ -80,7 +80,8 @@ class LogButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
     ) -> LogButton:
-        return cls(match["key"], int(match["week"]), int(match["session"]), item.label)
+        label = (item.label or "").removeprefix("Log ") or None
+        return cls(match["key"], int(match["week"]), int(match["session"]), label)
 
     async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
         try:
