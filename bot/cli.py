@@ -277,13 +277,26 @@ def ask(
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print status as JSON.")] = False,
 ) -> None:
-    """Show the index: when it was built, files, passages and skipped files with reasons."""
+    """Show the index: when it was built, files, passages and skipped files with reasons.
+
+    Exits non-zero when the store is damaged: the same check a question or `coach index` makes.
+    """
     coach = make_app(load_settings(), quiet=True)
     info = _run(coach.status)
     if as_json:
         print(info.model_dump_json())
     else:
         render_cli.status(out, info)
+    _run(lambda: _check_store(coach))
+
+
+def _check_store(coach) -> None:  # type: ignore[no-untyped-def]
+    from retrieval.manifest import load_manifest, manifest_damaged
+    from retrieval.service import check_store
+
+    data_dir = coach.settings.data_dir
+    if manifest_damaged(data_dir) or load_manifest(data_dir) is not None:
+        check_store(data_dir, coach.store)
 
 
 @app.command("eval")

@@ -5,13 +5,18 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from retrieval.errors import IndexBusyError, StoreDamagedError, StoreWriteError
+from retrieval.errors import (
+    IndexBusyError,
+    IndexUnavailableError,
+    StoreDamagedError,
+    StoreWriteError,
+)
 from retrieval.indexer import IndexReport, Progress, update_index
 from retrieval.judge.models import Judge
-from retrieval.manifest import load_manifest
+from retrieval.manifest import load_manifest, manifest_damaged
 from retrieval.protocols import Embedder
 from retrieval.search import HybridRetriever
-from retrieval.store import ChromaStore, move_aside, open_client, store_path
+from retrieval.store import ChromaStore, load_generation, move_aside, open_client, store_path
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +72,20 @@ def open_retriever(
     return retriever
 
 
+def check_store(data_dir: Path, store: ChromaStore) -> None:
+    """Read every live passage, as serving does before its first search: StoreDamagedError
+    (or IndexUnavailableError) when the store is damaged, nothing when it is sound or there is
+    no index yet. `coach status` runs it, so it cannot call a damaged store healthy."""
+    if manifest_damaged(data_dir):
+        raise IndexUnavailableError(
+            f"The index manifest in {data_dir} is damaged; `coach index` rebuilds the index "
+            "from the knowledge folder (feedback is kept)."
+        )
+    manifest = load_manifest(data_dir)
+    if manifest is not None:
+        load_generation(store, manifest.live_ids())
+
+
 def recalibrate(retriever: HybridRetriever) -> None:
     """The write path's last step: calibrate abstention for the generation just published
     (a fresh index included), so no question measures it. Batched and cached, it costs well
@@ -102,6 +121,7 @@ def refresh_index(
 
 __all__ = [
     "StoreDamagedError",
+    "check_store",
     "open_retriever",
     "open_store",
     "recalibrate",
