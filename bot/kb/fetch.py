@@ -311,8 +311,9 @@ def _follow(
 ) -> Fetched:
     current = url
     for _ in range(MAX_REDIRECTS + 1):
-        current, host, addresses = _checked(current, allow_hosts, resolve, deadline)
-        backend.pins[host] = addresses
+        current, _host, addresses = _checked(current, allow_hosts, resolve, deadline)
+        # Keyed as the connection pool will ask: the ASCII (IDNA) form of the name.
+        backend.pins[httpx.URL(current).raw_host.decode("ascii").lower()] = addresses
         try:
             with client.stream("GET", current) as response:
                 if response.is_redirect:

@@ -194,3 +194,17 @@ def test_a_host_that_turns_private_after_the_check_is_still_reached_only_where_c
             resolve=lambda host, p: next(answers),
         )
     assert attempts == [("93.184.215.14", port)] and hits == []
+
+
+def test_an_international_host_name_is_pinned_under_the_name_the_pool_connects_to(
+    site: tuple[int, list[str]],
+) -> None:
+    port, hits = site
+    fetched = fetch_url(
+        f"http://bücher.example:{port}/hills",
+        max_bytes=10_000,
+        timeout_s=5,
+        allow_hosts=("bücher.example",),
+        resolve=lambda host, p: ["127.0.0.1"],
+    )
+    assert fetched.data.startswith(b"<html>") and hits == ["/hills"]
