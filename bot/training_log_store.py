@@ -106,7 +106,7 @@ class TrainingLogStore:
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
+        with self._lock, self._damage():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -116,8 +116,22 @@ class TrainingLogStore:
             self._db.execute("COMMIT")
 
     def _rows(self, sql: str, args: Sequence[object] = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, self._damage():
             return self._db.execute(sql, args).fetchall()
+
+    @contextmanager
+    def _damage(self) -> Iterator[None]:
+        """A file damaged while open is reported like one damaged at start; a busy or locked
+        database (OperationalError) is not damage and passes through."""
+        try:
+            yield
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as err:
+            if isinstance(err, sqlite3.IntegrityError):
+                raise
+            log.error("training log %s is damaged: %s", self.path, err)
+            raise LogStoreDamagedError(damaged_message(self.path, err)) from None
 
     # -- entries -----------------------------------------------------------------------------
     def add(self, entry: SessionLog, *, now: datetime | None = None) -> bool:
