@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test lint bench soak setup judge
+.PHONY: run test lint bench soak fuzz setup judge
 
 setup: $(STAMP)
 
@@ -47,3 +47,10 @@ judge: $(STAMP)
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.dataset --seed $(JUDGE_SEED)
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.train --seed $(JUDGE_SEED)
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.export
+
+# Ingestion fuzzing, long: 2,000 random examples in each of the five properties of
+# tests/retrieval/test_ingest_fuzz.py (10,000 files); `make test` runs 60 each, derandomized.
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	COACH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/python -m pytest -p no:cacheprovider \
+		tests/retrieval/test_ingest_fuzz.py -k "not hostile" --timeout 0 -q

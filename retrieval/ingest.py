@@ -9,6 +9,7 @@ from pathlib import Path
 from retrieval.chunking import chunk_document
 from retrieval.errors import KnowledgeError
 from retrieval.files import SUPPORTED_SUFFIXES, read_file_bytes, scan_knowledge, source_name
+from retrieval.limits import MAX_FILE_BYTES
 from retrieval.models import ParsedDocument
 
 __all__ = ["SUPPORTED_SUFFIXES", "chunk_document", "load_document", "parse_text", "scan_knowledge"]
@@ -18,12 +19,22 @@ log = logging.getLogger(__name__)
 NO_TEXT_LEFT = "no text left after removing page clutter"
 
 
-def load_document(path: Path, root: Path, *, max_bytes: int = 5_000_000) -> ParsedDocument:
-    """Read, clean and section one knowledge file; raises KnowledgeError with a reason to show."""
+def load_document(
+    path: Path, root: Path, *, max_bytes: int = MAX_FILE_BYTES, bounded: bool = True
+) -> ParsedDocument:
+    """Read, clean and section one knowledge file; raises KnowledgeError with a reason to show.
+
+    `bounded`: parse in the worker process, under the time and memory budget (parse_worker).
+    """
     path = Path(path)
     source = source_name(path, Path(root))
     data = read_file_bytes(path, max_bytes, root=Path(root))
-    doc = parse_text(data, source=source, suffix=path.suffix, stem=path.stem)
+    if bounded:
+        from retrieval.parse_worker import parse_bounded
+
+        doc = parse_bounded(data, source=source, suffix=path.suffix, stem=path.stem)
+    else:
+        doc = parse_text(data, source=source, suffix=path.suffix, stem=path.stem)
     log.debug("loaded %s: %d sections", source, len(doc.sections))
     return doc
 

@@ -1,7 +1,8 @@
-"""What adding a file would do, before anything is written (pure: bytes in, Preview out).
+"""What adding a file would do, before anything is written (bytes in, Preview out).
 
-It runs the indexer's own loading, cleaning, sectioning and chunking, so what the preview
-shows is what goes live.
+It runs the indexer's own loading, cleaning, sectioning and chunking, under the same limits
+(retrieval/limits.py), so what the preview shows is what goes live, and a file the indexer
+would skip is refused with the same one-line reason.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from retrieval.cleaning import (
 )
 from retrieval.errors import KnowledgeError
 from retrieval.files import SUPPORTED_SUFFIXES, format_size, too_large_reason
-from retrieval.ingest import parse_text
+from retrieval.limits import MAX_FILE_BYTES  # the indexer's own limit
 from retrieval.loaders import load_text
 from retrieval.models import HEADING_SEP, Chunk, Skipped
+from retrieval.parse_worker import parse_bounded
 from retrieval.sections import unwrap_lines
 
-MAX_FILE_BYTES = 5_000_000  # the indexer's own limit: a bigger file would be skipped
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -97,7 +98,8 @@ def preview_file(
         raise KbError(f"`{source}` is empty")
     stem = PurePosixPath(source).stem
     try:
-        doc = parse_text(data, source=source, suffix=suffix, stem=stem)
+        # Under the indexer's time and memory budget: a hostile file is refused, not parsed big.
+        doc = parse_bounded(data, source=source, suffix=suffix, stem=stem)
         removed = removed_clutter(data, suffix, source)
     except KnowledgeError as exc:
         raise KbError(f"`{source}` can't be used: {exc}") from None
