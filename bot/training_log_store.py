@@ -79,6 +79,10 @@ class TrainingLogStore:
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a commit survives the process dying (kill -9, a crash); only a power
+            # cut may lose the last few, and the file is never left damaged. FULL fsyncs every
+            # log entry, which capped writes at a few hundred a second.
+            self._db.execute("PRAGMA synchronous=NORMAL")
             check = self._db.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise sqlite3.DatabaseError(check)

@@ -49,21 +49,39 @@ def render_progress_png(data: ProgressData) -> bytes:
 
 
 def _shade(data: ProgressData, axes: tuple) -> None:
-    """Phases as light bands (labelled once on top), deloads hatched, across both panels."""
-    labelled: set[str] = set()
+    """Phases as light bands (labelled at their start), deloads hatched, across both panels.
+
+    Runs of weeks are merged into one band and the deloads drawn as one collection per panel:
+    a year is some 50 weeks, and a patch per week was most of the picture's drawing time.
+    """
+    runs: list[tuple[str, date, date]] = []
     for week in data.weeks:
-        start, end = week.start, week.start + timedelta(days=7)
-        colour = OKABE_ITO[PHASE_COLOURS[week.phase]]
-        for ax in axes:
-            ax.axvspan(start, end, color=colour, alpha=0.15, lw=0)
-            if week.deload:
-                ax.axvspan(start, end, facecolor="none", edgecolor="#777777", hatch="///", lw=0)
-        if week.phase not in labelled:
-            labelled.add(week.phase)
-            axes[1].text(start, 0.02, f" {week.phase}", transform=axes[1].get_xaxis_transform(),
+        end = week.start + timedelta(days=7)
+        if runs and runs[-1][0] == week.phase and runs[-1][2] == week.start:
+            runs[-1] = (week.phase, runs[-1][1], end)
+        else:
+            runs.append((week.phase, week.start, end))
+    deloads = [(_num(w.start), 7.0) for w in data.weeks if w.deload]
+    for ax in axes:
+        for phase, start, end in runs:
+            ax.axvspan(start, end, color=OKABE_ITO[PHASE_COLOURS[phase]], alpha=0.15, lw=0)
+        if deloads:
+            ax.broken_barh(deloads, (0, 1), transform=ax.get_xaxis_transform(),
+                           facecolor="none", edgecolor="#777777", hatch="///", lw=0)  # fmt: skip
+    labelled: set[tuple[str, date]] = set()
+    for phase, start, _ in runs:
+        if (phase, start) not in labelled:
+            labelled.add((phase, start))
+            axes[1].text(start, 0.02, f" {phase}", transform=axes[1].get_xaxis_transform(),
                          fontsize=7.5, color="#333333", va="bottom")  # fmt: skip
     if data.weeks:
         axes[0].set_xlim(data.weeks[0].start, data.weeks[-1].start + timedelta(days=7))
+
+
+def _num(day: date) -> float:
+    from matplotlib.dates import date2num
+
+    return float(date2num(day))
 
 
 def _draw_lifts(data: ProgressData, ax) -> None:
