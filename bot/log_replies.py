@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from bot.log_safety import warning_signs
 from bot.replies import App, Attachment, Reply, ReplyField, SourceLine, notice
 from bot.training_log_store import TrainingLogStore
 from planner.adapt import AdaptedPlan
@@ -45,13 +46,6 @@ CHANGE_MARKS = {"progress": "⬆️", "hold": "➡️", "back-off": "⬇️", "t
                 "deload": "🛌", "red-flag": "🚩", "re-placed": "📅", "dropped": "➖",
                 "retest": "📏"}  # fmt: skip
 LOG_HELP = f"**Lifts:** {LIFTS_HELP}\n**Niggles:** {NIGGLES_HELP}"
-
-
-def warning_signs(note: str) -> list[str]:
-    """The answer layer's red-flag matcher, as the planner's `warning_signs` seam wants it."""
-    from answering.safety import detect_red_flags
-
-    return [flag.label for flag in detect_red_flags(note)]
 
 
 class Logged(BaseModel):
