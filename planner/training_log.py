@@ -67,7 +67,12 @@ class Niggle(BaseModel):
     @field_validator("area", mode="before")
     @classmethod
     def _area(cls, value: object) -> str:
-        return normalize_token("avoid", value, BODY_AREAS)
+        try:  # the avoid vocabulary's aliases (knees, calves, back...) name areas too
+            return normalize_token("avoid", value, BODY_AREAS)
+        except ValueError:
+            raise ValueError(
+                f"unknown area {value!r}: use one of {', '.join(BODY_AREAS)}"
+            ) from None
 
     @field_validator("score", mode="before")
     @classmethod
