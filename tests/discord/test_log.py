@@ -163,6 +163,12 @@ async def test_log_commands_are_private_to_each_member(
         running_bot(real_app, fake, store=bot_store, log_store=log_store) as bot,
     ):
         other = fake.add_user("other")
+        early = fake.slash("log", {"lifts": "squat 40kg 3x8 @7"}, sub="session", user=other)
+        await fake.interact(early)
+        (no_plan,) = await fake.followups(early)
+        assert no_plan.json["flags"] & EPHEMERAL and "no plan to log against" in _embed_text(
+            no_plan
+        )
         _, _, plan = await _make_plan(fake, bot, fake.member)
         await _make_plan(fake, bot, other)
         bot.clock = lambda: _at(_date_of(plan, 2, 1))
