@@ -7,7 +7,8 @@ off-screen boxes, `visibility:hidden`, `font-size:0`, transparent or white-on-wh
 from the style attribute and from the page's own `<style>` rules (css_hidden applies them, any
 selector). A box hidden whole is dropped with everything in it; a property children inherit
 (visibility, font size, colour) takes only the text that still has it, since a child may set
-it back. Each removal is described so the index report can list it.
+it back. Each removal is described so the index report can list it. A page nested deeper or
+with more tags than limits.py allows is refused here, at its first parse.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from retrieval.css_hidden import Declared, Styles, page_styles
+from retrieval.limits import MAX_HTML_DEPTH, MAX_HTML_ELEMENTS, LimitError
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +70,7 @@ def strip_hidden(html: str) -> tuple[str, list[Removed]]:
         tree = lxml_html.document_fromstring(html)
     except Exception:  # not parseable: the extractors will fail on it the same way
         return html, []
+    check_html_shape(tree)
     styles = page_styles(tree)
     found: dict[int, tuple[str, list[str]]] = {}  # by the element whose style hides it
     doomed: list[Any] = []
@@ -102,6 +105,30 @@ def strip_hidden(html: str) -> tuple[str, list[Removed]]:
     if not doomed and not changed:
         return html, []
     return lxml_html.tostring(tree, encoding="unicode"), removed
+
+
+def check_html_shape(tree: Any) -> None:
+    """LimitError for a page too deep or too big to be an article (the first parse of a page)."""
+    from lxml import etree
+
+    depth = deepest = count = 0
+    for event, _ in etree.iterwalk(tree, events=("start", "end")):
+        if event == "start":
+            count += 1
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    if deepest > MAX_HTML_DEPTH:
+        raise LimitError(
+            f"its tags are nested more than {MAX_HTML_DEPTH} deep — not a web page as saved by "
+            "a browser; save the article's text as .md or .txt"
+        )
+    if count > MAX_HTML_ELEMENTS:
+        raise LimitError(
+            f"it has more than {MAX_HTML_ELEMENTS:,} tags — far more than an article; "
+            "save the article's text as .md or .txt"
+        )
 
 
 _NOT_TEXT = frozenset({"head", "script", "style", "title", "meta", "link"})

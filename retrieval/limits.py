@@ -18,19 +18,18 @@ MAX_FRONT_MATTER_BYTES = 32_000
 # title: ..., source: [{title: ..., author: ...}] is depth 3; allow one more.
 MAX_FRONT_MATTER_DEPTH = 4
 
-# Web pages: libxml2 stops at 256 levels itself; real pages stay well under 100.
+# Web pages: libxml2 silently stops nesting at 256 levels; real pages stay well under 100, so
+# a deeper page is refused with a reason rather than read truncated.
 MAX_HTML_DEPTH = 200
 MAX_HTML_ELEMENTS = 200_000
 
-# Markdown lists and block quotes nested deeper than this are flattened by the parser
-# (markdown-it's maxNesting); no article nests a list 20 deep.
+# Markdown lists and block quotes nested deeper than this are read as text by the parser
+# (markdown-it's maxNesting, 20 in its CommonMark preset too); no article nests a list 20 deep.
 MAX_MARKDOWN_NESTING = 20
 
-# A line longer than this is wrapped at spaces before cleaning (a paragraph pasted as one
-# line is fine; the cleaner's per-line rules then see bounded lines).
-MAX_LINE_CHARS = 5_000
-# A run this long with no space in it is not prose (an embedded image, a data blob).
-MAX_WORD_CHARS = 2_000
+# Line length has no limit of its own: a paragraph pasted as one line is fine, every per-line
+# rule is linear in the line (tests/retrieval/test_regex_audit.py), and a 1 MB line is read
+# well within the budget below (the fuzz suite); the file size cap bounds the rest.
 
 # The budget of parsing one file (decode, front matter, HTML, clean, sections) in the worker
 # process: a parse still running after this long, or needing more memory, is cut.

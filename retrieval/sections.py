@@ -21,6 +21,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from retrieval.cleaning import is_date_line, is_list_item, plain
+from retrieval.limits import MAX_MARKDOWN_NESTING
 from retrieval.models import Section
 from retrieval.text import split_sentences
 
@@ -44,7 +45,8 @@ class Block:
 
 def markdown_blocks(text: str) -> list[Block]:
     """Parse Markdown into blocks; `#` inside code is not a heading, inline syntax is stripped."""
-    md = MarkdownIt("commonmark").enable("table")
+    # Lists and quotes nested deeper than the limit are read as text (bounded recursion).
+    md = MarkdownIt("commonmark", {"maxNesting": MAX_MARKDOWN_NESTING}).enable("table")
     tokens = md.parse(text)
     blocks: list[Block] = []
     lists: list[list[int | str]] = []  # stack of [marker, next number]

@@ -14,6 +14,7 @@ from retrieval.front_matter import split_front_matter
 from retrieval.ingest import parse_text
 from retrieval.limits import LimitError
 from retrieval.manifest import load_manifest
+from retrieval.parse_worker import ParseWorker
 from retrieval.service import open_store
 from tests.retrieval.conftest import write_articles
 
@@ -145,3 +146,75 @@ def test_bomb_in_the_folder_is_skipped_and_never_reaches_the_manifest(
     assert [s.reason for s in manifest.skipped if s.source == "bomb.md"] == reasons
     hits = HybridRetriever(store, data_dir, embedder).search("why take a rest day", 3).hits
     assert hits and hits[0].source == "rest-days.md"
+
+
+@pytest.mark.parametrize(
+    ("page", "reason"),
+    [
+        ("<div>" * 1000 + "Warm up first." + "</div>" * 1000, "nested more than 200 deep"),
+        ("<span>a</span>" * 210_000, "more than 200,000 tags"),
+    ],
+)
+def test_html_over_the_shape_limits_is_refused(page: str, reason: str) -> None:
+    html = f"<html><body><p>Warm up with ten minutes of easy jogging.</p>{page}</body></html>"
+    with pytest.raises(LimitError, match=reason):
+        parse_text(html.encode(), source="p.html", suffix=".html", stem="p")
+
+
+def test_markdown_nested_past_the_limit_is_read_as_text() -> None:
+    deep = "".join("  " * i + "- tip\n" for i in range(200)) + "\n" + ">" * 5000 + " quote\n"
+    doc = parse_text(f"# Drills\n\n{deep}".encode(), source="d.md", suffix=".md", stem="d")
+    assert doc.title == "Drills" and doc.sections
+
+
+ARTICLE = b"# Easy runs\n\nKeep easy runs easy enough to chat the whole way round the loop.\n"
+
+
+def test_the_worker_cuts_a_parse_over_budget_and_starts_again() -> None:
+    slow = b"# Title\n\n" + b"[\n" * 100_000  # markdown-it is quadratic on unclosed brackets
+    parser = ParseWorker(seconds=0.5)
+    try:
+        with pytest.raises(LimitError, match=r"more than 0.5 s of computing"):
+            parser.parse(slow, source="s.md", suffix=".md", stem="s")
+        assert parser.parse(ARTICLE, source="a.md", suffix=".md", stem="a").title == "Easy runs"
+    finally:
+        parser.close()
+
+
+def test_the_worker_cuts_a_parse_over_its_memory() -> None:
+    page = b"<html><body>" + b"<p>Some text here to read.</p>" * 60_000 + b"</body></html>"
+    parser = ParseWorker(memory_bytes=20_000_000)
+    try:
+        with pytest.raises(LimitError, match="more than 20 MB of memory"):
+            parser.parse(page, source="p.html", suffix=".html", stem="p")
+        assert parser.parse(ARTICLE, source="a.md", suffix=".md", stem="a").title == "Easy runs"
+    finally:
+        parser.close()
+
+
+def test_kb_add_preview_refuses_the_bomb_with_the_reason() -> None:
+    from bot.kb.errors import KbError
+    from bot.kb.preview import preview_file
+
+    with pytest.raises(KbError, match="can't be used: front matter uses YAML anchors or aliases"):
+        preview_file(alias_bomb(8).encode(), "bomb.md")
+
+
+def test_coach_status_lists_the_skipped_bomb(tmp_path: Path, embedder) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+    from tests.retrieval.test_cli import use_session_model
+
+    knowledge = write_articles(tmp_path / "knowledge", ["rest-days.md"])
+    (knowledge / "bomb.md").write_text(alias_bomb(8), encoding="utf-8")
+    env = {"COACH_KNOWLEDGE_DIR": str(knowledge), "COACH_DATA_DIR": str(tmp_path / "data")}
+    with pytest.MonkeyPatch.context() as patch:
+        use_session_model(patch, embedder)
+        assert CliRunner().invoke(app, ["index"], env=env).exit_code == 0
+        run = CliRunner().invoke(app, ["status", "--json"], env=env)
+    assert run.exit_code == 0, run.output
+    info = json.loads(run.stdout)
+    assert info["files"] == 1
+    (reason,) = [s["reason"] for s in info["skipped"] if s["source"] == "bomb.md"]
+    assert "aliases" in reason and "\n" not in reason
