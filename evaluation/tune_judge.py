@@ -31,6 +31,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from evaluation.harness import (
     EVALSETS,
@@ -81,6 +82,23 @@ class CachedJudge:
         return self.judge.support(pairs)
 
 
+class CachedEmbedder:
+    """Embeddings remembered per text: every grid point searches the same questions again."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.name = getattr(inner, "name", type(inner).__name__)
+        self._cache: dict[str, Any] = {}
+
+    def embed(self, texts: Sequence[str]):
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            self._cache.update(zip(missing, self.inner.embed(missing), strict=True))
+        return np.stack([self._cache[t] for t in texts]) if texts else self.inner.embed(texts)
+
+
 def _recall(
     items: Sequence[EvalItem], ranked: Sequence[Ranked]
 ) -> tuple[float, float, float, float]:
@@ -94,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-refused", type=float, default=0.02)
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--corpus", action="append", choices=tuple(SETS))
+    parser.add_argument(
+        "--scratch", type=Path, help="keep the indexes here between runs (default: a temp dir)"
+    )
     args = parser.parse_args(argv)
 
     from answering import extractive
@@ -106,12 +127,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if judge is None:
         parser.error("--judge off: nothing to tune")
     cached = CachedJudge(judge)
-    embedder = SentenceTransformerEmbedder()
+    embedder = CachedEmbedder(SentenceTransformerEmbedder())
     say = lambda m: print(m, flush=True)  # noqa: E731
     corpora = args.corpus or list(SETS)
     data: dict[str, tuple[HybridRetriever, HybridRetriever, list[EvalItem]]] = {}
     scratch_dir = tempfile.TemporaryDirectory(prefix="coach-tune-judge-")
-    scratch = Path(scratch_dir.name)
+    scratch = args.scratch or Path(scratch_dir.name)
     for corpus in corpora:
         folder, _ = corpus_folder(corpus, REPO_KNOWLEDGE, scratch)
         print(f"  .. indexing {corpus}", file=sys.stderr, flush=True)
