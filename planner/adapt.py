@@ -260,7 +260,8 @@ class _Adaptation:
                 "red-flag",
                 week,
                 f"Stop and see a physiotherapist: {why}. Stop the exercises that load "
-                f"your {area} until it is diagnosed.{left_out}",
+                f"your {area} until it is diagnosed.{left_out} When a physiotherapist has "
+                f"cleared it, log your {area} with its new score and they come back.",
                 session=session,
                 area=area,
             )
@@ -772,8 +773,7 @@ _AREA_WORDS = {
     "shins": "shin",
     "hamstrings": "hamstring",
     "hips": "hip",
-    "back": "lower-back",
-    "low back": "lower-back",
+    "low back": "lower-back",  # not a bare "back": "came back", "back to running"
     "shoulders": "shoulder",
     "elbows": "elbow",
     "wrists": "wrist",

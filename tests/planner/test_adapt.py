@@ -333,3 +333,18 @@ def test_audit_catches_each_adaptation_rule_broken(book: Playbook, rule_id: str)
 def test_an_unadapted_plan_has_no_adaptation_lines_in_its_audit(book: Playbook) -> None:
     plan = plan_for(book)
     assert not {i.rule_id for i in audit_plan(plan, book)} & set(ADAPT_RULES)
+
+
+def test_a_cleared_niggle_brings_the_exercises_back(book: Playbook) -> None:
+    plan = plan_for(book)
+    hurt = log_session(plan, *session_at(plan, 1, "A"), niggles=[{"area": "knee", "score": 7}])
+    w, s = session_at(plan, 2, "A")
+    flagged = adapt_plan(plan, log_of(hurt), s.date, book)
+    assert flagged.red_flags and "knee" in flagged.plan.request.avoid
+    assert "log your knee with its new score" in flagged.red_flags[0].text
+    cleared = log_session(plan, *session_at(plan, 1, "B"), niggles=[{"area": "knee", "score": 1}])
+    again = adapt_plan(plan, log_of(hurt, cleared), s.date, book)
+    assert not again.red_flags and "knee" not in again.plan.request.avoid
+    assert [x.exercise_id for x in main_lifts(session_at(again.plan, w.number, "A")[1])] == [
+        x.exercise_id for x in main_lifts(s)
+    ]
