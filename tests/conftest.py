@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -64,6 +66,29 @@ def bundled_index(embedder, tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("bundled-index")
     open_retriever(KNOWLEDGE_DIR, data_dir, embedder)
     return data_dir
+
+
+class WritableKb(NamedTuple):
+    knowledge: Path
+    data_dir: Path
+
+
+@pytest.fixture
+def writable_kb(bundled_index: Path, tmp_path: Path) -> WritableKb:
+    """The test's own copy of the bundled knowledge folder and of its index, free to change."""
+    knowledge = shutil.copytree(KNOWLEDGE_DIR, tmp_path / "knowledge")
+    return WritableKb(knowledge, shutil.copytree(bundled_index, tmp_path / "data"))
+
+
+def use_session_model(patch: pytest.MonkeyPatch, embedder) -> None:
+    """Apps the test builds (CLI runs, `coach` commands) get the session's model, not a new one."""
+    patch.setattr("retrieval.embedding.SentenceTransformerEmbedder", lambda *a, **k: embedder)
+
+
+@pytest.fixture
+def session_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:
+    """`use_session_model` for one test (use it by name, or with `usefixtures`)."""
+    use_session_model(monkeypatch, embedder)
 
 
 @pytest.fixture(scope="session")

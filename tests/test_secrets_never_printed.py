@@ -66,9 +66,7 @@ def env(echoing_llm: FakeOpenAIServer, bundled_index: Path, tmp_path: Path) -> d
     }
 
 
-@pytest.fixture(autouse=True)
-def _session_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:
-    monkeypatch.setattr("retrieval.embedding.SentenceTransformerEmbedder", lambda *a, **k: embedder)
+pytestmark = pytest.mark.usefixtures("session_model")
 
 
 COMMANDS: list[tuple[list[str], dict[str, str]]] = [

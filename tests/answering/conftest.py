@@ -18,18 +18,23 @@ def fake_llm() -> Iterator[FakeOpenAIServer]:
         yield server
 
 
+# The project's own cap (COACH_LLM_TIMEOUT_S): a healthy loopback reply never misses it, however
+# busy the machine. Tests about the cap set a short one of their own.
+ROOMY_CAP_S = 30.0
+
+
+def llm_settings_for(server: FakeOpenAIServer, **overrides: object) -> Settings:
+    """COACH_LLM pointed at `server` through the real OpenAI client, with the roomy cap."""
+    values: dict[str, object] = {
+        "llm": "openai:fake-model", "llm_base_url": server.base_url, "llm_api_key": "test-key",
+        "llm_timeout_s": ROOMY_CAP_S, "llm_max_retries": 2, "llm_max_tokens": 300,
+    }  # fmt: skip
+    return Settings(**{**values, **overrides})
+
+
 @pytest.fixture
 def llm_settings(fake_llm: FakeOpenAIServer) -> Settings:
-    """COACH_LLM pointed at the fake server, with the project's roomy cap: a healthy loopback
-    reply never misses it, however busy the machine (tests about the cap set their own)."""
-    return Settings(
-        llm="openai:fake-model",
-        llm_base_url=fake_llm.base_url,
-        llm_api_key="test-key",
-        llm_timeout_s=30.0,
-        llm_max_retries=2,
-        llm_max_tokens=300,
-    )
+    return llm_settings_for(fake_llm)
 
 
 @pytest.fixture

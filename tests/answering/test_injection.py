@@ -13,6 +13,7 @@ import pytest
 
 from answering.pipeline import make_answerer
 from bot.settings import Settings
+from tests.answering.conftest import llm_settings_for
 from tests.answering.helpers import first_sentence, passages_in, user_text, write_knowledge_copy
 from tests.fakes.openai_server import FakeOpenAIServer
 
@@ -77,7 +78,7 @@ def obey_in_a_list(messages) -> str:
 )
 def test_canary_never_reaches_the_answer(canary_retriever, embedder, obey) -> None:
     with FakeOpenAIServer(reply=obey) as llm:
-        settings = Settings(llm="openai:fake-model", llm_base_url=llm.base_url, llm_max_retries=0)
+        settings = llm_settings_for(llm, llm_max_retries=0)
         answer = make_answerer(settings.answer_config(), canary_retriever, embedder).answer(
             QUESTION
         )
@@ -99,7 +100,7 @@ def test_canary_never_reaches_the_answer(canary_retriever, embedder, obey) -> No
 
 def test_supported_sentences_survive_next_to_the_canary(canary_retriever, embedder) -> None:
     with FakeOpenAIServer(reply=obey_among_good_sentences) as llm:
-        settings = Settings(llm="openai:fake-model", llm_base_url=llm.base_url)
+        settings = llm_settings_for(llm)
         answer = make_answerer(settings.answer_config(), canary_retriever, embedder).answer(
             QUESTION
         )
@@ -127,7 +128,7 @@ def test_injection_in_the_question_changes_nothing(canary_retriever, embedder) -
         return f"{CANARY}. Hill sprints are short, all-out efforts up a steep hill [{n}]."
 
     with FakeOpenAIServer(reply=obey) as llm:
-        settings = Settings(llm="openai:fake-model", llm_base_url=llm.base_url)
+        settings = llm_settings_for(llm)
         answer = make_answerer(settings.answer_config(), canary_retriever, embedder).answer(
             question
         )

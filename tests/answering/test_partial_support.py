@@ -8,6 +8,7 @@ from answering.extractive import PARTIAL_CAVEAT, compose_extractive_answer
 from answering.pipeline import make_answerer
 from bot.replies import answer_reply
 from retrieval.models import Hit, SearchResult
+from tests.answering.conftest import llm_settings_for
 from tests.answering.helpers import cite_first_sentences
 from tests.fakes.openai_server import FakeOpenAIServer
 
@@ -53,14 +54,8 @@ def test_extractive_answer_opens_with_the_caveat_only_when_partial(
 
 
 def test_llm_answer_carries_the_caveat_and_the_footer_says_so(embedder) -> None:
-    from bot.settings import Settings
-
     with FakeOpenAIServer(reply=cite_first_sentences) as server:
-        settings = Settings(
-            llm="openai:fake-model",
-            llm_base_url=server.base_url,
-            llm_api_key="test-key",
-        )
+        settings = llm_settings_for(server)
         answerer = make_answerer(settings.answer_config(), PartialRetriever("partial"), embedder)
         answer = answerer.answer("is a rest day each week needed?")
     assert not answer.abstained

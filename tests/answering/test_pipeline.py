@@ -9,6 +9,7 @@ from answering.models import Answer, Turn
 from answering.pipeline import CoachAnswerer, make_answerer
 from bot.settings import Settings
 from retrieval.models import SearchResult
+from tests.answering.conftest import llm_settings_for
 from tests.answering.helpers import first_sentence, replying, user_text
 from tests.fakes.openai_server import (
     FakeOpenAIServer,
@@ -19,15 +20,6 @@ from tests.fakes.openai_server import (
 
 FOAM_QUESTION = "Should I foam roll before or after a run?"
 OFF_TOPIC = "What is the best marathon shoe for flat feet?"
-
-
-def fast_settings(server: FakeOpenAIServer, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "llm": "openai:fake-model", "llm_base_url": server.base_url, "llm_api_key": "k",
-        "llm_timeout_s": 30.0, "llm_max_retries": 2, "llm_max_tokens": 300,
-    }  # fmt: skip
-    values.update(overrides)
-    return Settings(**values)
 
 
 def assert_well_formed(answer: Answer) -> None:
@@ -132,7 +124,7 @@ def test_answer_without_valid_citation_falls_back(llm_answerer, fake_llm, reply:
 # -- failures of the LLM never reach the member ---------------------------------------------
 def test_timeout_falls_back_to_extractive(guides_retriever, embedder) -> None:
     with FakeOpenAIServer(delay_s=2.0) as slow:
-        settings = fast_settings(slow, llm_timeout_s=0.3, llm_max_retries=1)
+        settings = llm_settings_for(slow, llm_timeout_s=0.3, llm_max_retries=1)
         answer = make_answerer(settings.answer_config(), guides_retriever, embedder).answer(
             FOAM_QUESTION
         )
@@ -149,7 +141,7 @@ def test_server_error_after_retries_falls_back(guides_retriever, embedder) -> No
     with FakeOpenAIServer() as broken:
         broken.enqueue(*[error_response(500, retry_after_ms="5") for _ in range(3)])
         answer = make_answerer(
-            fast_settings(broken).answer_config(), guides_retriever, embedder
+            llm_settings_for(broken).answer_config(), guides_retriever, embedder
         ).answer(FOAM_QUESTION)
         statuses = [r.status for r in broken.chat_requests]
 
@@ -316,7 +308,7 @@ def test_answer_fits_the_surface(guides_retriever, embedder, fake_llm) -> None:
     fake_llm.reply = replying(
         lambda p: " ".join(f"{first_sentence(t)} [{n}]." for n, t in p.items())
     )
-    answerer = make_answerer(fast_settings(fake_llm).answer_config(), guides_retriever, embedder)
+    answerer = make_answerer(llm_settings_for(fake_llm).answer_config(), guides_retriever, embedder)
     answerer.max_chars = 200
     answer = answerer.answer(FOAM_QUESTION)
 
@@ -330,7 +322,7 @@ async def test_concurrent_answers_from_threads_like_the_bot(guides_retriever, em
 
     async with FakeOpenAIServer(reply=replying(lambda p: f"{first_sentence(p[1])} [1].")) as llm:
         llm.delay_s = 0.2
-        answerer = make_answerer(fast_settings(llm).answer_config(), guides_retriever, embedder)
+        answerer = make_answerer(llm_settings_for(llm).answer_config(), guides_retriever, embedder)
         questions = [FOAM_QUESTION, "How many reps should I do?", "How often should I lift?"]
         answers = await asyncio.gather(*(asyncio.to_thread(answerer.answer, q) for q in questions))
         seen = {user_text(r.messages).split("<question>")[1] for r in llm.chat_requests}

@@ -27,7 +27,7 @@ from answering.deadline import (
 )
 from answering.errors import LLMTimeoutError
 from answering.pipeline import make_answerer
-from bot.settings import Settings
+from tests.answering.conftest import ROOMY_CAP_S, llm_settings_for
 from tests.answering.helpers import cite_first_sentences
 from tests.fakes.openai_server import (
     FakeOpenAIServer,
@@ -43,8 +43,6 @@ CAP_S = 1.0
 # hold an uncapped answer for 60 s (trickle), 90 s (slow trickle) or 120 s (Retry-After).
 SLACK_S = 5.0
 BOUND_S = CAP_S + SLACK_S
-# A cap that no healthy reply misses, however loaded the machine: for answers that must succeed.
-ROOMY_CAP_S = 30.0
 
 
 class TimedServer(FakeOpenAIServer):
@@ -72,12 +70,8 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 30.0) -> bool:
 
 
 def capped_answerer(server: FakeOpenAIServer, retriever, embedder, **overrides: object):
-    values: dict[str, object] = {
-        "llm": "openai:fake-model", "llm_base_url": server.base_url, "llm_api_key": "k",
-        "llm_timeout_s": CAP_S, "llm_max_retries": 2, "llm_max_tokens": 300,
-    }  # fmt: skip
-    values.update(overrides)
-    return make_answerer(Settings(**values).answer_config(), retriever, embedder)
+    settings = llm_settings_for(server, **{"llm_timeout_s": CAP_S, **overrides})
+    return make_answerer(settings.answer_config(), retriever, embedder)
 
 
 def test_a_trickling_reply_is_cut_at_the_cap(guides_retriever, embedder) -> None:

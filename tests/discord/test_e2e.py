@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
-from pathlib import Path
 from typing import Any
 
 from bot.app import CoachApp
 from bot.settings import Settings
 from bot.store import FeedbackStore
 from bot.watcher import watch_knowledge
-from tests.conftest import KNOWLEDGE_DIR
+from tests.conftest import WritableKb
 from tests.discord.conftest import fake_discord, running_bot
 from tests.fakes.discord_server import FakeDiscord
 
@@ -124,10 +122,9 @@ async def test_plan_with_why_calendar_and_swap(
 
 
 async def test_live_knowledge_reindexes_and_reports_broken_files(
-    built_data_dir: Path, embedder: object, tmp_path: Path
+    writable_kb: WritableKb, embedder: object
 ) -> None:
-    knowledge = shutil.copytree(KNOWLEDGE_DIR, tmp_path / "knowledge")
-    data_dir = shutil.copytree(built_data_dir, tmp_path / "data")
+    knowledge, data_dir = writable_kb
     settings = Settings(knowledge_dir=knowledge, data_dir=data_dir, cooldown_s=0)
     app = CoachApp(settings, embedder=embedder)  # type: ignore[arg-type]
     stop, ready = asyncio.Event(), asyncio.Event()

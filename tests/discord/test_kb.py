@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +14,7 @@ from bot.app import CoachApp
 from bot.settings import Settings
 from bot.store import FeedbackStore
 from bot.watcher import watch_knowledge
-from tests.conftest import KNOWLEDGE_DIR
+from tests.conftest import WritableKb
 from tests.discord.conftest import fake_discord, running_bot
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.web_pages import Page, serve_pages
@@ -27,11 +25,12 @@ DELOAD = "progression-deloads-and-testing.md"
 
 
 @pytest.fixture
-def kb_settings(bundled_index: Path, tmp_path: Path) -> Settings:
-    knowledge = shutil.copytree(KNOWLEDGE_DIR, tmp_path / "knowledge")
-    data_dir = shutil.copytree(bundled_index, tmp_path / "data")
+def kb_settings(writable_kb: WritableKb) -> Settings:
     return Settings(
-        knowledge_dir=knowledge, data_dir=data_dir, cooldown_s=0, kb_allow_hosts=["localhost"]
+        knowledge_dir=writable_kb.knowledge,
+        data_dir=writable_kb.data_dir,
+        cooldown_s=0,
+        kb_allow_hosts=["localhost"],
     )
 
 

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from bot.app import CoachApp
 from bot.kb.service import KnowledgeAdmin
 from bot.settings import Settings
-from tests.conftest import KNOWLEDGE_DIR
+from retrieval.protocols import Embedder
+from tests.conftest import WritableKb
 
 
 @pytest.fixture
-def kb_app(bundled_index: Path, embedder: object, tmp_path: Path) -> CoachApp:
+def kb_app(writable_kb: WritableKb, embedder: Embedder) -> CoachApp:
     """A real CoachApp over its own copy of the knowledge folder and index (writable)."""
-    knowledge = shutil.copytree(KNOWLEDGE_DIR, tmp_path / "knowledge")
-    data_dir = shutil.copytree(bundled_index, tmp_path / "data")
-    settings = Settings(knowledge_dir=knowledge, data_dir=data_dir, cooldown_s=0)
-    return CoachApp(settings, embedder=embedder)  # type: ignore[arg-type]
+    settings = Settings(knowledge_dir=writable_kb.knowledge, data_dir=writable_kb.data_dir,
+                        cooldown_s=0)  # fmt: skip
+    return CoachApp(settings, embedder=embedder)
 
 
 @pytest.fixture

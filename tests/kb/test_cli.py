@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 
@@ -12,15 +11,13 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.conftest import KNOWLEDGE_DIR
+from tests.conftest import WritableKb
 from tests.kb.conftest import ARTICLE
 
 
 @pytest.fixture
-def coach_kb(bundled_index: Path, embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    knowledge = shutil.copytree(KNOWLEDGE_DIR, tmp_path / "knowledge")
-    data_dir = shutil.copytree(bundled_index, tmp_path / "data")
-    monkeypatch.setattr("retrieval.embedding.SentenceTransformerEmbedder", lambda *a, **k: embedder)
+def coach_kb(writable_kb: WritableKb, session_model: None):
+    knowledge, data_dir = writable_kb
     env = {"COACH_KNOWLEDGE_DIR": str(knowledge), "COACH_DATA_DIR": str(data_dir)}
 
     def invoke(*args: str, input: str | None = None) -> Result:

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from planner.book import Playbook, make_playbook
+from planner.build import build_plan
+from planner.models import Plan, PlanRequest
 from planner.rules import RuleBook, load_rules
 from planner.service import Planner
 from retrieval.models import HEADING_SEP, Chunk
@@ -25,6 +27,11 @@ BASE_REQUEST: dict[str, Any] = {
     "weeks": 8,
     "today": TODAY,
 }
+
+
+def make_plan(book: Playbook, **overrides: Any) -> Plan:
+    """A plan for BASE_REQUEST with `overrides`, built by the pure core from `book`."""
+    return build_plan(PlanRequest.parse(**{**BASE_REQUEST, **overrides}), book)
 
 
 def chunks_for(rules: RuleBook) -> list[Chunk]:

@@ -11,8 +11,6 @@ from icalendar import Calendar
 
 from bot.text_limits import EMBED_DESCRIPTION
 from planner.book import Playbook
-from planner.build import build_plan
-from planner.models import Plan, PlanRequest
 from planner.render_ics import event_uid, render_ics
 from planner.render_markdown import (
     SHORTENED,
@@ -21,14 +19,10 @@ from planner.render_markdown import (
     render_markdown_pages,
 )
 from planner.swap import swap_exercise
-from tests.planner.conftest import BASE_REQUEST, TODAY
+from tests.planner.conftest import TODAY, make_plan
 
 BIG = {"experience": "experienced", "free_days": "mon,wed,fri,sat", "runs": {}, "weeks": 16,
        "equipment": "gym", "minutes": 60}  # fmt: skip
-
-
-def make_plan(book: Playbook, **overrides: Any) -> Plan:
-    return build_plan(PlanRequest.parse(**{**BASE_REQUEST, **overrides}), book)
 
 
 def cited_numbers(text: str) -> set[int]:

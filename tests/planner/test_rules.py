@@ -11,21 +11,14 @@ import pytest
 
 from planner.audit import audit_plan
 from planner.book import Playbook
-from planner.build import build_plan
 from planner.models import DAYS, AuditItem, Block, Plan, Prescription, Session
-from tests.planner.conftest import BASE_REQUEST, TODAY
+from tests.planner.conftest import TODAY, make_plan
 
 ALL_DAYS = tuple(DAYS)
 # No lifting day follows a hard run: strides fit after a session (never the day after one).
 FRESH_LEGS = {"tue": "easy", "sat": "long"}
 # Dumbbells: main lifts with a weight to pick (band and bodyweight lifts progress otherwise).
 LOADED = {"equipment": ("dumbbells",)}
-
-
-def make_plan(book: Playbook, **overrides: Any) -> Plan:
-    from planner.models import PlanRequest
-
-    return build_plan(PlanRequest.parse(**{**BASE_REQUEST, **overrides}), book)
 
 
 def audit_of(plan: Plan, book: Playbook) -> dict[str, AuditItem]:

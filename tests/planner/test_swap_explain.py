@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 
 from planner.audit import audit_plan
 from planner.book import Playbook
-from planner.build import build_plan
 from planner.errors import PlanError
 from planner.explain import explain_exercise, explain_plan
 from planner.models import Plan, PlanRequest
 from planner.service import Planner
 from planner.swap import swap_candidates, swap_exercise
-from tests.planner.conftest import BASE_REQUEST
-
-
-def make_plan(book: Playbook, **overrides: Any) -> Plan:
-    return build_plan(PlanRequest.parse(**{**BASE_REQUEST, **overrides}), book)
+from tests.planner.conftest import BASE_REQUEST, make_plan
 
 
 def used(plan: Plan, week: int | None = None) -> list[str]:

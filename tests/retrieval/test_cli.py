@@ -12,15 +12,13 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from retrieval.store import COLLECTION_PREFIX
+from tests.conftest import use_session_model
 from tests.retrieval.conftest import ARTICLES, write_articles
 
 HIT_KEYS = {"rank", "chunk_id", "source", "title", "heading", "text", "score"}
 CITATION_KEYS = {"n", "chunk_id", "source", "title", "heading", "quote"}
 
-
-def use_session_model(patch: pytest.MonkeyPatch, embedder) -> None:
-    """The app builds its own model; hand it the session's instead of loading another."""
-    patch.setattr("retrieval.embedding.SentenceTransformerEmbedder", lambda *a, **k: embedder)
+pytestmark = pytest.mark.usefixtures("session_model")
 
 
 @dataclass
@@ -45,11 +43,6 @@ def built(tmp_path_factory: pytest.TempPathFactory, embedder):
         use_session_model(patch, embedder)
         run = CliRunner().invoke(app, ["index"], env=env)
         yield Built(env, knowledge, run)
-
-
-@pytest.fixture(autouse=True)
-def _session_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:
-    use_session_model(monkeypatch, embedder)
 
 
 def error_lines(result: Result) -> list[str]:

@@ -22,9 +22,7 @@ QUESTIONS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _session_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:
-    monkeypatch.setattr("retrieval.embedding.SentenceTransformerEmbedder", lambda *a, **k: embedder)
+pytestmark = pytest.mark.usefixtures("session_model")
 
 
 def write_set(path: Path) -> Path:
