@@ -26,6 +26,7 @@ from planner.log_text import (
 )
 from planner.models import Plan
 from planner.training_log import SessionLog, TrainingLog
+from retrieval.errors import CoachError
 from retrieval.text import trim
 
 if TYPE_CHECKING:
@@ -48,6 +49,21 @@ async def remember_plan(bot: CoachBot, user_id: int, plan: Plan) -> None:
         await asyncio.to_thread(lambda: bot.training_log().save_plan(str(user_id), plan))
     except Exception:
         log.warning("could not record the plan for the training log", exc_info=True)
+
+
+def adapted_for(bot: CoachBot, user_id: int, plan: Plan) -> Plan:
+    """The plan as its owner's log adapts it today (blocking); the plan itself when nothing is
+    logged or the log can't be read, so the plan's buttons never fail because of the log."""
+    from bot.log_safety import warning_signs
+
+    try:
+        log = bot.training_log().log(str(user_id), plan.plan_id)
+    except CoachError:
+        return plan
+    if not log.entries:
+        return plan
+    today = bot.clock().date()
+    return bot.app.planner.adapt(plan, log, today, warning_signs=warning_signs).plan
 
 
 def log_buttons(key: str, plan: Plan) -> list[LogButton]:

@@ -134,6 +134,21 @@ async def test_log_it_opens_the_form_stores_the_entry_and_names_the_rule(
         assert changes.json["flags"] & EPHEMERAL
         assert "Week 2" in _embed_text(changes) and "rule `adapt-back-off`" in _embed_text(changes)
 
+        # The plan's own buttons show its owner the plan as the log adapts it.
+        full = fake.component(message, f"coach:plan:full:{key}")
+        await fake.interact(full)
+        (pages, *_) = await fake.followups(full)
+        assert "Changes from your training log" in _embed_text(pages)
+        peek = fake.component(message, f"coach:plan:full:{key}", user=other)
+        await fake.interact(peek)
+        (others, *_) = await fake.followups(peek)
+        assert "Changes from your training log" not in _embed_text(others)  # not their log
+        calendar = fake.component(message, f"coach:plan:ics:{key}")
+        await fake.interact(calendar)
+        (ics,) = await fake.followups(calendar)
+        ((_, ics_bytes),) = ics.files
+        assert b"From your training log:" in ics_bytes.replace(b"\r\n ", b"")
+
     # After a restart the same button still opens the form, now filled with what was logged.
     async with fake_discord() as fake2:
         fake2.messages[int(message["id"])] = message

@@ -15,7 +15,7 @@ from bot import replies
 from bot.discord_bot.client import CoachBot
 from bot.discord_bot.delivery import send_followups
 from bot.discord_bot.errors import report_error
-from bot.discord_bot.log_views import log_buttons, remember_plan
+from bot.discord_bot.log_views import adapted_for, log_buttons, remember_plan
 from bot.discord_bot.render import render_messages
 from bot.text_limits import EMBED_DESCRIPTION, SELECT_LABEL, SELECT_OPTIONS
 from planner.models import (
@@ -120,7 +120,10 @@ class PlanButton(
         if loaded is None:
             await interaction.followup.send(PLAN_GONE, ephemeral=True)
             return
-        plan, _ = loaded
+        plan, owner = loaded
+        if owner is not None and owner == interaction.user.id:
+            # The owner sees the plan as their training log adapts it (calendar included).
+            plan = await bot.run_blocking(adapted_for, bot, owner, plan)
         if self.action == "why":
             reply = await bot.run_blocking(replies.why_reply, bot.app, plan)
         elif self.action == "full":
