@@ -247,6 +247,37 @@ def why(member: Member = None, today: Today = None, as_json: AsJson = False) -> 
         _print(log_replies.changes_reply(adapted))
 
 
+@log_app.command("plan")
+def adapted_plan(
+    member: Member = None,
+    today: Today = None,
+    as_json: AsJson = False,
+    ics: Annotated[
+        Path | None,
+        typer.Option(help="Also write it to this .ics file: re-importing updates the same events."),
+    ] = None,
+) -> None:
+    """Your plan as your log adapts it today: Markdown (or JSON), each change cited."""
+    from datetime import UTC, datetime
+
+    from bot import log_replies
+    from bot.plan_command import write_output
+    from planner.render_ics import render_ics
+    from planner.render_markdown import render_markdown
+
+    who = member or default_member()
+    try:
+        store = _store()
+        plan = log_replies.member_plan(store, who)
+        adapted = log_replies.adapt(_coach(quiet=True), store, who, plan, _today(today)).plan
+        if ics is not None:
+            write_output(ics, render_ics(adapted, now=datetime.now(UTC)), "ics")
+            err.print(f"Wrote the adapted plan to {ics}", highlight=False, soft_wrap=True)
+    except CoachError as exc:
+        raise _fail(exc) from None
+    typer.echo(adapted.model_dump_json(indent=2) if as_json else render_markdown(adapted))
+
+
 def progress(
     png: Annotated[
         Path | None, typer.Option(help="Also write the progress picture to this PNG file.")

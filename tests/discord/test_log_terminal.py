@@ -79,6 +79,13 @@ def test_coach_log_add_list_export_delete(coach, tmp_path: Path) -> None:
     assert [e["exercises"][0]["rpe"] for e in json.loads(listed.stdout)] == [8.0]
     assert json.loads(coach("log", "list", "--member", "bob", "--json").stdout) == []
 
+    adapted = coach("log", "plan", *common, "--json", "--ics", str(tmp_path / "a.ics"))
+    assert adapted.exit_code == 0, adapted.output
+    changed = Plan.model_validate_json(adapted.stdout)
+    assert changed.plan_id == plan.plan_id and changed.adaptations
+    assert all(c.rule_id.startswith("adapt-") for c in changed.adaptations)
+    assert b"From your training log:" in (tmp_path / "a.ics").read_bytes().replace(b"\r\n ", b"")
+
     bad = coach("log", "add", "leg press 40", *common)
     assert bad.exit_code == 2
     assert "I couldn't read “40” in “leg press 40”" in bad.output
