@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test lint bench soak fuzz setup judge
+.PHONY: run test test-fast lint bench soak fuzz setup judge
 
 setup: $(STAMP)
 
@@ -24,6 +24,11 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest
+
+# The inner loop: the suite without its `slow` tests (the embedding model, indexes, the judge,
+# servers, the wheel; see tests/conftest.py). `make test` stays the whole suite.
+test-fast: $(STAMP)
+	$(VENV)/bin/python -m pytest -m "not slow and not packaging"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/mypy

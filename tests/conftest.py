@@ -28,6 +28,21 @@ REPO = Path(__file__).resolve().parent.parent
 KNOWLEDGE_DIR = REPO / "knowledge"
 
 
+# A test that needs the real embedding model (so also any index), the session's index of the
+# bundled knowledge or the shipped judge model, starts a Chroma server or builds the wheel is
+# `slow`, whoever writes it: `make test-fast` leaves these out. Other slow tests (long property
+# searches, the cross-encoder's torch import) carry the mark themselves.
+SLOW_FIXTURES = frozenset({"embedder", "bundled_index", "guides_retriever", "judge"})
+SLOW_MARKS = frozenset({"server", "packaging"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        marks = {mark.name for mark in item.iter_markers()}
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())) or SLOW_MARKS & marks:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test gets its own data dir and runs outside the repo (no stray .env)."""

@@ -36,6 +36,9 @@ RUNS = st.sampled_from(("easy", "easy", "easy", "recovery", *RUN_KINDS))
 # profile: audit 69/121, same-plan 65/120, swaps 35/61.
 MIN_BUILT_SHARE = 0.4
 PROPERTY = settings()  # examples, deadline and randomness come from the loaded profile
+# A few hundred plans built and audited: the whole suite runs them, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 SWAPS = settings(max_examples=max(60, settings().max_examples // 2))
 
 TALLY: Counter[str] = Counter()

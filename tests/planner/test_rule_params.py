@@ -372,6 +372,7 @@ def test_every_parameter_has_a_case() -> None:
     assert covered - params == set(), "cases for parameters rules.yaml no longer has"
 
 
+@pytest.mark.slow  # two plans and a playbook per case; the contract check above stays fast
 @pytest.mark.parametrize(
     ("rule_id", "name", "edit", "overrides", "shows"), CASES, ids=[f"{c[0]}.{c[1]}" for c in CASES]
 )

@@ -39,12 +39,14 @@ def test_bad_path_gives_a_clear_error(tmp_path: Path, make, message: str) -> Non
         make_judge(str(make(tmp_path)))
 
 
+@pytest.mark.slow  # the first to import torch and sentence-transformers
 def test_unloadable_cross_encoder_folder_is_a_judge_error(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(JudgeError, match="cannot load the cross-encoder"):
         make_judge(str(tmp_path))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("labels", "nli"),
     [({0: "contradiction", 1: "entailment", 2: "neutral"}, True), ({0: "LABEL_0"}, False)],
@@ -147,6 +149,7 @@ def shipped():
     return judge
 
 
+@pytest.mark.slow  # the shipped model, like every test that uses `shipped`
 def test_shipped_judge_loads_offline_and_names_itself(shipped) -> None:
     config = json.loads((judge_pkg.BUNDLED_DIR / "judge.json").read_text(encoding="utf-8"))
     assert shipped.name.startswith("club-coach-judge v")
@@ -156,6 +159,7 @@ def test_shipped_judge_loads_offline_and_names_itself(shipped) -> None:
     assert (judge_pkg.BUNDLED_DIR / "judge.onnx").stat().st_size <= 30 * 2**20
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("question", "answering", "off_topic"), _RELEVANCE_PAIRS)
 def test_shipped_judge_puts_the_answering_passage_above_an_off_topic_one(
     shipped, question: str, answering: str, off_topic: str
@@ -166,6 +170,7 @@ def test_shipped_judge_puts_the_answering_passage_above_an_off_topic_one(
     assert good.answers + good.touches + good.not_covered == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("passage", "paraphrase", "reversal"), _SUPPORT_PAIRS)
 def test_shipped_judge_puts_a_paraphrase_above_its_reversal(
     shipped, passage: str, paraphrase: str, reversal: str
@@ -175,6 +180,7 @@ def test_shipped_judge_puts_a_paraphrase_above_its_reversal(
     assert flipped.contradicted > fair.contradicted
 
 
+@pytest.mark.slow
 def test_shipped_judge_batches_keep_their_order(shipped) -> None:
     """One call judges many passages at once; each verdict stays with its own passage."""
     question, answering, off_topic = _RELEVANCE_PAIRS[0]
