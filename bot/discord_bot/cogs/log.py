@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -31,6 +31,7 @@ from bot.discord_bot.render import render_messages
 from bot.discord_bot.views import modal_values
 from bot.kb.digest import digest_due, parse_digest_slot
 from bot.kb.history import write_atomic
+from bot.questions import InputError
 from bot.replies import Reply
 from bot.text_limits import neutralize_mentions
 from planner.errors import PlanError
@@ -65,7 +66,7 @@ def member_label(member: str) -> str:
     return f"<@{member}>" if member.isdigit() else neutralize_mentions(member)
 
 
-async def _send(interaction: discord.Interaction, reply: Reply, **kwargs) -> None:
+async def _send(interaction: discord.Interaction, reply: Reply, **kwargs: Any) -> None:
     await send_followups(interaction, render_messages(reply), ephemeral=True, **kwargs)
 
 
@@ -95,7 +96,7 @@ class DeleteLogButton(
     async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
         try:
             if interaction.user.id != self.user_id:
-                raise PlanError("This button deletes someone else's log: use `/log delete`.")
+                raise InputError("This button deletes someone else's log: use `/log delete`.")
             bot = interaction.client
             await interaction.response.defer(ephemeral=True, thinking=True)
             count = await bot.run_blocking(lambda: bot.training_log().delete(str(self.user_id)))
@@ -119,7 +120,7 @@ class LogCog(commands.Cog):
     async def cog_unload(self) -> None:
         self.summary_loop.cancel()
 
-    def today(self):
+    def today(self) -> date:
         return self.bot.clock().date()
 
     # -- the 📝 form ------------------------------------------------------------------------------
