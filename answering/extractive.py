@@ -29,6 +29,9 @@ JUDGE_KEEP_RATIO = 0.5
 JUDGE_TOUCHES = 0.5
 # A nudge toward the passage the retriever (and its judge) ranked higher, per rank.
 JUDGE_RANK_PRIOR = 0.0
+# Weight of today's similarity score (cosine + word overlap + rank nudge) added to the
+# judge's; 0 leaves the judge alone (and skips embedding the sentences).
+JUDGE_RULES_SHARE = 0.0
 
 
 def compose_extractive_answer(
@@ -50,7 +53,7 @@ def compose_extractive_answer(
             timings_ms=dict(result.timings_ms),
         )
     if judge is not None:
-        chosen = _choose_judged(question, result.hits, candidates, judge)
+        chosen = _choose_judged(question, result.hits, candidates, judge, embedder)
     else:
         scores = _score(question, [c[2] for c in candidates], [c[0] for c in candidates], embedder)
         chosen = _choose(candidates, scores, embedder)
@@ -145,6 +148,7 @@ def _choose_judged(
     hits: Sequence[Hit],
     candidates: list[tuple[int, int, str]],
     judge: Judge,
+    embedder: Embedder,
 ) -> list[tuple[int, int, str]]:
     """The sentence the judge finds answers the question first, then up to two more that
     score near it, in reading order (one batched call)."""
@@ -155,6 +159,9 @@ def _choose_judged(
             for v, c in zip(verdicts, candidates, strict=True)
         ]
     )
+    if JUDGE_RULES_SHARE > 0:
+        rules = _score(question, [c[2] for c in candidates], [c[0] for c in candidates], embedder)
+        scores = scores + JUDGE_RULES_SHARE * rules
     # Ties go to the passage the retriever ranked higher, then to the earlier sentence.
     order = sorted(range(len(candidates)), key=lambda i: (-scores[i], candidates[i][:2]))
     best = float(scores[order[0]])

@@ -60,6 +60,7 @@ SIGNAL_TOUCHES = (0.0, 0.25, 0.5, 1.0)
 WINDOWS = (0, 1, 2)
 KEEP_RATIOS = (0.5, 0.8)
 RANK_PRIORS = (0.0, 0.1)
+RULES_SHARES = (0.0, 0.5, 1.0)
 MAX_CAVEAT = 0.10
 
 
@@ -221,9 +222,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     answerable = {c: [i for i in items if i.answer_contains and i.kind == "in_scope"]
                   for c, (_, _, items) in data.items()}  # fmt: skip
     say(_answer_row("rules (judge off)", {c: _answers(data[c][0], answerable[c]) for c in data}))
-    knobs = ("JUDGE_WINDOW", "JUDGE_TOUCHES", "JUDGE_KEEP_RATIO", "JUDGE_RANK_PRIOR")
+    # The judged retrieval with today's sentence choice: which job the gain comes from.
+    off_compose = {c: _answers(data[c][1], answerable[c], judged_compose=False) for c in data}
+    say(_answer_row("judged retrieval, rules' sentences", off_compose))
+    knobs = ("JUDGE_WINDOW", "JUDGE_TOUCHES", "JUDGE_KEEP_RATIO", "JUDGE_RANK_PRIOR",
+             "JUDGE_RULES_SHARE")  # fmt: skip
     saved = {name: getattr(extractive, name) for name in knobs}
-    grid = itertools.product(WINDOWS, (0.0, 0.5), KEEP_RATIOS, RANK_PRIORS)
+    grid = itertools.product(WINDOWS, (0.0, 0.5), KEEP_RATIOS, RANK_PRIORS, RULES_SHARES)
     for point in grid:
         for name, value in zip(knobs, point, strict=True):
             setattr(extractive, name, value)
@@ -261,10 +266,39 @@ def _caveat_edge(in_scope: Sequence[float], refuse: float) -> float:
     return max(refuse, kept[allowed] if allowed < len(kept) else kept[-1])
 
 
-def _answers(retriever, items: Sequence[EvalItem]) -> tuple[float, float, float, int]:
-    ranked = rank_with_retriever(retriever, items)
+def _answers(
+    retriever, items: Sequence[EvalItem], *, judged_compose: bool = True
+) -> tuple[float, float, float, int]:
+    judge = retriever.judge
+    if not judged_compose:
+        retriever.judge = None  # the search below is already judged: rank_with_retriever ran it
+    try:
+        ranked = _rank_then_answer(retriever, items, judge)
+    finally:
+        retriever.judge = judge
     s, _ = score_system("x", items, ranked, heading_matcher)
     return s.first_sentence or 0.0, s.first_two or 0.0, s.anywhere or 0.0, s.answers_judged
+
+
+def _rank_then_answer(retriever, items: Sequence[EvalItem], judge) -> list[Ranked]:
+    """Search with the judge (when `judge`), answer with whatever judge the retriever has now."""
+    from evaluation.harness import render_answer
+
+    out = []
+    for item in items:
+        answering = retriever.judge
+        retriever.judge = judge
+        result, evidence = retriever.search_with_evidence(item.question, 5)
+        retriever.judge = answering
+        out.append(
+            Ranked(
+                passages=[(h.source, h.heading, h.text) for h in result.hits],
+                abstained=result.abstained,
+                evidence=evidence,
+                answer=render_answer(retriever, item.question, result),
+            )
+        )
+    return out
 
 
 def _row(name: str, found: dict[str, tuple[float, float, float, float]]) -> str:
