@@ -55,7 +55,7 @@ from retrieval.judge.models import Judge, Relevance
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 100.0)
 TOUCHES = (0.0, 0.5)
 DEPTHS = (5, 10)  # fewer passages judged per question: cheaper, if recall holds
-SHARES = (0.5, 0.7, 0.85, 1.0)
+SHARES = (0.0, 0.3, 0.5, 0.7, 0.85, 1.0)  # 0: the rules' own blend and bands
 SIGNAL_TOUCHES = (0.0, 0.25, 0.5, 1.0)
 WINDOWS = (0, 1, 2)
 KEEP_RATIOS = (0.5, 0.8)
@@ -114,6 +114,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--write", action="store_true")
     parser.add_argument("--corpus", action="append", choices=tuple(SETS))
     parser.add_argument(
+        "--recent", action="store_true", help="only the round-3 and round-4 dev sets (faster)"
+    )
+    parser.add_argument(
         "--scratch", type=Path, help="keep the indexes here between runs (default: a temp dir)"
     )
     args = parser.parse_args(argv)
@@ -131,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     embedder = CachedEmbedder(SentenceTransformerEmbedder())
     say = lambda m: print(m, flush=True)  # noqa: E731
     corpora = args.corpus or list(SETS)
+    used_sets: list[str] = []
     data: dict[str, tuple[HybridRetriever, HybridRetriever, list[EvalItem]]] = {}
     scratch_dir = tempfile.TemporaryDirectory(prefix="coach-tune-judge-")
     scratch = args.scratch or Path(scratch_dir.name)
@@ -139,7 +143,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  .. indexing {corpus}", file=sys.stderr, flush=True)
         off = open_retriever(folder, scratch / f"index-{corpus}", embedder)
         on = HybridRetriever(off.store, off.data_dir, embedder, judge=cached)
-        items = [i for name in SETS[corpus].dev for i in load_eval_set(EVALSETS / name)]
+        names = [n for n in SETS[corpus].dev if not args.recent or "-r3." in n or "-r4." in n]
+        items = [i for name in names for i in load_eval_set(EVALSETS / name)]
+        used_sets.extend(f"{corpus}:{name}" for name in names)
         data[corpus] = (off, on, items)
 
     # -- rerank -----------------------------------------------------------------------------
@@ -186,9 +192,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         base = shipped.model_copy(update={"judge_share": share, "judge_touches": signal_touches})
         values = [(ins, base.confidence(ev, cal)) for ins, ev, cal in judged]  # type: ignore[arg-type]
         ins_v = [v for i, v in values if i]
-        bands = choose_bands(ins_v, [v for i, v in values if not i], max_refused=args.max_refused)
-        refuse = bands.refuse_below
-        direct = _caveat_edge(ins_v, refuse)
+        if share > 0:
+            bands = choose_bands(
+                ins_v, [v for i, v in values if not i], max_refused=args.max_refused
+            )
+            refuse, direct = bands.refuse_below, _caveat_edge(ins_v, bands.refuse_below)
+        else:  # the rules as shipped, on the judged ranking
+            refuse, direct = shipped.refuse_below, shipped.direct_from
         row = [(i, v, refuse, direct) for i, v in values]
         say(
             _abstention_row(
@@ -241,11 +251,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         setattr(extractive, name, value)
 
     if args.write:
-        names = ", ".join(n for c in corpora for n in SETS[c].dev)
+        used = ", ".join(used_sets)
         policy = policy.model_copy(
             update={
                 "chosen_on": shipped.chosen_on
-                + f"; judge blend and bands: dev sets only ({names}), pooled, by "
+                + f"; judge blend and bands: dev sets only ({used}), pooled, by "
                 "`python -m evaluation.tune_judge`: at most "
                 f"{args.max_refused:.0%} of in-scope dev questions refused, caveat edge with at "
                 f"most {MAX_CAVEAT:.0%} caveated, fewest out-of-scope answered with no caveat"

@@ -126,14 +126,14 @@ class AbstentionPolicy(BaseModel):
         position = (calibration or Calibration()).position(
             evidence, self.dense_share, self.sentence_share, self.answered_share
         )
-        if evidence.judge_answers is None:
+        if evidence.judge_answers is None or self.judge_share <= 0:
             return position
         judged = evidence.judge_answers + self.judge_touches * (evidence.judge_touches or 0.0)
         return (1 - self.judge_share) * position + self.judge_share * min(judged, 1.0)
 
     def bands(self, evidence: Evidence) -> tuple[float, float]:
         """(refuse below, caveat below) for this evidence: the judge's bands when it judged."""
-        if evidence.judge_answers is None:
+        if evidence.judge_answers is None or self.judge_share <= 0:
             return self.refuse_below, self.direct_from
         return self.judge_refuse_below, self.judge_direct_from
 
