@@ -22,6 +22,9 @@ QUOTE_CHARS = 240
 _MIN_WORDS = 5
 # A sentence must score at least this share of the best one to join the answer.
 _KEEP_RATIO = 0.8
+# Whether a judge in force picks the sentences (False: today's similarity choice even with
+# a judge, when the dev sets say the judge's choice is not better).
+JUDGE_SENTENCES = True
 # With a judge: each sentence is read with the next one of its passage (an answer often
 # spans two), and a sentence joins the answer when it scores this share of the best one.
 JUDGE_WINDOW = 1
@@ -52,7 +55,7 @@ def compose_extractive_answer(
             mode="extractive",
             timings_ms=dict(result.timings_ms),
         )
-    if judge is not None:
+    if judge is not None and JUDGE_SENTENCES:
         chosen = _choose_judged(question, result.hits, candidates, judge, embedder)
     else:
         scores = _score(question, [c[2] for c in candidates], [c[0] for c in candidates], embedder)

@@ -228,7 +228,7 @@ class HybridRetriever:
         if self.config.sentence_rerank > 0:
             ranked, score_of = self._rerank(served, ranked, score_of, vector)
         verdicts: list[Relevance] = []
-        if judged and self.judge is not None and self.config.judge_depth > 0:
+        if judged and self.judge is not None and self._judge_needed():
             judge_mark = time.perf_counter()
             ranked, score_of, verdicts = self._judge_rerank(served, query, ranked, score_of)
             timings["judge"] = _ms(judge_mark)
@@ -344,6 +344,11 @@ class HybridRetriever:
             score_of[i] += self.config.sentence_weight * b
         top = sorted(top, key=lambda i: (-score_of[i], i))
         return top + ranked[len(top) :], score_of
+
+    def _judge_needed(self) -> bool:
+        """The judge is asked only when its verdicts reorder passages or decide abstention."""
+        config = self.config
+        return config.judge_depth > 0 and (config.judge_weight > 0 or self.policy.judge_share > 0)
 
     def _judge_rerank(
         self, served: _Served, query: str, ranked: list[int], score_of: dict[int, float]
