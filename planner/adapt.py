@@ -35,6 +35,7 @@ from planner.models import (
 from planner.prescribe import (
     WeekContext,
     block_rounds,
+    main_rpe,
     min_rounds,
     prescribe,
     unique,
@@ -586,7 +587,7 @@ class _Adaptation:
             None,
         )
         moved = ""
-        if planned is not None and self._free_week(planned):
+        if planned is not None and self._free_week(planned) and self._builds_up(target, planned):
             self._set_deload(planned, on=False)
             moved = f", brought forward from week {planned.number}"
         self._set_deload(found, on=True)
@@ -598,6 +599,27 @@ class _Adaptation:
             f"half the sets, lighter){moved}, so your body absorbs the training.",
             session=found.sessions[0].number,
         )
+
+    def _builds_up(self, target: int, planned: Week) -> bool:
+        """Whether the weeks from the new deload up to the planned one, that one training, still
+        build (the loads rise across them); if not, the planned deload stays as well."""
+        weeks = [
+            w for w in self.plan.weeks
+            if target < w.number <= planned.number and w.phase == planned.phase
+            and (w is planned or not w.deload)
+        ]  # fmt: skip
+        if len(weeks) < 2:
+            return True
+        experience = self.plan.request.experience
+
+        def rpe(week: Week) -> float:
+            phase_week = sum(
+                1 for w in self.plan.weeks if w.phase == week.phase and w.number <= week.number
+            )
+            ctx = week_context(week.number, week.phase, experience, False, phase_week, self.rules)
+            return main_rpe(ctx, self.rules)
+
+        return rpe(weeks[-1]) > rpe(weeks[0])
 
     def _free_week(self, week: Week) -> bool:
         """A week with sessions, none of them logged or past yet."""

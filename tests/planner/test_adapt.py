@@ -348,3 +348,25 @@ def test_a_cleared_niggle_brings_the_exercises_back(book: Playbook) -> None:
     assert [x.exercise_id for x in main_lifts(session_at(again.plan, w.number, "A")[1])] == [
         x.exercise_id for x in main_lifts(s)
     ]
+
+
+def test_a_deload_brought_early_in_a_block_keeps_the_planned_one(book: Playbook) -> None:
+    # Found by a random search: deload moved from week 8 to 6 would leave weeks 7-8 at the
+    # same load (not building), so week 8 stays a deload too.
+    plan = plan_for(book, runs={}, free_days=("mon", "tue", "wed"), minutes=30,
+                    experience="new", equipment=("none",))  # fmt: skip
+    entries = [log_session(plan, w, s, load=None, version="level 1")
+               for w, s in plan.sessions() if w.number <= 4]  # fmt: skip
+    fifth = [s for w, s in plan.sessions() if w.number == 5]
+    entries += [
+        log_session(plan, plan.weeks[4], s, load=None, version="level 1", off_target=step,
+                    niggles=[{"area": "ankle", "score": 3}])
+        for s, step in zip(fifth, (0.0, 1.0, 2.5), strict=False)
+    ]  # fmt: skip
+    today = plan.weeks[5].sessions[0].date
+    adapted = adapt_plan(plan, log_of(*entries), today, book)
+    (deload,) = [c for c in adapted.changes if c.kind == "deload"]
+    weeks = {w.number: w for w in adapted.plan.weeks}
+    assert deload.week == 6 and weeks[6].deload and weeks[8].deload and not weeks[7].deload
+    assert "brought forward from" not in deload.text
+    assert not fails(adapted, book)
