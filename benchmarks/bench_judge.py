@@ -69,12 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5, help="one-shot `coach ask` runs each")
     parser.add_argument("--count", type=int, default=50, help="concurrent Discord /ask")
     parser.add_argument("--skip-load", action="store_true", help="leave out the Discord run")
+    parser.add_argument("--judge", default="bundled", help="COACH_JUDGE to measure (a folder)")
     args = parser.parse_args(argv)
     setup()
     report = {
-        "in_process": in_process(args.rounds),
-        "one_shot": one_shot(args.runs),
-        "load": None if args.skip_load else load(args.count),
+        "in_process": in_process(args.rounds, args.judge),
+        "one_shot": one_shot(args.runs, args.judge),
+        "load": None if args.skip_load else load(args.count, args.judge),
     }
     targets = render(report)
     print(f"  machine: {machine()}")
@@ -88,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def in_process(rounds: int) -> dict:
+def in_process(rounds: int, choice: str = "bundled") -> dict:
     from bot.app import CoachApp
     from bot.settings import Settings
     from retrieval.embedding import SentenceTransformerEmbedder
@@ -97,7 +98,7 @@ def in_process(rounds: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-judge-") as tmp:
         base = {"data_dir": Path(tmp) / "data", "knowledge_dir": KNOWLEDGE, "llm": "extractive"}
         apps = {
-            "judge": CoachApp(Settings(**base, judge="bundled"), embedder=embedder),
+            "judge": CoachApp(Settings(**base, judge=choice), embedder=embedder),
             "off": CoachApp(Settings(**base, judge="off"), embedder=embedder),
         }
         note("building the index and loading the judge")
@@ -122,7 +123,7 @@ def in_process(rounds: int) -> dict:
     }
 
 
-def one_shot(runs: int) -> dict:
+def one_shot(runs: int, choice: str = "bundled") -> dict:
     coach = coach_command()
     with tempfile.TemporaryDirectory(prefix="bench-judge-cli-") as tmp:
         cwd = Path(tmp)
@@ -130,7 +131,7 @@ def one_shot(runs: int) -> dict:
         note("building the index with `coach index`")
         run_child([*coach, "index"], {**env, "COACH_JUDGE": "off"}, cwd)
         ask = [*coach, "ask", QUESTIONS[1], "--json"]
-        envs = {"judge": {**env, "COACH_JUDGE": "bundled"}, "off": {**env, "COACH_JUDGE": "off"}}
+        envs = {"judge": {**env, "COACH_JUDGE": choice}, "off": {**env, "COACH_JUDGE": "off"}}
         for child in envs.values():
             run_child(ask, child, cwd)  # warm-up: page cache, .pyc files
         walls: dict[str, list[float]] = {name: [] for name in envs}
@@ -148,10 +149,10 @@ def one_shot(runs: int) -> dict:
     }
 
 
-def load(count: int) -> dict:
+def load(count: int, choice: str = "bundled") -> dict:
     from benchmarks import bench_discord_load
 
-    os.environ["COACH_JUDGE"] = "bundled"
+    os.environ["COACH_JUDGE"] = choice
     note(f"{count} concurrent Discord /ask with the judge on (bench_discord_load)")
     report = bench_discord_load.run(count=count)
     print(bench_discord_load.render(report))
