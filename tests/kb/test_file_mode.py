@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
-from bot.kb.service import KnowledgeAdmin
+from bot.kb.history import write_atomic
+from bot.kb.service import KnowledgeAdmin, article_mode
 from tests.kb.conftest import ARTICLE
 
 
@@ -19,24 +21,22 @@ def test_an_added_article_gets_the_mode_of_the_folders_articles(admin: Knowledge
     admin.add(admin.preview_bytes(ARTICLE, "hills.md", who="coach").id, who="coach")
     assert _mode(admin.knowledge_dir / "hills.md") == 0o644
 
-    # A club that keeps its articles group-readable only: new ones follow.
-    for article in admin.knowledge_dir.glob("*.md"):
-        article.chmod(0o640)
-    admin.add(admin.preview_bytes(ARTICLE, "more-hills.md", who="coach").id, who="coach")
-    assert _mode(admin.knowledge_dir / "more-hills.md") == 0o640
 
+def test_the_mode_follows_the_file_then_the_folder_then_the_umask(tmp_path: Path) -> None:
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    previous = os.umask(0o027)
+    try:
+        assert article_mode(folder / "first.md") == 0o640  # an empty folder: the umask
+    finally:
+        os.umask(previous)
+    (folder / "a.md").write_text("a")
+    (folder / "a.md").chmod(0o664)
+    assert article_mode(folder / "new.md") == 0o664  # the folder's articles
+    (folder / "b.md").write_text("b")
+    (folder / "b.md").chmod(0o600)
+    assert article_mode(folder / "b.md") == 0o600  # a replaced file keeps its own
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no probe left behind
 
-def test_a_replaced_article_keeps_its_own_mode_and_an_undone_remove_comes_back_readable(
-    admin: KnowledgeAdmin,
-) -> None:
-    target = admin.knowledge_dir / "progression-deloads-and-testing.md"
-    target.chmod(0o664)
-    staged = admin.preview_bytes(target.read_bytes() + b"\nMore.\n", target.name, who="coach")
-    admin.add(staged.id, who="coach")
-    assert _mode(target) == 0o664
-
-    for article in admin.knowledge_dir.glob("*.md"):
-        article.chmod(0o644)
-    removed = admin.remove(target.name, who="coach")
-    admin.undo(removed.change.id, who="coach")
-    assert _mode(target) == 0o644
+    write_atomic(folder / "c.md", b"c", mode=article_mode(folder / "c.md"))
+    assert _mode(folder / "c.md") == 0o664
