@@ -254,7 +254,7 @@ class _Adaptation:
             why = (
                 f"your note mentions {', '.join(signs)}"
                 if area == sign_area and flagged[area] < niggle_at
-                else f"your {area} niggle is {flagged[area]}/10 (the line is {niggle_at})"
+                else f"your {area} niggle is {flagged[area]}/10 ({niggle_at} or more means stop)"
             )
             self.change(
                 "adapt-red-flag",
