@@ -26,7 +26,11 @@ from pydantic import BaseModel
 from .safety import detect_red_flags
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "answering" / "data"
-HALVES = {"dev": "red_flags_dev.jsonl", "test": "red_flags_test.jsonl"}
+# red_flags_dev2.jsonl is the round-1 sealed table, spent after one measurement (at 7948588).
+HALVES = {
+    "dev": ("red_flags_dev.jsonl", "red_flags_dev2.jsonl"),
+    "test": ("red_flags_test.jsonl",),
+}
 
 
 class Row(BaseModel):
@@ -63,7 +67,12 @@ class Score:
 
 
 def load_rows(half: str, data_dir: Path = DATA_DIR) -> list[Row]:
-    lines = (data_dir / HALVES[half]).read_text(encoding="utf-8").splitlines()
+    return [row for name in HALVES[half] for row in load_file(data_dir / name)]
+
+
+def load_file(path: Path) -> list[Row]:
+    """The rows of one table file; `#` lines are notes."""
+    lines = path.read_text(encoding="utf-8").splitlines()
     return [Row(**json.loads(line)) for line in lines if line.strip() and not line.startswith("#")]
 
 

@@ -1,15 +1,16 @@
 """Red flags measured, not listed: floors on the labelled dev table, and the issue's misses.
 
-The floors sit below what `python -m answering.red_flag_eval dev` measured, with a margin.
-The sealed half (`red_flags_test.jsonl`) is not read here: it is measured once, by the eval
-command, and no test prints its rows.
+The floors sit below what `python -m answering.red_flag_eval dev` measured on the round-1 dev
+file, with a margin; `red_flags_dev2.jsonl` (the spent round-1 sealed table, also in the dev
+half) has no floor until round 2 measures it. The sealed half (`red_flags_test.jsonl`) is not
+read here: it is measured once, by the eval command, and no test prints its rows.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from answering.red_flag_eval import load_rows, score
+from answering.red_flag_eval import DATA_DIR, load_file, score
 from answering.safety import detect_red_flags
 
 DEV_RECALL_FLOOR = 0.95
@@ -17,7 +18,7 @@ DEV_PRECISION_FLOOR = 0.93
 
 
 def test_the_dev_table_keeps_its_floors() -> None:
-    result = score("dev", load_rows("dev"))
+    result = score("dev", load_file(DATA_DIR / "red_flags_dev.jsonl"))
     assert result.rows >= 100
     assert result.recall >= DEV_RECALL_FLOOR, result.summary()
     assert result.precision >= DEV_PRECISION_FLOOR, result.summary()
