@@ -31,7 +31,7 @@ from tests.retrieval.conftest import write_articles
 from tests.retrieval.test_ingest_limits import alias_bomb
 
 EXAMPLES = int(os.environ.get("COACH_FUZZ_EXAMPLES", "60"))
-LONG = EXAMPLES > 200
+LONG = EXAMPLES > 60  # more than the quick run: random, full-size files
 # The quick run keeps generated files smaller (the fixed hostile files below are full size).
 BIG = 1_000_000 if LONG else 100_000
 FUZZ = settings(
