@@ -198,7 +198,13 @@ def parse_bounded(data: bytes, *, source: str, suffix: str, stem: str) -> Parsed
         if _shared is None:
             _shared = ParseWorker()
         worker = _shared
-    return worker.parse(data, source=source, suffix=suffix, stem=stem)
+    try:
+        return worker.parse(data, source=source, suffix=suffix, stem=stem)
+    except (RuntimeError, OSError) as exc:  # no worker (a platform without fork/pipes...)
+        from retrieval.ingest import parse_text
+
+        log.warning("file parser process unavailable (%s); parsing %s unbounded", exc, source)
+        return parse_text(data, source=source, suffix=suffix, stem=stem)
 
 
 # -- the worker side ------------------------------------------------------------------------------
