@@ -90,8 +90,10 @@ def test_flags(run, extra: list[str], expected: str) -> None:
         (["--minutes", "20", "--free", "fri"], "20 minutes is too short"),
         (["--swap", "moon-walk"], "No exercise “moon-walk” in this plan"),
         (["--swap", "cat-cow"], "No exercise “cat-cow” in this plan"),
-        (["--race-date", "9999-12-31", "--phase", ""], "more than two years after today"),
-        (["--today", "9999-12-31"], "is not a date a plan can start from"),
+        (["--race-date", "2090-12-31", "--phase", ""], "more than two years after today"),
+        (["--race-date", "9999-12-31", "--phase", ""], "between 2000-01-01 and 2100-12-31"),
+        (["--today", "9999-12-31"], "between 2000-01-01 and 2100-12-31"),
+        (["--today", "0001-01-01"], "between 2000-01-01 and 2100-12-31"),
     ],
 )
 def test_errors_are_one_red_line_and_exit_2(run, extra: list[str], expected: str) -> None:
