@@ -8,7 +8,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: run test test-fast lint bench soak fuzz setup judge
+.PHONY: run test test-fast lint bench soak fuzz setup judge red-flags
 
 setup: $(STAMP)
 
@@ -52,6 +52,13 @@ judge: $(STAMP)
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.dataset --seed $(JUDGE_SEED)
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.train --seed $(JUDGE_SEED)
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.export
+
+# The learned red-flag head (answering/data/red_flag_head.npy + .json), rebuilt from
+# training/red_flags/messages.jsonl: check the text shares none with any eval set, embed it
+# with the bundled MiniLM, fit the head, choose its threshold on the dev tables (~40 s).
+red-flags: $(STAMP)
+	$(VENV)/bin/python -m training.red_flags.check_disjoint
+	$(VENV)/bin/python -m training.red_flags.train
 
 # Ingestion fuzzing, long: 2,000 random examples in each of the five properties of
 # tests/retrieval/test_ingest_fuzz.py (10,000 files); `make test` runs 60 each, derandomized.

@@ -1,0 +1,123 @@
+"""The learned red-flag detector next to the rules: MiniLM sentence vectors -> a logistic head.
+
+The rules (`safety.py`) catch the signs they list; the head, trained on club-chat phrasings
+(`training/red_flags/`, `make red-flags`), catches the same warnings said in other words.
+A message is a red flag when a strong rule fires (a sign that is a warning in any words: chest
+pain, fainting, swelling...) or the head's probability reaches the shipped threshold. The
+weak, question-only rules ("pain in a joint", "a twinge or niggle") count only when the head
+agrees a little: on their own they flag ordinary questions ("my hips are stiff and it shortens
+my stride"). The threshold was chosen on the dev tables only (see the json next to the head).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel
+
+from retrieval.protocols import Embedder
+
+from .safety import QUESTION_ONLY, RedFlag, detect_red_flags
+
+log = logging.getLogger(__name__)
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+HEAD_FILE = DATA_DIR / "red_flag_head.npy"
+INFO_FILE = DATA_DIR / "red_flag_head.json"
+# What the member is told when only the head saw a warning in their words.
+MODEL_LABEL = "pain or symptoms that may need a proper check"
+
+
+class HeadInfo(BaseModel):
+    """The shipped head's card: what it expects, its decision rule, and its file's hash."""
+
+    version: int
+    embedder: str
+    dim: int
+    threshold: float  # the head alone flags at this probability
+    weak_rule_threshold: float  # a weak rule's hit counts from this probability
+    sha256: str
+    training_rows: int = 0
+    seed: int = 0
+    l2: float = 0.0
+    dev: dict[str, dict[str, float]] = {}
+
+
+@dataclass(frozen=True)
+class RedFlagHead:
+    """Logistic regression over L2-normalised sentence vectors (pure)."""
+
+    weights: np.ndarray  # (dim,)
+    bias: float
+    info: HeadInfo
+
+    def probabilities(self, vectors: np.ndarray) -> np.ndarray:
+        logits = vectors.astype(np.float64) @ self.weights + self.bias
+        return 1.0 / (1.0 + np.exp(-logits))
+
+
+class RedFlagHeadError(RuntimeError):
+    """The shipped head is missing, damaged or made for another embedder."""
+
+
+def load_head(head_file: Path = HEAD_FILE, info_file: Path = INFO_FILE) -> RedFlagHead:
+    """The head and its card; a RedFlagHeadError says what is wrong and how to rebuild it."""
+    try:
+        info = HeadInfo(**json.loads(info_file.read_text(encoding="utf-8")))
+        raw = head_file.read_bytes()
+    except (OSError, ValueError) as exc:
+        raise RedFlagHeadError(f"red-flag head unreadable ({exc}); run `make red-flags`") from exc
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != info.sha256:
+        raise RedFlagHeadError(
+            f"{head_file.name} does not match its card (sha256 {digest[:12]}, card says "
+            f"{info.sha256[:12]}); run `make red-flags`"
+        )
+    values = np.load(head_file)
+    if values.shape != (info.dim + 1,):
+        raise RedFlagHeadError(
+            f"{head_file.name} has shape {values.shape}, expected ({info.dim + 1},)"
+        )
+    return RedFlagHead(weights=values[:-1].astype(np.float64), bias=float(values[-1]), info=info)
+
+
+def strong(flags: Sequence[RedFlag]) -> bool:
+    """A rule hit that is a warning in any words (chest pain, swelling, a pop...)."""
+    return any(f.label not in QUESTION_ONLY for f in flags)
+
+
+def decide(flags: Sequence[RedFlag], probability: float, info: HeadInfo) -> list[RedFlag]:
+    """The combined verdict (pure): the flags to show, [] when the message is ordinary."""
+    if strong(flags) or (flags and probability >= info.weak_rule_threshold):
+        return list(flags)
+    if probability >= info.threshold:
+        return [RedFlag(label=MODEL_LABEL, phrase="")]
+    return []
+
+
+class RedFlagModel:
+    """Rules and the head together, scoring with the embedder it is given (the app's own)."""
+
+    def __init__(self, embedder: Embedder, head: RedFlagHead | None = None) -> None:
+        self.embedder = embedder
+        self.head = head or load_head()
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros(0)
+        return self.head.probabilities(self.embedder.embed(list(texts)))
+
+    def detect(self, text: str) -> list[RedFlag]:
+        """Red flags in a member's message: the rules' labels, or MODEL_LABEL from the head."""
+        if not text.strip():
+            return []
+        flags = detect_red_flags(text)
+        if strong(flags):
+            return flags  # no embedding needed: the rule alone decides
+        return decide(flags, float(self.probabilities([text])[0]), self.head.info)
