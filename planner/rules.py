@@ -31,6 +31,8 @@ class Rule(BaseModel):
     text: str
     cite: PassageRef
     params: dict[str, Any] = Field(default_factory=dict)
+    # Which file under planner/data/ holds the rule, so a coach's fix names the right one.
+    data_file: str = Field(RULES_FILE, exclude=True)
 
 
 class RuleBook:
@@ -64,7 +66,14 @@ class RuleBook:
 
 def load_rules(data: Sequence[dict[str, Any]] | None = None) -> RuleBook:
     """Rules from `planner/data/rules.yaml` and `adapt_rules.yaml` (or given data), checked."""
-    raw = [*read_data(RULES_FILE), *read_data(ADAPT_RULES_FILE)] if data is None else data
+    raw = (
+        [
+            *({**item, "data_file": RULES_FILE} for item in read_data(RULES_FILE)),
+            *({**item, "data_file": ADAPT_RULES_FILE} for item in read_data(ADAPT_RULES_FILE)),
+        ]
+        if data is None
+        else data
+    )
     try:
         return RuleBook(Rule.model_validate(item) for item in raw)
     except ValidationError as err:

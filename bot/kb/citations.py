@@ -38,6 +38,7 @@ class BrokenCitation(BaseModel):
     heading: str
     serving_last_good: bool
     closest: str | None = None
+    data_file: str = "rules.yaml"
 
     def advice(self) -> str:
         keeps = (
@@ -49,7 +50,7 @@ class BrokenCitation(BaseModel):
         return (
             f"rule `{self.rule_id}` cites `{self.source}` › “{self.heading}”, which is gone; "
             f"{keeps}. Fix: rename the heading back, or point the rule to a new heading in "
-            f"planner/data/rules.yaml{nearest}."
+            f"planner/data/{self.data_file}{nearest}."
         )
 
 
@@ -114,6 +115,7 @@ def check_citations(
                     heading=rule.cite.heading,
                     serving_last_good=cached is not None,
                     closest=_closest(rule.cite.heading, rule.cite.source, ordered),
+                    data_file=rule.data_file,
                 )
             )
         cache.broken = [b.rule_id for b in broken]

@@ -139,7 +139,7 @@ def _citations(chunks: Sequence[Chunk], rules: RuleBook | None) -> list[LintIssu
             kind="planner citation",
             problem=f"planner rule `{rule.id}` cites “{rule.cite.heading}”, which is gone",
             fix="rename the heading back, or point the rule to a new heading in "
-            "planner/data/rules.yaml",
+            f"planner/data/{rule.data_file}",
         )
         for rule in missing_citations(rules, chunks)
     ]

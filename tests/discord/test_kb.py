@@ -120,7 +120,7 @@ async def test_a_heading_rename_keeps_plan_working_and_warns_the_coach_and_revie
         async with running_bot(app, fake, store=bot_store) as bot:
             _, result = await _add(fake, DELOAD, renamed)
             told = _text(result)
-            assert "Replaced" in told and "Planner rules lost their heading (1)" in told
+            assert "Replaced" in told and "Planner rules lost their heading (2)" in told
             assert "rule `deload`" in told and "rename the heading back" in told
 
             review = f"/channels/{fake.review_channel_id}/messages"

@@ -65,9 +65,13 @@ def test_a_heading_rename_keeps_plans_working_and_names_the_rule(
 
     result = admin.add(staged.id, who="coach")
     assert result.change.action == "replace"
-    (broken,) = result.citations.broken
-    assert broken.rule_id == "deload" and broken.closest == "Lighter weeks"
-    assert kb_app.planner.book.stale == ("deload",)
+    # The plan rule and the training-log rule that brings a deload forward cite it.
+    broken = {b.rule_id: b for b in result.citations.broken}
+    assert set(broken) == {"deload", "adapt-deload"}
+    assert all(b.closest == "Lighter weeks" for b in broken.values())
+    assert "planner/data/rules.yaml" in broken["deload"].advice()
+    assert "planner/data/adapt_rules.yaml" in broken["adapt-deload"].advice()
+    assert set(kb_app.planner.book.stale) == {"deload", "adapt-deload"}
 
     plan = kb_app.planner.plan(
         PlanRequest.parse(
