@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from answering import extractive
 from answering.extractive import compose_extractive_answer
 from answering.grounding import GroundingPolicy, ground_answer
 from answering.pipeline import CoachAnswerer, make_answerer
@@ -24,6 +27,13 @@ PASSAGES = [
     "non-consecutive days and away from your hardest runs.",
 ]
 ANSWERING = "Two lifting sessions a week are enough"
+
+
+@pytest.fixture(autouse=True)
+def _judge_picks_sentences(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The wiring under test, whatever the shipped, dev-chosen switch says."""
+    monkeypatch.setattr(extractive, "JUDGE_SENTENCES", True)
+    monkeypatch.setattr(extractive, "JUDGE_RULES_SHARE", 0.0)
 
 
 def result_of(texts: list[str]) -> SearchResult:

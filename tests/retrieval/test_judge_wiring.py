@@ -12,15 +12,25 @@ from typer.testing import CliRunner
 from bot.cli import app as cli
 from bot.settings import Settings
 from retrieval.abstention import AbstentionPolicy, load_policy
-from retrieval.search import HybridRetriever
+from retrieval.search import HybridRetriever, SearchConfig
 from tests.fakes.judge import FakeJudge
 
 QUESTION = "how should I warm up before a strength session"
+# The judge reorders and decides (whatever the shipped, dev-chosen weights are): the wiring.
+LEADING = SearchConfig(judge_weight=1.0, judge_depth=10)
 
 
-def judged(retriever: HybridRetriever, judge: FakeJudge | None) -> HybridRetriever:
+def judged(
+    retriever: HybridRetriever, judge: FakeJudge | None, share: float = 1.0
+) -> HybridRetriever:
     """A second reader of the session's index, with this judge (None: COACH_JUDGE=off)."""
-    return HybridRetriever(retriever.store, retriever.data_dir, retriever.embedder, judge=judge)
+    policy = load_policy().model_copy(
+        update={"judge_share": share, "judge_refuse_below": 0.3, "judge_direct_from": 0.6}
+    )
+    return HybridRetriever(
+        retriever.store, retriever.data_dir, retriever.embedder, judge=judge, config=LEADING,
+        policy=policy,
+    )  # fmt: skip
 
 
 # -- COACH_JUDGE -------------------------------------------------------------------------------
@@ -59,7 +69,7 @@ def test_judge_puts_the_passage_that_answers_first(guides_retriever) -> None:
     assert result.hits[0].chunk_id == target.chunk_id
     # One batched call per question, on at most the configured depth of passages.
     assert len(judge.relevance_calls) == 1
-    assert 1 < judge.relevance_calls[0][1] <= guides_retriever.config.judge_depth
+    assert 1 < judge.relevance_calls[0][1] <= LEADING.judge_depth
 
 
 def test_judge_passages_carry_title_and_heading(guides_retriever) -> None:
@@ -96,10 +106,24 @@ def test_the_judges_bands_decide_when_it_judged() -> None:
     assert policy.support(Evidence(**base, judge_answers=0.9, judge_touches=0.05)) == "direct"
 
 
-def test_shipped_policy_lets_the_judge_decide() -> None:
+def test_shipped_policy_names_the_dev_sets_its_judge_blend_was_chosen_on() -> None:
     policy = load_policy()
-    assert policy.judge_share > 0.5
-    assert "dev" in policy.chosen_on
+    assert 0.0 <= policy.judge_share <= 1.0
+    assert "tune_judge" in policy.chosen_on and "dev" in policy.chosen_on
+
+
+def test_a_judge_without_a_say_is_never_asked(guides_retriever) -> None:
+    """Weight 0 and share 0 (the rules win both jobs): no call, today's result."""
+    judge = FakeJudge(not_covered=["warm up"])
+    reader = HybridRetriever(
+        guides_retriever.store, guides_retriever.data_dir, guides_retriever.embedder,
+        judge=judge, config=SearchConfig(judge_weight=0.0),
+        policy=load_policy().model_copy(update={"judge_share": 0.0}),
+    )  # fmt: skip
+    assert (
+        reader.search(QUESTION).support == judged(guides_retriever, None).search(QUESTION).support
+    )
+    assert judge.relevance_calls == []
 
 
 def test_calibration_never_asks_the_judge(guides_retriever) -> None:
@@ -114,7 +138,9 @@ def test_judge_off_is_todays_search(guides_retriever) -> None:
     today = HybridRetriever(
         guides_retriever.store, guides_retriever.data_dir, guides_retriever.embedder
     )
-    off = judged(guides_retriever, None)
+    off = HybridRetriever(
+        guides_retriever.store, guides_retriever.data_dir, guides_retriever.embedder, judge=None
+    )
     for question in (QUESTION, "foam roll before or after a run", "best shoes for a marathon"):
         a, b = today.search_with_evidence(question), off.search_with_evidence(question)
         assert [h.chunk_id for h in a[0].hits] == [h.chunk_id for h in b[0].hits]
