@@ -87,7 +87,25 @@ async def test_plan_with_why_calendar_and_swap(
         (embed,) = plan_message["embeds"]
         assert embed["title"].startswith("Strength plan · 6 weeks")
         assert "**Sources**" in embed["description"]
-        ids = _ids(fake, plan_message)
+        log_buttons = [
+            c["custom_id"]
+            for c in fake.buttons(plan_message)
+            if c["custom_id"].startswith("coach:log:")
+        ]
+        assert len(log_buttons) == 2  # 📝 one per lifting session of the usual week (mon, thu)
+        ids = _ids(
+            fake,
+            {
+                **plan_message,
+                "components": [
+                    row
+                    for row in plan_message["components"]
+                    if not any(
+                        c.get("custom_id", "").startswith("coach:log:") for c in row["components"]
+                    )
+                ],
+            },
+        )
         assert set(ids) == {"why", "full", "ics", "swap"}
 
         ics = fake.component(plan_message, ids["ics"])

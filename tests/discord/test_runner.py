@@ -30,7 +30,7 @@ async def test_sigterm_lets_answers_in_flight_finish_then_stops(
                     break
                 await asyncio.sleep(0.05)
             ready = next(r.getMessage() for r in caplog.records if "ready" in r.getMessage())
-            assert "5 commands synced to all servers; index 2 files / 9 passages" in ready
+            assert "8 commands synced to all servers; index 2 files / 9 passages" in ready
 
             payload = fake.slash("ask", {"question": "How often should I lift?"})
             await fake.interact(payload)

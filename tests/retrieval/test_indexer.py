@@ -522,9 +522,9 @@ def test_one_file_change_writes_only_that_file_and_readers_read_only_it(
     read: list[int] = []
     original = ChromaStore.read_ids
 
-    def counting(self, collection, ids):
+    def counting(self, collection, ids, **kwargs):
         read.append(len(ids))
-        return original(self, collection, ids)
+        return original(self, collection, ids, **kwargs)
 
     monkeypatch.setattr(ChromaStore, "read_ids", counting)
     assert reader.refresh()
