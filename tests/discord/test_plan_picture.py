@@ -66,7 +66,7 @@ async def test_plan_attaches_the_week_picture_and_a_swap_redraws_it(
 
 
 def test_the_console_says_where_it_saved_the_picture(real_app: CoachApp, tmp_path: Path) -> None:
-    lines: Iterator[str] = iter(["/plan --runs tue:easy --free mon,thu --weeks 2"])
+    lines: Iterator[str] = iter(["/plan --runs tue:easy --free mon,thu --weeks 2", "/png"])
 
     def read(prompt: str) -> str:
         try:
