@@ -24,6 +24,7 @@ from .deadline import call_with_deadline, with_retries
 from .errors import LLMOutputError
 from .followup import condense
 from .prompts import PROMPTS_DIR, escape_text, format_passages, render_prompt
+from .red_flag_model import RedFlagHeadError, RedFlagModel
 from .redaction import Redactor
 from .sanitise import clean_text
 from .similarity import SentenceSimilarity
@@ -57,6 +58,7 @@ class CoachAnswerer:
         max_retries: int = 0,
         redactor: Redactor | None = None,
         judge: Judge | None = None,
+        red_flags: RedFlagModel | None = None,
     ) -> None:
         self.retriever = retriever
         self.embedder = embedder
@@ -78,13 +80,15 @@ class CoachAnswerer:
         self.time_cap_s = time_cap_s
         self.max_retries = max_retries
         self.redactor = redactor or Redactor()
+        # The rules and the learned head together; None: the rules alone (tests, tools).
+        self.red_flags = red_flags
 
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         question = question.strip()[:MAX_QUESTION_CHARS]
         # Red flags come first: no LLM call, not even to condense a follow-up.
-        flags = safety.detect_red_flags(question)
+        flags = self._red_flags(question)
         mark = time.perf_counter()
         budget = _Budget(self.time_cap_s)
         complete = None
@@ -93,7 +97,8 @@ class CoachAnswerer:
         standalone = condense(question, history, complete, self.prompts_dir)
         if history:
             timings["condense"] = _ms(mark)
-        flags = flags or safety.detect_red_flags(standalone)
+        if not flags and standalone != question:
+            flags = self._red_flags(standalone)
         if flags:
             answer = self._red_flag_answer(question, standalone, flags, timings)
             return self._finish(answer, timings, started)
@@ -133,6 +138,11 @@ class CoachAnswerer:
             log.warning("LLM answer unusable, answering extractively: %s", reason)
             grounded = self._extractive(question, standalone, result, "extractive_fallback")
         return self._finish(with_support(grounded, result.support), timings, started)
+
+    def _red_flags(self, text: str) -> list[safety.RedFlag]:
+        if self.red_flags is None:
+            return safety.detect_red_flags(text)
+        return self.red_flags.detect(text)
 
     # -- the LLM ---------------------------------------------------------------------------
     def _complete(self, system: str, user: str, *, budget: _Budget | None = None) -> str:
@@ -315,6 +325,11 @@ def make_answerer(
 ) -> Answerer:
     """The answerer the settings ask for; a ConfigError names the choices if COACH_LLM is wrong."""
     chat_model = make_chat_model(config)
+    try:
+        red_flags: RedFlagModel | None = RedFlagModel(embedder)
+    except RedFlagHeadError as exc:  # the rules still guard every answer
+        log.error("red-flag head not loaded, using the rules alone: %s", exc)
+        red_flags = None
     return CoachAnswerer(
         retriever,
         embedder,
@@ -326,6 +341,7 @@ def make_answerer(
         max_retries=config.llm_max_retries,
         redactor=Redactor.from_config(config),
         judge=judge,
+        red_flags=red_flags,
     )
 
 

@@ -11,26 +11,38 @@ flagged messages that were red flags, recall the share of red flags flagged. The
 free to tune on; the test table was written before any change it measures, by a session that
 saw no output of the detector, and is measured once, never used to choose anything, and
 never printed row by row. Lines starting with `#` are notes.
+
+Three detectors are scored in the same run: `rules` (`safety.detect_red_flags`), `model` (the
+learned head of `red_flag_model` alone, at its shipped threshold) and `combined` (what the
+answerer uses). The dev run also counts false alarms on the in-scope questions of the retrieval
+dev sets (`evaluation/evalsets/*.dev.jsonl`): ordinary questions, none should be flagged.
+`--rules-only` skips the embedding model.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 
-from .safety import detect_red_flags
+from .safety import RedFlag, detect_red_flags
 
+if TYPE_CHECKING:
+    from retrieval.protocols import Embedder
+
+Detect = Callable[[str], list[RedFlag]]
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "answering" / "data"
 # red_flags_dev2.jsonl is the round-1 sealed table, spent after one measurement (at 7948588).
 HALVES = {
     "dev": ("red_flags_dev.jsonl", "red_flags_dev2.jsonl"),
     "test": ("red_flags_test.jsonl",),
 }
+EVALSETS_DIR = Path(__file__).resolve().parent.parent / "evaluation" / "evalsets"
 
 
 class Row(BaseModel):
@@ -76,10 +88,10 @@ def load_file(path: Path) -> list[Row]:
     return [Row(**json.loads(line)) for line in lines if line.strip() and not line.startswith("#")]
 
 
-def score(half: str, rows: Sequence[Row]) -> Score:
+def score(half: str, rows: Sequence[Row], detect: Detect = detect_red_flags) -> Score:
     result = Score(half=half, rows=len(rows))
     for row in rows:
-        flags = detect_red_flags(row.text)
+        flags = detect(row.text)
         flagged, red = bool(flags), row.label == "red_flag"
         result.true_pos += flagged and red
         result.false_pos += flagged and not red
@@ -89,22 +101,69 @@ def score(half: str, rows: Sequence[Row]) -> Score:
     return result
 
 
+def detectors(embedder: Embedder | None) -> dict[str, Detect]:
+    """The rules, and with an embedder the learned head alone and the combination."""
+    found: dict[str, Detect] = {"rules": detect_red_flags}
+    if embedder is None:
+        return found
+    from .red_flag_model import MODEL_LABEL, RedFlagModel
+
+    model = RedFlagModel(embedder)
+
+    def head_alone(text: str) -> list[RedFlag]:
+        hit = model.probabilities([text])[0] >= model.head.info.threshold
+        return [RedFlag(label=MODEL_LABEL, phrase="")] if hit else []
+
+    found["model"] = head_alone
+    found["combined"] = model.detect
+    return found
+
+
+def dev_questions(evalsets: Path = EVALSETS_DIR) -> list[str]:
+    """In-scope questions of the retrieval dev sets: ordinary questions, for false alarms."""
+    questions: list[str] = []
+    for path in sorted(evalsets.glob("*.dev.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                row = json.loads(line)
+                if row.get("kind") == "in_scope":
+                    questions.append(row["question"])
+    return questions
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("halves", nargs="*", help="dev, test (default: both)")
     parser.add_argument(
         "--show-errors", choices=["dev"], help="print the misses and false alarms (dev only)"
     )
+    parser.add_argument(
+        "--rules-only", action="store_true", help="score the rules alone (no embedding model)"
+    )
     args = parser.parse_args(argv)
     unknown = set(args.halves) - set(HALVES)
     if unknown:
         parser.error(f"unknown half {', '.join(sorted(unknown))}: choose dev or test")
+    embedder = None
+    if not args.rules_only:
+        from retrieval.embedding import SentenceTransformerEmbedder
+
+        embedder = SentenceTransformerEmbedder()
+    detect = detectors(embedder)
     for half in args.halves or ["dev", "test"]:
-        print(score(half, load_rows(half)).summary())
+        rows = load_rows(half)
+        for name, fn in detect.items():
+            print(f"{name:8s} {score(half, rows, fn).summary()}")
+        if half == "dev":
+            questions = dev_questions()
+            for name, fn in detect.items():
+                alarms = sum(bool(fn(q)) for q in questions)
+                print(f"{name:8s} dev retrieval questions: {alarms} of {len(questions)} flagged")
     if args.show_errors:
-        for row, flagged in score("dev", load_rows("dev")).errors:
-            what = f"flagged as {flagged}" if flagged else "missed"
-            print(f"  {row.id} [{row.label}] {what}: {row.text}")
+        for name, fn in detect.items():
+            for row, flagged in score("dev", load_rows("dev"), fn).errors:
+                what = f"flagged as {flagged}" if flagged else "missed"
+                print(f"  {name}: {row.id} [{row.label}] {what}: {row.text}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,115 @@
+"""The learned red-flag head: the shipped file loads and checks, the combined rule, dev floors.
+
+The floors sit below what `python -m answering.red_flag_eval dev` measured at 5a939e1 (dev:
+model precision 0.947 / recall 0.939, combined 0.942 / 1.000), with a margin. The sealed half
+is not read here.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from answering.pipeline import CoachAnswerer
+from answering.red_flag_eval import detectors, load_rows, score
+from answering.red_flag_model import (
+    HEAD_FILE,
+    INFO_FILE,
+    MODEL_LABEL,
+    HeadInfo,
+    RedFlagHeadError,
+    RedFlagModel,
+    decide,
+    load_head,
+)
+from answering.safety import RedFlag
+from retrieval.embedding import EMBEDDING_DIM, MODEL_NAME
+
+MODEL_FLOORS = {"precision": 0.90, "recall": 0.90}
+COMBINED_FLOORS = {"precision": 0.90, "recall": 0.97}
+
+
+def test_the_shipped_head_matches_its_card() -> None:
+    head = load_head()
+    assert head.info.embedder == MODEL_NAME
+    assert head.weights.shape == (EMBEDDING_DIM,)
+    assert 0.0 < head.info.weak_rule_threshold <= head.info.threshold < 1.0
+    assert head.info.training_rows >= 500
+
+
+def test_a_damaged_head_is_refused_with_the_command_that_rebuilds_it(tmp_path: Path) -> None:
+    head, info = tmp_path / HEAD_FILE.name, tmp_path / INFO_FILE.name
+    shutil.copy(INFO_FILE, info)
+    values = np.load(HEAD_FILE)
+    values[0] += 1.0
+    np.save(head, values)
+    with pytest.raises(RedFlagHeadError, match="make red-flags"):
+        load_head(head, info)
+
+
+CARD = HeadInfo(
+    version=1, embedder=MODEL_NAME, dim=4, threshold=0.5, weak_rule_threshold=0.3, sha256=""
+)
+STRONG = [RedFlag(label="swelling", phrase="swollen")]
+WEAK = [RedFlag(label="a twinge or niggle", phrase="niggle")]
+
+
+@pytest.mark.parametrize(
+    ("flags", "probability", "expected"),
+    [
+        (STRONG, 0.0, ["swelling"]),  # a strong rule needs no second opinion
+        (WEAK, 0.1, []),  # a weak rule alone flags ordinary questions
+        (WEAK, 0.3, ["a twinge or niggle"]),
+        ([], 0.49, []),
+        ([], 0.5, [MODEL_LABEL]),
+    ],
+)
+def test_the_combined_rule(flags: list[RedFlag], probability: float, expected: list[str]) -> None:
+    assert [f.label for f in decide(flags, probability, CARD)] == expected
+
+
+# Our own sentences, in neither the training messages nor any eval table; the first three are
+# phrasings the rules miss.
+RED = [
+    "my heart went crazy fast on an easy jog and wouldn't settle",
+    "went woozy and grey at the finish and had to lie down",
+    "I ran the last 5k on a bad ankle because I didn't want to drop out",
+    "the front of my foot is throbbing in bed every night",
+]
+ORDINARY = [
+    "legs are dead after the long run, fuel tips?",
+    "how should I warm up before hill sprints?",
+    "my glutes are sore from the new routine, normal?",
+    "how many rest days per week for a beginner",
+]
+
+
+def test_the_shipped_head_classifies_fixed_sentences(embedder) -> None:
+    model = RedFlagModel(embedder)
+    for text in RED:
+        assert model.detect(text), text
+    for text in ORDINARY:
+        assert model.detect(text) == [], text
+    training = Path(__file__).resolve().parents[2] / "training" / "red_flags" / "messages.jsonl"
+    seen = {json.loads(line)["text"] for line in training.read_text().splitlines()}
+    assert not seen & set(RED + ORDINARY)
+
+
+def test_the_dev_half_keeps_its_floors(embedder) -> None:
+    rows = load_rows("dev")
+    found = detectors(embedder)
+    for name, floors in (("model", MODEL_FLOORS), ("combined", COMBINED_FLOORS)):
+        result = score("dev", rows, found[name])
+        assert result.precision >= floors["precision"], f"{name} {result.summary()}"
+        assert result.recall >= floors["recall"], f"{name} {result.summary()}"
+
+
+def test_the_app_answerer_uses_the_head(llm_answerer: CoachAnswerer) -> None:
+    assert isinstance(llm_answerer.red_flags, RedFlagModel)
+    answer = llm_answerer.answer(RED[1])
+    assert answer.mode == "red_flag"
+    assert MODEL_LABEL in answer.answer
