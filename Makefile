@@ -44,14 +44,15 @@ soak: $(STAMP)
 	$(VENV)/bin/python -m benchmarks.soak_kill --trials 20
 
 # The judge model (retrieval/data/judge/judge.onnx), rebuilt from training/judge/ with a fixed seed:
-# check the data shares no text with any eval set, build the pairs, fine-tune, export to ONNX.
-# Never part of `make test` or CI (they use the shipped file); ~25-60 minutes on 2 cores.
+# check the data shares no text with any eval set, build the pairs, train the judge's heads over
+# frozen MiniLM, export to ONNX (int8). Never part of `make test` or CI (they use the shipped
+# file); ~25 minutes on 2 busy cores.
 JUDGE_SEED ?= 13
 judge: $(STAMP)
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.check_disjoint
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.dataset --seed $(JUDGE_SEED)
-	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.train --seed $(JUDGE_SEED)
-	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.export
+	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.paired train --seed $(JUDGE_SEED)
+	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.paired export
 
 # The learned red-flag head (answering/data/red_flag_head.npy + .json), rebuilt from
 # training/red_flags/messages.jsonl: check the text shares none with any eval set, embed it

@@ -182,11 +182,13 @@ def test_shipped_judge_puts_a_paraphrase_above_its_reversal(
 
 @pytest.mark.slow
 def test_shipped_judge_batches_keep_their_order(shipped) -> None:
-    """One call judges many passages at once; each verdict stays with its own passage."""
+    """One call judges many passages at once; each verdict stays with its own passage (int8
+    activations are scaled per batch, so a verdict moves a little with its neighbours)."""
     question, answering, off_topic = _RELEVANCE_PAIRS[0]
     alone = shipped.relevance(question, [answering])[0]
     mixed = shipped.relevance(question, [off_topic, answering, off_topic])
-    assert mixed[1].answers == pytest.approx(alone.answers, abs=1e-4)
+    assert mixed[1].answers == pytest.approx(alone.answers, abs=0.02)
+    assert mixed[0] == mixed[2]
     assert shipped.support([]) == []
 
 

@@ -53,11 +53,16 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def export(build: Path, out: Path) -> dict:
-    trained = json.loads((build / "train.json").read_text(encoding="utf-8"))
-    max_len = int(trained["max_len"])
+    """The fine-tuned cross-encoder (`training.judge.train`) through `export_graph`."""
     model = JudgeNet.from_minilm()
     model.load_state_dict(torch.load(build / "judge.pt", map_location="cpu"))
-    model.eval()
+    return export_graph(model.eval(), build, out)
+
+
+def export_graph(model: torch.nn.Module, build: Path, out: Path = BUNDLED_DIR) -> dict:
+    """Any judge graph with pair inputs and two heads' logits: export, quantise, measure, ship."""
+    trained = json.loads((build / "train.json").read_text(encoding="utf-8"))
+    max_len = int(trained["max_len"])
     rows = [r for r in load_jsonl(build / "pairs.jsonl") if r["split"] == "dev"]
     ranking = load_jsonl(build / "ranking_dev.jsonl")
     with tempfile.TemporaryDirectory(prefix="judge-export-") as tmp:
@@ -72,7 +77,10 @@ def export(build: Path, out: Path) -> dict:
             judge = OnnxJudge(folder)
             if precision == "fp32":
                 _check_against_torch(model, judge, rows, max_len)
-            figures[precision] = evaluate(judge.logits, rows, ranking)
+            # The ranking check (1,000 long pairs) runs on int8 only: fp32 (86 MB) is over the
+            # 30 MB budget, so it is the reference for accuracy, never what ships.
+            ranked = ranking if precision == "int8" else []
+            figures[precision] = evaluate(judge.logits, rows, ranked)
             size = (folder / "judge.onnx").stat().st_size
             figures[precision]["size_mb"] = round(size / 2**20, 2)
             log.info("%s (%.1f MB): %s", precision, size / 2**20, headline(figures[precision]))
@@ -100,7 +108,7 @@ def export(build: Path, out: Path) -> dict:
     return config
 
 
-def _export_onnx(model: JudgeNet, path: Path) -> None:
+def _export_onnx(model: torch.nn.Module, path: Path) -> None:
     from transformers import AutoTokenizer
 
     example = AutoTokenizer.from_pretrained(str(base_model_dir()))(
@@ -135,7 +143,9 @@ def _quantize(source: Path, target: Path) -> None:
         logging.disable(logging.NOTSET)
 
 
-def _check_against_torch(model: JudgeNet, judge: OnnxJudge, rows: list[dict], max_len: int) -> None:
+def _check_against_torch(
+    model: torch.nn.Module, judge: OnnxJudge, rows: list[dict], max_len: int
+) -> None:
     """The fp32 graph must reproduce PyTorch on pairs of different lengths (dynamic axes)."""
     from transformers import AutoTokenizer
 
