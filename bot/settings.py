@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         500, ge=16, le=32_000, validation_alias=_env("COACH_LLM_MAX_TOKENS")
     )
     judge: str = Field(
-        "off",
+        "bundled",
         validation_alias=_env("COACH_JUDGE"),
         description="The judge model that reranks passages, orders extractive sentences, "
         "decides 'not covered' and checks LLM sentences: `bundled`, `off`, or the path of a "
