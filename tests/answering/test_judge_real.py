@@ -1,0 +1,79 @@
+"""The shipped judge model wired in, on the bundled guides: what it changes and what it must
+leave as the rules decide (the jobs where the dev sets kept the rules). One session judge."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from answering.extractive import compose_extractive_answer
+from answering.grounding import GroundingPolicy, ground_answer
+from retrieval.search import HybridRetriever
+
+QUESTIONS = (
+    "How many times a week should runners strength train?",
+    "Should I foam roll before or after a run?",
+    "What pace should I aim for in my first marathon?",
+    "Is it okay to do strides right after lifting?",
+)
+
+
+@pytest.fixture(scope="module")
+def readers(guides_retriever, judge) -> tuple[HybridRetriever, HybridRetriever]:
+    """(with the shipped judge, judge off) over the session's index."""
+    store, data_dir, embedder = (
+        guides_retriever.store,
+        guides_retriever.data_dir,
+        guides_retriever.embedder,
+    )
+    return (
+        HybridRetriever(store, data_dir, embedder, judge=judge),
+        HybridRetriever(store, data_dir, embedder),
+    )
+
+
+def test_the_shipped_judge_reads_pairs_in_order(judge) -> None:
+    passages = [
+        "Strength › How often\n\nTwo sessions a week suit most runners.",
+        "Foam rolling › After a run\n\nRoll your calves for a minute after the run.",
+    ]
+    verdicts = judge.relevance("how often should I lift?", passages)
+    assert len(verdicts) == 2
+    for v in verdicts:
+        assert v.answers + v.touches + v.not_covered == pytest.approx(1.0, abs=1e-4)
+    assert judge.relevance("how often should I lift?", passages[::-1]) == verdicts[::-1]
+    assert judge.name and "judge" in judge.name
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_retrieval_and_answerability_stay_with_the_rules(readers, question) -> None:
+    """The dev sets kept the rules for ranking and abstention with this model: no passage is
+    sent to the judge, and the result is today's."""
+    judged, off = readers
+    a, evidence = judged.search_with_evidence(question)
+    b = off.search(question)
+    assert evidence.judge_answers is None
+    assert [h.chunk_id for h in a.hits] == [h.chunk_id for h in b.hits]
+    assert a.support == b.support
+
+
+def test_the_extractive_answer_quotes_what_it_cites(readers, embedder, judge) -> None:
+    judged, _ = readers
+    question = QUESTIONS[0]
+    result = judged.search(question)
+    answer = compose_extractive_answer(question, result, embedder, judge)
+    texts = " ".join(" ".join(h.text.split()) for h in result.hits)
+    units = re.findall(r"(.*?) \[(\d+)\]", answer.answer)
+    assert units and answer.citations
+    for sentence, _ in units:
+        assert sentence.strip().rstrip(".")[:40] in texts
+
+
+def test_the_grounding_check_stays_with_the_rules(judge) -> None:
+    passage = "Run first and lift afterwards when endurance is the priority."
+    for claim in ("Run first, then lift, when endurance matters most [1].",
+                  "Lift first and run afterwards when endurance is the priority [1]."):  # fmt: skip
+        ruled = ground_answer(claim, [passage])
+        judged = ground_answer(claim, [passage], policy=GroundingPolicy(), judge=judge)
+        assert judged.kept_cited == ruled.kept_cited
