@@ -114,6 +114,16 @@ def guides_retriever(bundled_index: Path, embedder):
     return open_retriever(KNOWLEDGE_DIR, bundled_index, embedder, update=False)
 
 
+def _real_make_judge():
+    """The factory itself, taken before any test patches it (see `_share_the_judge`)."""
+    from retrieval.judge import make_judge
+
+    return make_judge
+
+
+_REAL_MAKE_JUDGE = _real_make_judge()
+
+
 class _SessionJudge:
     """The shipped judge model, loaded on first use and then shared by the whole session."""
 
@@ -122,9 +132,7 @@ class _SessionJudge:
 
     def get(self):
         if self._judge is None:
-            from retrieval.judge import make_judge
-
-            self._judge = make_judge("bundled")
+            self._judge = _REAL_MAKE_JUDGE("bundled")
         return self._judge
 
 
@@ -143,11 +151,9 @@ def _share_the_judge(monkeypatch: pytest.MonkeyPatch) -> None:
     of loading the model again; `off` and folders go through the real factory."""
     import retrieval.judge
 
-    real = retrieval.judge.make_judge
-
     def make_judge(choice: str):
         if choice.strip().lower() in ("", "bundled"):
             return _SESSION_JUDGE.get()
-        return real(choice)
+        return _REAL_MAKE_JUDGE(choice)
 
     monkeypatch.setattr(retrieval.judge, "make_judge", make_judge)
