@@ -61,6 +61,7 @@ class ParseWorker:
         self.memory_bytes = memory_bytes
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
+        self._last_id = 0
         # What the last parse cost in the worker: CPU seconds, and how far its peak RSS grew
         # (bytes, since it started); the fuzz suite holds these to the budget.
         self.last_cpu = 0.0
@@ -68,11 +69,19 @@ class ParseWorker:
 
     def parse(self, data: bytes, *, source: str, suffix: str, stem: str) -> ParsedDocument:
         """parse_text in the worker; LimitError when over budget, KnowledgeError as it raises."""
-        meta = json.dumps(
-            {"source": source, "suffix": suffix, "stem": stem, "seconds": self.seconds}
-        ).encode()
         with self._lock:
-            reply = self._exchange(_HEADER.pack(len(meta), len(data)) + meta + data)
+            self._last_id += 1
+            meta = json.dumps(
+                {
+                    "id": self._last_id,
+                    "source": source,
+                    "suffix": suffix,
+                    "stem": stem,
+                    "seconds": self.seconds,
+                }
+            ).encode()
+            request = _HEADER.pack(len(meta), len(data)) + meta + data
+            reply = self._exchange(self._last_id, request)
             self.last_cpu = float(reply.get("cpu", 0.0))
             self.last_grown = int(reply.get("grown", 0))
         for name, level, message in reply.get("logs", []):
@@ -85,25 +94,28 @@ class ParseWorker:
 
     # -- the child process --------------------------------------------------------------------
 
-    def _exchange(self, request: bytes) -> dict[str, Any]:
+    def _exchange(self, request_id: int, request: bytes) -> dict[str, Any]:
         """Send one request and wait for its reply (an error reply when the worker died or
-        went silent, and then it is replaced)."""
+        went silent, and then it is replaced).
+
+        The request is written by a helper thread while this one reads: a parent blocked on a
+        full pipe while the worker is blocked writing a reply is a deadlock no deadline ends.
+        Replies carry the request's id, so a stray reply can never be taken for this file's.
+        """
         for attempt in (1, 2):
             proc = self._running()
-            try:
-                assert proc.stdin is not None
-                proc.stdin.write(request)
-                proc.stdin.flush()
-            except (BrokenPipeError, OSError):
-                # It exited (idle) between our check and the write: start again, once.
-                self._stop()
-                if attempt == 2:
-                    return {"error": "died"}
-                continue
-            reply = self._read_reply(proc, deadline=time.monotonic() + SILENT_SECONDS)
+            sender = _Sender(proc, request)
+            reply = self._read_reply(
+                proc, deadline=time.monotonic() + SILENT_SECONDS, request_id=request_id
+            )
+            sender.join(timeout=1.0)
             if reply is None:
                 code = proc.poll()
-                self._stop()
+                self._stop()  # also ends a sender still blocked on the pipe
+                sender.join()
+                # It exited cleanly (idle) or before reading anything: start again, once.
+                if attempt == 1 and (code == 0 or (sender.failed and not sender.sent_any)):
+                    continue
                 # Still running but silent, or ended by the kernel for its CPU time (stuck in C).
                 slow = code is None or code == -signal.SIGXCPU
                 return {"error": "slow" if slow else "died"}
@@ -131,14 +143,23 @@ class ParseWorker:
             raise RuntimeError("the file parser process did not start")
         return self._proc
 
-    def _read_reply(self, proc: subprocess.Popen[bytes], deadline: float) -> dict | None:
+    def _read_reply(
+        self, proc: subprocess.Popen[bytes], deadline: float, request_id: int | None = None
+    ) -> dict | None:
+        """The next reply (for `request_id`, when given: others are dropped), or None."""
         assert proc.stdout is not None
         fd = proc.stdout.fileno()
-        head = _read_exact(fd, _LENGTH.size, deadline)
-        if head is None:
-            return None
-        body = _read_exact(fd, _LENGTH.unpack(head)[0], deadline)
-        return json.loads(body) if body is not None else None
+        while True:
+            head = _read_exact(fd, _LENGTH.size, deadline)
+            if head is None:
+                return None
+            body = _read_exact(fd, _LENGTH.unpack(head)[0], deadline)
+            if body is None:
+                return None
+            reply: dict = json.loads(body)
+            if request_id is None or reply.get("id") == request_id:
+                return reply
+            log.warning("file parser: dropped a reply for another request")
 
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
@@ -150,6 +171,30 @@ class ParseWorker:
         for stream in (proc.stdin, proc.stdout):
             if stream is not None:
                 stream.close()
+
+
+class _Sender(threading.Thread):
+    """Writes one request to the worker's stdin; a failed write is noted, not raised."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], request: bytes) -> None:
+        super().__init__(name="parse-worker-send", daemon=True)
+        self._proc, self._request = proc, request
+        self.failed = False
+        self.sent_any = False
+        self.start()
+
+    def run(self) -> None:
+        stdin = self._proc.stdin
+        try:
+            assert stdin is not None
+            view = memoryview(self._request)
+            while view:
+                # os.write: a partial write is seen, so a retry knows nothing was read yet.
+                written = os.write(stdin.fileno(), view[: 1 << 16])
+                self.sent_any = True
+                view = view[written:]
+        except (BrokenPipeError, OSError, ValueError):
+            self.failed = True
 
 
 def _read_exact(fd: int, size: int, deadline: float) -> bytes | None:
@@ -281,11 +326,17 @@ def _serve(memory_bytes: int) -> None:
             if "error" in reply:
                 reply = {"error": "memory"}
         grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - started_rss
-        reply.update(cpu=time.process_time() - cpu, grown=grown, logs=logs.take(), exiting=fatal)
+        reply.update(
+            id=meta.get("id"),
+            cpu=time.process_time() - cpu,
+            grown=grown,
+            logs=logs.take(),
+            exiting=fatal,
+        )
         try:
             _send(out, reply)
         except MemoryError:
-            _send(out, {"error": "memory"})
+            _send(out, {"error": "memory", "id": meta.get("id")})
             return
         if fatal:
             return  # after a cut parse, start clean
