@@ -136,8 +136,9 @@ def _name(path: Path) -> str:
         return str(path)
 
 
-def main() -> int:
-    overlaps, n_protected, n_lines = find_overlaps()
+def main(train: Iterable[Path] | None = None) -> int:
+    """Print each training line that overlaps eval text; 1 if any (`train`: the judge's data)."""
+    overlaps, n_protected, n_lines = find_overlaps(train=train)
     for o in overlaps:
         print(f"{o.file}:{o.line}: {o.text[:300]}")
     verdict = "OVERLAP" if overlaps else "disjoint"

@@ -11,22 +11,9 @@ from __future__ import annotations
 
 import sys
 
-from training.judge.check_disjoint import RUN, find_overlaps
+from training.judge.check_disjoint import main as check
 
 from .dataset import MESSAGES
 
-
-def main() -> int:
-    overlaps, n_protected, n_lines = find_overlaps(train=[MESSAGES])
-    for o in overlaps:
-        print(f"{o.file}:{o.line}: {o.text[:300]}")
-    verdict = "OVERLAP" if overlaps else "disjoint"
-    print(
-        f"{verdict}: {len(overlaps)} of {n_lines} training lines share a run of {RUN} words "
-        f"with {n_protected} eval files"
-    )
-    return 1 if overlaps else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(check(train=[MESSAGES]))
