@@ -197,12 +197,20 @@ class _Sender(threading.Thread):
             self.failed = True
 
 
+def _readable(fd: int, seconds: float) -> bool:
+    """Whether `fd` has data (or EOF) within `seconds`. poll, not select: select refuses any
+    descriptor numbered 1024 or more, which a long-lived bot or a test run soon hands out."""
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    return bool(poller.poll(max(0.0, seconds) * 1000))
+
+
 def _read_exact(fd: int, size: int, deadline: float) -> bytes | None:
     chunks: list[bytes] = []
     left = size
     while left:
         wait = deadline - time.monotonic()
-        if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+        if wait <= 0 or not _readable(fd, wait):
             return None
         chunk = os.read(fd, min(left, 1 << 20))
         if not chunk:
@@ -286,7 +294,7 @@ def _serve(memory_bytes: int) -> None:
     started_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     _send(out, {"ready": True})
     stdin = sys.stdin.buffer
-    while select.select([stdin], [], [], IDLE_SECONDS)[0]:
+    while _readable(stdin.fileno(), IDLE_SECONDS):
         head = stdin.read(_HEADER.size)
         if len(head) < _HEADER.size:
             return
