@@ -36,6 +36,6 @@ def test_the_worker_answers_when_its_pipes_are_numbered_past_1024(many_descripto
             stem="hills",
         )
         assert doc.title == "Hills"
-        assert worker._proc is not None and worker._proc.stdout.fileno() >= 1024  # noqa: SLF001
+        assert worker._proc is not None and worker._proc.stdout.fileno() >= 1024
     finally:
         worker.close()
