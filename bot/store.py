@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from answering.models import Answer, Turn
 from bot.gaps import GapQuestion
+from bot.sqlite_file import connect
 
 Vote = Literal[1, -1]
 
@@ -139,12 +140,8 @@ class FeedbackStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db = connect(path)
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.sqlite_file import connect
 from planner.models import Plan
 from planner.training_log import SessionLog, TrainingLog
 from retrieval.errors import CoachError
@@ -72,13 +73,9 @@ class TrainingLogStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         try:
-            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-            self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA busy_timeout=5000")
-            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db = connect(path)
             # WAL + NORMAL: a commit survives the process dying (kill -9, a crash); only a power
             # cut may lose the last few, and the file is never left damaged. FULL fsyncs every
             # log entry, which capped writes at a few hundred a second.
