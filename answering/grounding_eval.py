@@ -10,10 +10,11 @@ Each row pairs one answer sentence citing [1] with a section of `knowledge/` and
 `supported` (a fair paraphrase), `reversed` (negated, flipped, a changed number) or
 `unsupported` (an instruction, number, condition or fact the passage doesn't give). A kept
 sentence is a positive: precision is the share of kept sentences that were supported, recall
-the share of supported sentences kept. The dev half is three files: the first dev table, the
-first sealed table (dev once its misses were read) and the round-3 sealed table (dev from round
-4, its figures seen at 59203d9). The test half is the round-4 sealed table, written before any
-issue-18 change by a session that saw no system output, and never used to choose anything.
+the share of supported sentences kept. The dev half is four files: the first dev table, the
+first sealed table (dev once its misses were read), the round-3 sealed table (dev from round
+4, its figures seen at 59203d9) and the round-4 sealed table (dev from round 5, measured at
+4658099). The test half is the round-5 sealed table, written before any round-5 judge change by
+a session that saw no system output, and never used to choose anything.
 Lines starting with `#` are notes (when a table was written, what it may be used for).
 """
 
@@ -33,7 +34,12 @@ from .grounding import GroundingPolicy, Similarity
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "answering" / "data"
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"
 HALVES = {
-    "dev": ("grounding_dev.jsonl", "grounding_dev2.jsonl", "grounding_dev3.jsonl"),
+    "dev": (
+        "grounding_dev.jsonl",
+        "grounding_dev2.jsonl",
+        "grounding_dev3.jsonl",
+        "grounding_dev4.jsonl",
+    ),
     "test": ("grounding_test.jsonl",),
 }
 

@@ -41,6 +41,7 @@ SETS: dict[str, CorpusSets] = {
             "knowledge-r2.dev.jsonl",
             "knowledge-r3.dev.jsonl",
             "knowledge-r4.dev.jsonl",
+            "knowledge-r4sealed.dev.jsonl",
         ),
         test="knowledge.test.jsonl",
     ),
@@ -51,12 +52,18 @@ SETS: dict[str, CorpusSets] = {
             "seedlike-r2.dev.jsonl",
             "seedlike-r3.dev.jsonl",
             "seedlike-r4.dev.jsonl",
+            "seedlike-r4sealed.dev.jsonl",
         ),
         test="seedlike.test.jsonl",
     ),
     # Another club's pasted pages (.md, .txt, .html), on subtopics our guides mostly don't cover.
     "clubpages": CorpusSets(
-        dev=("clubpages.dev.jsonl", "clubpages-r3.dev.jsonl", "clubpages-r4.dev.jsonl"),
+        dev=(
+            "clubpages.dev.jsonl",
+            "clubpages-r3.dev.jsonl",
+            "clubpages-r4.dev.jsonl",
+            "clubpages-r4sealed.dev.jsonl",
+        ),
         test="clubpages.test.jsonl",
     ),
     # The messy corpus is a cluttered copy of knowledge/: knowledge's questions are dev for it.
@@ -67,6 +74,7 @@ SETS: dict[str, CorpusSets] = {
             "messy-r2.dev.jsonl",
             "messy-r3.dev.jsonl",
             "messy-r4.dev.jsonl",
+            "messy-r4sealed.dev.jsonl",
         ),
         test="messy.test.jsonl",
     ),

@@ -20,7 +20,8 @@ SHIN_QUESTION = "My shin hurts when I run, what should I do?"
 # Measured with `python -m answering.grounding_eval` at 59203d9: the first two dev tables (260)
 # P 0.913 R 0.929; the round-3 sealed table (163, scored once; `grounding_dev3.jsonl`, dev since
 # round 4) P 0.773 R 0.810. It never chose a rule while sealed (see the README for its history).
-# The round-4 sealed table (`grounding_test.jsonl`) gets its floor after its one measurement.
+# The round-4 sealed table (`grounding_dev4.jsonl` since round 5) was measured once at 4658099;
+# the round-5 sealed table (`grounding_test.jsonl`) gets its floor after its one measurement.
 FLOORS = {
     ("grounding_dev.jsonl", "grounding_dev2.jsonl"): (0.88, 0.89),
     ("grounding_dev3.jsonl",): (0.73, 0.76),
@@ -128,7 +129,7 @@ def test_tables_hold_enough_sentences_over_real_sections(passages) -> None:
     assert len(load_rows("dev")) >= 250 and len(load_rows("test")) >= 120
     assert len({r.id for r in rows}) == len(rows)
     assert all((r.source, r.heading) in passages for r in rows)
-    # Dev tables now cover every section, so the round-4 sealed table reuses sections with new
+    # Dev tables now cover every section, so the sealed table reuses sections with new
     # sentences: none repeats a dev sentence.
     dev = {r.sentence.lower() for r in load_rows("dev")}
     assert not {r.sentence.lower() for r in load_rows("test")} & dev
