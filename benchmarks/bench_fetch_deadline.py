@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from bot.kb.errors import FetchError
-from bot.kb.fetch import fetch_url
+from library.errors import FetchError
+from library.fetch import fetch_url
 from tests.fakes.slow_servers import (
     Handler,
     body_trickled,

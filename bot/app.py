@@ -30,7 +30,7 @@ from retrieval.search import HybridRetriever
 from retrieval.store import ChromaStore
 
 if TYPE_CHECKING:
-    from bot.kb.citations import CitationReport
+    from library.plan_citations import CitationReport
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,7 @@ class CoachApp:
 
     @cached_property
     def planner(self):
-        from bot.kb.citations import check_citations
+        from library.plan_citations import check_citations
         from planner.service import Planner
 
         # A rule whose cited heading is gone keeps its last good passage: /plan never stops.
@@ -295,7 +295,7 @@ class CoachApp:
 
     def check_citations(self) -> CitationReport:
         """Re-resolve planner citations; listeners hear when the set of broken rules changed."""
-        from bot.kb.citations import check_citations
+        from library.plan_citations import check_citations
 
         report, _ = check_citations(self.retriever.chunks(), self.settings.data_dir)
         if report.changed:

@@ -15,10 +15,10 @@ from pydantic import BaseModel, Field
 
 from answering.config import MAX_QUESTION_CHARS  # noqa: F401 - /ask's option limit reads it here
 from answering.models import Answer, Turn
-from bot.gaps import GapGroup, group_gaps
 from bot.questions import InputError, clean_question
 from bot.store import FeedbackStore
 from bot.text_limits import neutralize_mentions
+from library.gaps import GapGroup, group_gaps
 from planner.models import DAYS, RUN_KINDS, Plan, PlanRequest
 from planner.render_ics import render_ics
 from planner.render_markdown import render_markdown, render_markdown_pages

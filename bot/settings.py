@@ -138,7 +138,7 @@ class Settings(BaseSettings):
     @field_validator("gap_digest", "log_summary")
     @classmethod
     def _digest_slot(cls, value: str) -> str:
-        from bot.kb.digest import parse_digest_slot
+        from library.gap_digest import parse_digest_slot
 
         parse_digest_slot(value)
         return value.strip().lower()

@@ -19,8 +19,8 @@ from typing import Literal
 from pydantic import BaseModel
 
 from answering.models import Answer, Turn
-from bot.gaps import GapQuestion
 from bot.sqlite_file import connect
+from library.gaps import GapQuestion
 
 Vote = Literal[1, -1]
 

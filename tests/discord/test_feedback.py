@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from answering.models import Answer, Citation, Turn
-from bot.gaps import GapQuestion, group_gaps
 from bot.store import FeedbackStore
+from library.gaps import GapQuestion, group_gaps
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

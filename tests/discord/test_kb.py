@@ -18,7 +18,7 @@ from tests.conftest import WritableKb
 from tests.discord.conftest import fake_discord, running_bot
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.web_pages import Page, serve_pages
-from tests.kb.conftest import ARTICLE
+from tests.library.conftest import ARTICLE
 
 EPHEMERAL = 64
 DELOAD = "progression-deloads-and-testing.md"

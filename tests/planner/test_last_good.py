@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.kb.citations import CACHE_FILE, check_citations
+from library.plan_citations import CACHE_FILE, check_citations
 from planner.book import make_playbook
 from planner.errors import PlanError
 from planner.models import PlanRequest

@@ -193,8 +193,8 @@ def test_the_worker_cuts_a_parse_over_its_memory() -> None:
 
 
 def test_kb_add_preview_refuses_the_bomb_with_the_reason() -> None:
-    from bot.kb.errors import KbError
-    from bot.kb.preview import preview_file
+    from library.errors import KbError
+    from library.preview import preview_file
 
     with pytest.raises(KbError, match="can't be used: front matter uses YAML anchors or aliases"):
         preview_file(alias_bomb(8).encode(), "bomb.md")

@@ -29,10 +29,11 @@ from bot.discord_bot.kb_views import (
     remove_view,
 )
 from bot.discord_bot.render import render_messages
-from bot.gaps import group_gaps
-from bot.kb import replies as kb_replies
-from bot.kb.citations import CitationReport
-from bot.kb.digest import (
+from bot.text_limits import THREAD_NAME, neutralize_mentions
+from library import messages as kb_replies
+from library.admin import ChangeResult, KnowledgeAdmin
+from library.errors import KbError
+from library.gap_digest import (
     DIGEST_WINDOW,
     DigestGroup,
     DigestState,
@@ -40,10 +41,9 @@ from bot.kb.digest import (
     parse_digest_slot,
     recheck,
 )
-from bot.kb.errors import KbError
-from bot.kb.preview import MAX_FILE_BYTES, check_suffix, safe_filename
-from bot.kb.service import ChangeResult, KnowledgeAdmin
-from bot.text_limits import THREAD_NAME, neutralize_mentions
+from library.gaps import group_gaps
+from library.plan_citations import CitationReport
+from library.preview import MAX_FILE_BYTES, check_suffix, safe_filename
 from retrieval.files import format_size
 
 log = logging.getLogger(__name__)

@@ -29,11 +29,11 @@ from bot.discord_bot.log_views import (
 )
 from bot.discord_bot.render import render_messages
 from bot.discord_bot.views import modal_values
-from bot.kb.digest import digest_due, parse_digest_slot
-from bot.kb.history import write_atomic
 from bot.questions import InputError
 from bot.replies import Reply
 from bot.text_limits import neutralize_mentions
+from library.gap_digest import digest_due, parse_digest_slot
+from library.history import write_atomic
 from planner.errors import PlanError
 from planner.log_text import LIFTS_EXAMPLE, NIGGLES_EXAMPLE, parse_session_ref, session_choices
 from planner.models import Plan

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from bot.kb.duplicates import near_duplicates
+from library.duplicates import near_duplicates
 from planner.rules import RuleBook, load_rules, missing_citations
 from retrieval.chunking import chunk_document
 from retrieval.errors import KnowledgeError

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from bot.kb.errors import KbError
+from library.errors import KbError
 
 HISTORY_DIR = "kb-history"
 Action = Literal["add", "replace", "remove", "undo"]

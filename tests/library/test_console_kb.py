@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import CoachApp
-from bot.kb.service import KnowledgeAdmin
+from library.admin import KnowledgeAdmin
 from tests.discord.test_console import _run as run_lines
-from tests.kb.conftest import ARTICLE
+from tests.library.conftest import ARTICLE
 
 
 def _run(app: CoachApp, lines: list[str]) -> str:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.gaps import GapGroup
-from bot.kb.citations import CitationReport
-from bot.kb.digest import DigestGroup
-from bot.kb.history import Change
-from bot.kb.lint import LintIssue
-from bot.kb.preview import Preview, describe_size
-from bot.kb.service import ChangeResult, FileSummary, Staged
 from bot.replies import Reply, ReplyField
 from bot.text_limits import neutralize_mentions
+from library.admin import ChangeResult, FileSummary, Staged
+from library.gap_digest import DigestGroup
+from library.gaps import GapGroup
+from library.history import Change
+from library.lint import LintIssue
+from library.plan_citations import CitationReport
+from library.preview import Preview, describe_size
 from retrieval.text import trim
 
 PAGE_SIZE = 10

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, ValidationError
 
-from bot.kb.history import write_atomic
+from library.history import write_atomic
 from planner.rules import Rule, RuleBook, find_passage, load_rules
 from retrieval.models import Chunk
 

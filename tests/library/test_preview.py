@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.kb.errors import KbError
-from bot.kb.preview import preview_file, safe_filename
+from library.errors import KbError
+from library.preview import preview_file, safe_filename
 from retrieval.models import Chunk
-from tests.kb.conftest import ARTICLE
+from tests.library.conftest import ARTICLE
 
 
 def test_preview_reports_title_headings_passages_and_clutter() -> None:

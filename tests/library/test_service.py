@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 
 from bot.app import CoachApp
-from bot.kb.errors import KbBusyError, KbError
-from bot.kb.service import KnowledgeAdmin
+from library.admin import KnowledgeAdmin
+from library.errors import KbBusyError, KbError
 from planner.models import PlanRequest
 from retrieval.manifest import load_manifest
-from tests.kb.conftest import ARTICLE
+from tests.library.conftest import ARTICLE
 
 DELOAD = "progression-deloads-and-testing.md"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.app import CoachApp
-from bot.kb.service import KnowledgeAdmin
 from bot.settings import Settings
+from library.admin import KnowledgeAdmin
 from retrieval.protocols import Embedder
 from tests.conftest import WritableKb
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.kb.digest import DigestSlot, digest_due, last_slot, parse_digest_slot
-from bot.kb.lint import lint_knowledge
+from library.gap_digest import DigestSlot, digest_due, last_slot, parse_digest_slot
+from library.lint import lint_knowledge
 
 MONDAY = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
 

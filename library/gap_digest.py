@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from bot.gaps import GapQuestion
-from bot.kb.history import write_atomic
+from library.gaps import GapQuestion
+from library.history import write_atomic
 from retrieval.models import SearchResult
 
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -14,8 +14,8 @@ from pathlib import PurePosixPath
 
 from pydantic import BaseModel, Field
 
-from bot.kb.duplicates import DuplicatePair, near_duplicates
-from bot.kb.errors import KbError
+from library.duplicates import DuplicatePair, near_duplicates
+from library.errors import KbError
 from retrieval.chunking import chunk_document
 from retrieval.cleaning import (
     clean_lines,

@@ -6,9 +6,9 @@ import os
 import stat
 from pathlib import Path
 
-from bot.kb.history import write_atomic
-from bot.kb.service import KnowledgeAdmin, article_mode
-from tests.kb.conftest import ARTICLE
+from library.admin import KnowledgeAdmin, article_mode
+from library.history import write_atomic
+from tests.library.conftest import ARTICLE
 
 
 def _mode(path: Path) -> int:

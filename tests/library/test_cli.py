@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from tests.conftest import WritableKb
-from tests.kb.conftest import ARTICLE
+from tests.library.conftest import ARTICLE
 
 
 @pytest.fixture

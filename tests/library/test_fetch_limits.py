@@ -9,8 +9,8 @@ from contextlib import AbstractContextManager, contextmanager
 
 import pytest
 
-from bot.kb.errors import FetchError
-from bot.kb.fetch import check_url, fetch_url
+from library.errors import FetchError
+from library.fetch import check_url, fetch_url
 from tests.fakes.connections import connections
 from tests.fakes.slow_servers import (
     Handler,

@@ -22,11 +22,11 @@ from typing import Protocol
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, Field
 
-from bot.kb.citations import CitationReport
-from bot.kb.errors import KbBusyError, KbError
-from bot.kb.fetch import fetch_url
-from bot.kb.history import Change, History, digest, write_atomic
-from bot.kb.preview import MAX_FILE_BYTES, Preview, preview_file, safe_filename
+from library.errors import KbBusyError, KbError
+from library.fetch import fetch_url
+from library.history import Change, History, digest, write_atomic
+from library.plan_citations import CitationReport
+from library.preview import MAX_FILE_BYTES, Preview, preview_file, safe_filename
 from retrieval.errors import IndexBusyError
 from retrieval.indexer import IndexReport
 from retrieval.manifest import load_manifest

@@ -26,8 +26,8 @@ import httpcore
 import httpx
 from pydantic import BaseModel
 
-from bot.kb.errors import FetchError
-from bot.kb.preview import safe_filename
+from library.errors import FetchError
+from library.preview import safe_filename
 from retrieval.files import SUPPORTED_SUFFIXES, format_size
 
 log = logging.getLogger(__name__)

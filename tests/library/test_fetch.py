@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.kb.errors import FetchError
-from bot.kb.fetch import check_url, fetch_url
+from library.errors import FetchError
+from library.fetch import check_url, fetch_url
 from tests.fakes.web_pages import NOT_FOUND, Page, serve_pages
 
 PAGE = (

@@ -1,1 +1,0 @@
-"""Coaches run the knowledge base: preview, add, remove, history and undo, lint, citations."""
