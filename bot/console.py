@@ -11,19 +11,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.markup import escape
 
 from answering.models import Turn
 from bot import replies
-from bot.replies import InputError, Reply
+from bot.render_cli import render_reply
+from bot.replies import InputError
 from planner.models import Plan
 from retrieval.errors import CoachError
 
 if TYPE_CHECKING:
     from bot.app import CoachApp
     from bot.console_log import ConsoleLog
-    from bot.kb.service import KnowledgeAdmin, Staged
+    from library.admin import KnowledgeAdmin, Staged
 
 log = logging.getLogger(__name__)
 
@@ -76,29 +76,6 @@ def parse_flags(text: str) -> dict[str, str]:
     if "free_days" not in flags:
         raise InputError(f"Say which days you can lift with --free. Example: {PLAN_EXAMPLE}")
     return flags
-
-
-def markdown(text: str) -> Markdown:
-    """Discord-flavoured text: a single newline is a line break there, so keep it one here."""
-    return Markdown(text.replace("\n", "  \n"))
-
-
-def render_reply(console: Console, reply: Reply) -> None:
-    """A reply as rich text: title, body, fields, numbered sources, footer."""
-    if reply.title:
-        console.print(f"[bold cyan]{escape(reply.title)}[/]")
-    if reply.body:
-        console.print(markdown(reply.body))
-    for item in reply.fields:
-        console.print(f"[bold]{escape(item.name)}[/]")
-        console.print(markdown(item.value))
-    if reply.sources:
-        console.print("[bold]Sources[/]")
-        for source in reply.sources:
-            console.print(f"  [{source.n}] {escape(source.label())}", highlight=False)
-    if reply.footer:
-        console.print(f"[dim]{escape(reply.footer)}[/]")
-    console.print()
 
 
 @dataclass
@@ -229,8 +206,8 @@ class Session:
 
     def kb_admin(self, sub: str, args: list[str]) -> None:
         """The coaches' knowledge-base commands, on the same core as `coach kb` and `/kb`."""
-        from bot.kb import replies as kb_replies
-        from bot.kb.lint import lint_knowledge
+        from library import messages as kb_replies
+        from library.lint import lint_knowledge
 
         admin = self.admin()
         who = CONSOLE_USER
@@ -277,7 +254,7 @@ class Session:
         render_reply(self.console, reply)
 
     def admin(self) -> KnowledgeAdmin:
-        from bot.kb.service import KnowledgeAdmin
+        from library.admin import KnowledgeAdmin
 
         if self._admin is None:
             self._admin = KnowledgeAdmin(self.app)

@@ -18,10 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot import log_replies
-from bot.log_command import default_member
 from bot.questions import InputError
 from bot.replies import Reply
-from bot.training_log_store import open_log_store
+from bot.training_log_store import default_member, open_log_store
 from planner.log_text import LIFTS_EXAMPLE, parse_session_ref
 from planner.models import Plan
 from planner.service import parse_date

@@ -1,9 +1,9 @@
-"""Rich renderers for the CLI: the only place that prints to the terminal."""
+"""Rich renderers for the CLI and the console: the only place that prints to the terminal."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
 from rich.markup import escape
@@ -14,6 +14,11 @@ from answering.models import Answer
 from retrieval.indexer import IndexReport
 from retrieval.inventory import IndexStatus
 from retrieval.models import SearchResult
+
+if TYPE_CHECKING:
+    from rich.markdown import Markdown
+
+    from bot.replies import Reply
 
 T = TypeVar("T")
 
@@ -150,3 +155,28 @@ def eval_report(console: Console, report) -> None:
         console.print("[yellow]Club Coach misses at 5:[/]")
         for miss in report.misses:
             console.print(f"  • {escape(miss)}", highlight=False)
+
+
+def markdown(text: str) -> Markdown:
+    """Discord-flavoured text: a single newline is a line break there, so keep it one here."""
+    from rich.markdown import Markdown  # markdown-it: only a command that prints a reply pays
+
+    return Markdown(text.replace("\n", "  \n"))
+
+
+def render_reply(console: Console, reply: Reply) -> None:
+    """A reply as rich text: title, body, fields, numbered sources, footer."""
+    if reply.title:
+        console.print(f"[bold cyan]{escape(reply.title)}[/]")
+    if reply.body:
+        console.print(markdown(reply.body))
+    for item in reply.fields:
+        console.print(f"[bold]{escape(item.name)}[/]")
+        console.print(markdown(item.value))
+    if reply.sources:
+        console.print("[bold]Sources[/]")
+        for source in reply.sources:
+            console.print(f"  [{source.n}] {escape(source.label())}", highlight=False)
+    if reply.footer:
+        console.print(f"[dim]{escape(reply.footer)}[/]")
+    console.print()

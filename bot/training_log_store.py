@@ -9,6 +9,7 @@ reported as `LogStoreDamagedError` with what to do; nothing else in the bot depe
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import sqlite3
@@ -25,6 +26,15 @@ from planner.training_log import SessionLog, TrainingLog
 from retrieval.errors import CoachError
 
 log = logging.getLogger(__name__)
+
+
+def default_member() -> str:
+    """Whose log the CLI and console use when no --member is given: the OS user name."""
+    try:
+        return getpass.getuser() or "me"
+    except (OSError, KeyError):  # no user name in a bare container
+        return "me"
+
 
 LOG_FILE = "training_log.sqlite3"
 EXPORT_FORMAT = 1

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app as cli
 from bot.console import run_console
-from bot.log_command import default_member
+from bot.training_log_store import default_member
 from bot.settings import Settings
 from bot.training_log_store import open_log_store
 from planner.models import Plan

@@ -10,7 +10,7 @@ import typer
 from icalendar import Calendar
 from typer.testing import CliRunner
 
-from bot.plan_command import plan
+from bot.cli.plan import plan
 from planner.models import Plan
 from tests.planner.conftest import KNOWLEDGE
 

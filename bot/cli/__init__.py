@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import sys
@@ -12,22 +11,31 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
-from rich.console import Console
 from rich.markup import escape
 
 from bot import render_cli
-from bot.cli_kb import kb_app
-from bot.secrets_guard import protect, redact
-from bot.settings import Settings, describe_problems
-from retrieval.errors import CoachError
+from bot.cli.common import (
+    INDEX_WAIT_S,
+    err,
+    fail,
+    hand_over,
+    load_settings,
+    make_app,
+    out,
+    run,
+)
+from bot.cli.kb import kb_app
+from bot.cli.log import log_app, progress
+from bot.cli.plan import plan
+from bot.secrets_guard import protect
+from bot.settings import Settings
 
 
 class _CoachTyper(typer.Typer):
     """The `coach` program. A one-shot read (`ask`, `search`) that finished exits as soon as
     its output is flushed: tearing down Chroma's Rust runtime, ONNX Runtime and every module
     costs ~130 ms and keeps nothing. Only a real run comes here (the console script and
-    `python -m bot.cli`); Typer's test runner calls the command directly."""
+    `python -m bot`, `python -m bot.cli`); Typer's test runner calls the command directly."""
 
     def __call__(self, *args, **kwargs):
         try:
@@ -76,87 +84,6 @@ app = _CoachTyper(
     pretty_exceptions_enable=False,
 )
 app.add_typer(kb_app, name="kb")
-out = Console()
-err = Console(stderr=True)
-log = logging.getLogger("coach")
-# How long `coach index` waits for another writer (or the bot it handed the job to).
-INDEX_WAIT_S = 30 * 60
-
-
-def load_settings() -> Settings:
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        fail(f"Bad setting in the environment or .env: {describe_problems(exc)}")
-    protect(settings)  # secrets in .env too, not only the environment
-    problem = data_dir_problem(settings.data_dir)
-    if problem:
-        fail(problem)
-    return settings
-
-
-def data_dir_problem(folder: Path) -> str | None:
-    """Why the data folder cannot be used, said as such (not later as a "damaged store")."""
-    if folder.exists() and not folder.is_dir():
-        return f"COACH_DATA_DIR {folder} is a file, not a folder; point it at a folder"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        next(os.scandir(folder), None)
-    except OSError as exc:
-        verb = "cannot be read" if folder.is_dir() else "cannot be created"
-        return (
-            f"COACH_DATA_DIR {folder} {verb} ({exc.strerror or exc}); point it at a folder "
-            "you can write"
-        )
-    return None
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    message = redact(message)
-    err.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def make_app(settings: Settings, *, quiet: bool = False):
-    from bot.app import CoachApp
-
-    notify = (lambda m: None) if quiet else (lambda m: err.print(f"[dim]{m}[/]", highlight=False))
-    try:
-        return CoachApp(settings, notify=notify)
-    except CoachError as exc:
-        fail(str(exc))
-
-
-def _run(action):
-    """Every error becomes one red line; `-v` logs the traceback of an unexpected one."""
-    try:
-        return action()
-    except CoachError as exc:
-        fail(str(exc))
-    except KeyboardInterrupt:
-        fail("interrupted", 130)
-    except OSError as exc:
-        log.debug("system error", exc_info=True)
-        fail(_os_problem(exc))
-    except Exception as exc:
-        log.debug("unexpected error", exc_info=True)
-        fail(
-            f"unexpected {exc.__class__.__name__}: {' '.join(str(exc).split())[:200]} "
-            "(run with -v for details)"
-        )
-
-
-def _os_problem(exc: OSError) -> str:
-    """A disk or permission failure, said the way a person fixes it."""
-    where = f" ({exc.filename})" if exc.filename else ""
-    if exc.errno == errno.ENOSPC:
-        return f"No space left on the disk{where}; free some space and try again."
-    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return (
-            f"Cannot write{where}: the folder is read-only; make it writable or set "
-            "COACH_DATA_DIR to a writable folder."
-        )
-    return f"{exc.strerror or exc}{where}"
 
 
 @app.callback()
@@ -188,15 +115,15 @@ def index(
     owner = None if settings.chroma_url else store_owner(settings.data_dir)
     if owner is not None and owner.pid != os.getpid():
         err.print(f"[dim]{escape(owner.describe())} owns the index: handing it the job...[/]")
-        report = _run(lambda: _hand_over(settings, rebuild))
+        report = run(lambda: hand_over(settings, rebuild=rebuild))
         render_cli.index_report(out, report, time.perf_counter() - started)
         return
     coach = make_app(settings)
     coach.role = "coach index"
-    holder = _run(lambda: lock_holder(settings.data_dir))
+    holder = run(lambda: lock_holder(settings.data_dir))
     if holder is not None:
         err.print(f"[dim]waiting for {escape(holder.describe())} to finish...[/]")
-    report = _run(
+    report = run(
         lambda: render_cli.with_progress(
             err,
             lambda progress: coach.reindex(
@@ -205,16 +132,6 @@ def index(
         )
     )
     render_cli.index_report(out, report, time.perf_counter() - started)
-
-
-def _hand_over(settings: Settings, rebuild: bool):
-    from retrieval.indexer import IndexReport
-    from retrieval.writer import request_index
-
-    result = request_index(settings.data_dir, rebuild=rebuild, timeout=INDEX_WAIT_S)
-    if not result.ok:
-        raise CoachError(result.error or "the bot could not re-index; see its log")
-    return IndexReport.model_validate(result.report)
 
 
 @app.command()
@@ -235,7 +152,7 @@ def search(
     stamp = _index_stamp(settings)
     coach = make_app(settings, quiet=as_json)
     if query is not None:
-        result = _run(lambda: coach.search(query, k))
+        result = run(lambda: coach.search(query, k))
         if as_json:
             out.print_json(result.model_dump_json()) if sys.stdout.isatty() else print(
                 result.model_dump_json()
@@ -246,7 +163,7 @@ def search(
         return
     for line in sys.stdin:
         if line.strip():
-            result = _run(lambda line=line: coach.search(line.strip(), k))
+            result = run(lambda line=line: coach.search(line.strip(), k))
             print(result.model_dump_json(), flush=True)
     _done_reading(settings, stamp)
 
@@ -259,12 +176,12 @@ def ask(
     """Answer a question from the club's guides, citing the passages used."""
     from bot.questions import clean_question
 
-    asked = _run(lambda: clean_question(question))  # the same limit as the console and Discord
+    asked = run(lambda: clean_question(question))  # the same limit as the console and Discord
     settings = load_settings()
     stamp = _index_stamp(settings)
     coach = make_app(settings, quiet=as_json)
     started = time.perf_counter()
-    answer = _run(lambda: coach.ask(asked))
+    answer = run(lambda: coach.ask(asked))
     answer.timings_ms.setdefault("total", round((time.perf_counter() - started) * 1000, 3))
     if as_json:
         print(answer.model_dump_json())
@@ -282,12 +199,12 @@ def status(
     Exits non-zero when the store is damaged: the same check a question or `coach index` makes.
     """
     coach = make_app(load_settings(), quiet=True)
-    info = _run(coach.status)
+    info = run(coach.status)
     if as_json:
         print(info.model_dump_json())
     else:
         render_cli.status(out, info)
-    _run(lambda: _check_store(coach))
+    run(lambda: _check_store(coach))
 
 
 def _check_store(coach) -> None:  # type: ignore[no-untyped-def]
@@ -318,7 +235,7 @@ def evaluate(
     from evaluation import harness as evaluation
 
     settings = load_settings()
-    report = _run(
+    report = run(
         lambda: evaluation.run_cli_eval(
             settings.knowledge_dir if knowledge is None else knowledge,
             settings.data_dir,
@@ -343,7 +260,7 @@ def console() -> None:
 
     coach = make_app(load_settings())
     coach.serving = True  # long-running: repairs a damaged store, warms the query encoder
-    _run(lambda: run_console(coach))
+    run(lambda: run_console(coach))
 
 
 @app.command("bot")
@@ -356,7 +273,7 @@ def run_discord_bot() -> None:
 
     coach = make_app(settings)
     coach.serving, coach.role = True, "bot"
-    _run(lambda: run_bot(coach))
+    run(lambda: run_bot(coach))
 
 
 @app.command()
@@ -373,16 +290,6 @@ def start() -> None:
         console()
 
 
-def _register_plan() -> None:
-    from bot.log_command import log_app, progress
-    from bot.plan_command import plan
-
-    app.command("plan", help=plan.__doc__)(plan)
-    app.add_typer(log_app, name="log")
-    app.command("progress", help=progress.__doc__)(progress)
-
-
-_register_plan()
-
-if __name__ == "__main__":
-    app()
+app.command("plan", help=plan.__doc__)(plan)
+app.add_typer(log_app, name="log")
+app.command("progress", help=progress.__doc__)(progress)

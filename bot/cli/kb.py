@@ -8,6 +8,9 @@ from typing import Annotated
 
 import typer
 
+from bot.cli.common import err, fail, hand_over, load_settings, make_app, out, run
+from bot.render_cli import render_reply
+
 kb_app = typer.Typer(
     name="kb",
     help="Coaches: add, remove, list, show, history, undo and lint knowledge articles.",
@@ -22,39 +25,22 @@ def _who() -> str:
         return "CLI"
 
 
-def _admin():
+def _admin():  # type: ignore[no-untyped-def]
     import os
 
-    from bot import cli
     from bot.kb.service import KnowledgeAdmin
-    from retrieval.errors import CoachError
-    from retrieval.writer import request_index, store_owner
+    from retrieval.writer import store_owner
 
-    settings = cli.load_settings()
+    settings = load_settings()
     owner = None if settings.chroma_url else store_owner(settings.data_dir)
     if owner is None or owner.pid == os.getpid():
-        return KnowledgeAdmin(cli.make_app(settings))
-
-    def hand_over() -> None:
-        # The running bot owns the embedded index: it re-indexes, this process only writes files.
-        result = request_index(settings.data_dir, rebuild=False, timeout=600)
-        if not result.ok:
-            raise CoachError(result.error or "the bot could not re-index; see its log")
-
-    return KnowledgeAdmin(cli.make_app(settings), hand_over=hand_over)
+        return KnowledgeAdmin(make_app(settings))
+    # The running bot owns the embedded index: it re-indexes, this process only writes files.
+    return KnowledgeAdmin(make_app(settings), hand_over=lambda: hand_over(settings, timeout=600))
 
 
 def _show(reply) -> None:  # type: ignore[no-untyped-def]
-    from bot import cli
-    from bot.console import render_reply
-
-    render_reply(cli.out, reply)
-
-
-def _run(action):  # type: ignore[no-untyped-def]
-    from bot import cli
-
-    return cli._run(action)
+    render_reply(out, reply)
 
 
 def _is_url(text: str) -> bool:
@@ -70,27 +56,26 @@ def add(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Add without asking.")] = False,
 ) -> None:
     """Preview an article, then add it to the knowledge base and index it."""
-    from bot import cli
     from bot.kb import replies
 
     admin = _admin()
     who = _who()
     if _is_url(target):
-        staged = _run(lambda: admin.preview_url(target, who=who))
+        staged = run(lambda: admin.preview_url(target, who=who))
     else:
         path = Path(target)
         if not path.is_file():
-            cli.fail(f"no file {target}; give a file path or an http(s) URL", 2)
+            fail(f"no file {target}; give a file path or an http(s) URL", 2)
         if path.stat().st_size > admin.settings.kb_max_fetch_bytes * 4:
-            cli.fail(f"{target} is far too large for an article; split it into smaller files")
+            fail(f"{target} is far too large for an article; split it into smaller files")
         data = path.read_bytes()
-        staged = _run(lambda: admin.preview_bytes(data, name or path.name, who=who))
+        staged = run(lambda: admin.preview_bytes(data, name or path.name, who=who))
     _show(replies.preview_reply(staged))
     if not yes and not typer.confirm(f"Add {staged.preview.source}?", default=True):
         admin.cancel(staged.id)
-        cli.err.print("Cancelled: nothing was written.")
+        err.print("Cancelled: nothing was written.")
         raise typer.Exit(1)
-    result = _run(lambda: admin.add(staged.id, who=who))
+    result = run(lambda: admin.add(staged.id, who=who))
     _show(replies.change_reply(result))
 
 
@@ -102,7 +87,7 @@ def list_files(
     from bot.kb import replies
 
     admin = _admin()
-    _show(replies.list_reply(_run(admin.list_files), page))
+    _show(replies.list_reply(run(admin.list_files), page))
 
 
 @kb_app.command("show")
@@ -111,7 +96,7 @@ def show(file: Annotated[str, typer.Argument(help="File name as `coach kb list` 
     from bot.kb import replies
 
     admin = _admin()
-    _show(replies.outline_reply(_run(lambda: admin.show(file))))
+    _show(replies.outline_reply(run(lambda: admin.show(file))))
 
 
 @kb_app.command("remove")
@@ -123,10 +108,10 @@ def remove(
     from bot.kb import replies
 
     admin = _admin()
-    path = _run(lambda: admin.path_of(file))
+    path = run(lambda: admin.path_of(file))
     if not yes and not typer.confirm(f"Remove {admin.source_of(path)}?", default=False):
         raise typer.Exit(1)
-    _show(replies.change_reply(_run(lambda: admin.remove(file, who=_who()))))
+    _show(replies.change_reply(run(lambda: admin.remove(file, who=_who()))))
 
 
 @kb_app.command("history")
@@ -146,7 +131,7 @@ def undo(change: Annotated[int, typer.Argument(help="Change number (`coach kb hi
     from bot.kb import replies
 
     admin = _admin()
-    _show(replies.change_reply(_run(lambda: admin.undo(change, who=_who()))))
+    _show(replies.change_reply(run(lambda: admin.undo(change, who=_who()))))
 
 
 @kb_app.command("lint")
@@ -154,12 +139,11 @@ def lint(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per finding.")] = False,
 ) -> None:
     """Problems in the knowledge folder, each with its fix (writes nothing)."""
-    from bot import cli
     from bot.kb import replies
     from bot.kb.lint import lint_knowledge
 
-    settings = cli.load_settings()
-    issues = _run(lambda: lint_knowledge(settings.knowledge_dir))
+    settings = load_settings()
+    issues = run(lambda: lint_knowledge(settings.knowledge_dir))
     if as_json:
         for issue in issues:
             print(issue.model_dump_json())

@@ -1,6 +1,6 @@
 """`coach plan`: the runner's week in, the cited plan out (Markdown, JSON, calendar, picture).
 
-Registered by bot/cli.py with `app.command("plan")(plan)`. It goes through the same app
+Registered by bot/cli/__init__.py with `app.command("plan")(plan)`. It goes through the same app
 service as the console's and Discord's `/plan` (`bot.replies` -> `CoachApp.planner`); the clock
 is read only here.
 """
@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from bot.cli.common import load_settings, make_app, write_output
 from planner.models import AVOID, EQUIPMENT, EXPERIENCES, MAX_WEEKS, PHASES, RUN_KINDS, Plan
 from retrieval.errors import CoachError
 
@@ -26,17 +27,6 @@ USAGE_ERROR = 2
 
 def _words(words: tuple[str, ...]) -> str:
     return " | ".join(words)
-
-
-def write_output(path: Path, data: bytes, what: str) -> None:
-    """Write a file the runner asked for; a folder or an unwritable place is one clear line."""
-    if path.is_dir():
-        raise CoachError(f"--{what} {path} is a folder: give a file name, e.g. {path / 'plan'}")
-    try:
-        path.write_bytes(data)
-    except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        raise CoachError(f"can't write {path}: {reason.lower()}; choose another file") from None
 
 
 def plan(
@@ -97,7 +87,6 @@ def plan(
     """Build a strength plan around your runs, citing the club's guides for every choice."""
     # Imported here: every other `coach` command would pay for the planner and icalendar.
     from bot import replies
-    from bot.cli import load_settings, make_app
     from planner.render_ics import render_ics
     from planner.render_markdown import render_audit, render_markdown
     from planner.service import parse_date

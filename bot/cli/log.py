@@ -7,7 +7,6 @@ read only here (`--today` overrides it).
 
 from __future__ import annotations
 
-import getpass
 import json
 import logging
 import sys
@@ -18,6 +17,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from bot.cli.common import fail, load_settings, make_app, write_output
+from bot.render_cli import render_reply
+from bot.training_log_store import default_member
 from planner.log_text import LIFTS_EXAMPLE, NIGGLES_EXAMPLE
 from retrieval.errors import CoachError
 
@@ -29,14 +31,6 @@ log_app = typer.Typer(
     help="Your training log: add a session, list, export or delete it, share with coaches.",
     no_args_is_help=True,
 )
-
-
-def default_member() -> str:
-    """Whose log the CLI and console use when no --member is given: the OS user name."""
-    try:
-        return getpass.getuser() or "me"
-    except (OSError, KeyError):  # no user name in a bare container
-        return "me"
 
 
 Member = Annotated[
@@ -54,27 +48,21 @@ def _today(text: str | None) -> date:
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    from bot.cli import fail
-
-    return fail(str(exc), 2)
+    fail(str(exc), 2)
 
 
 def _store():
-    from bot.cli import load_settings
     from bot.training_log_store import open_log_store
 
     return open_log_store(load_settings().data_dir)
 
 
 def _coach(quiet: bool):
-    from bot.cli import load_settings, make_app
 
     return make_app(load_settings(), quiet=quiet)
 
 
 def _print(reply) -> None:
-    from bot.console import render_reply
-
     render_reply(out, reply)
 
 
@@ -171,7 +159,6 @@ def export(
     member: Member = None,
 ) -> None:
     """Write everything stored about your log to a JSON file."""
-    from bot.plan_command import write_output
 
     who = member or default_member()
     try:
@@ -261,7 +248,6 @@ def adapted_plan(
     from datetime import UTC, datetime
 
     from bot import log_replies
-    from bot.plan_command import write_output
     from planner.render_ics import render_ics
     from planner.render_markdown import render_markdown
 
@@ -288,7 +274,6 @@ def progress(
 ) -> None:
     """Your progress at a glance: main lifts, effort, niggles and retests by week."""
     from bot import log_replies
-    from bot.plan_command import write_output
 
     who = member or default_member()
     try:

@@ -1,0 +1,5 @@
+"""`python -m bot.cli` is `coach`."""
+
+from bot.cli import app
+
+app()
