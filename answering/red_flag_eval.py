@@ -1,8 +1,8 @@
 """Precision and recall of the injury red-flag detector on the labelled message tables.
 
-    python -m answering.red_flag_eval                    # both halves: dev, then test (sealed)
     python -m answering.red_flag_eval dev
-    python -m answering.red_flag_eval --show-errors dev  # the misses, dev only
+    python -m answering.red_flag_eval --show-errors      # the dev half and its misses
+    python -m answering.red_flag_eval test               # the sealed half: once, at the end
 
 Each row is a member's message and a label: `red_flag` (a warning sign: the reply must say
 to stop and see a physio or doctor) or `ordinary` (training talk that uses body words:
@@ -37,10 +37,11 @@ if TYPE_CHECKING:
 
 Detect = Callable[[str], list[RedFlag]]
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "answering" / "data"
-# red_flags_dev2.jsonl is the round-1 sealed table, spent after one measurement (at 7948588).
+# red_flags_dev2.jsonl and red_flags_dev3.jsonl are the round-1 and round-2 sealed tables, each
+# spent after one measurement (at 7948588 and 29f33a8).
 HALVES = {
-    "dev": ("red_flags_dev.jsonl", "red_flags_dev2.jsonl"),
-    "test": ("red_flags_test.jsonl",),
+    "dev": ("red_flags_dev.jsonl", "red_flags_dev2.jsonl", "red_flags_dev3.jsonl"),
+    "test": ("red_flags_test3.jsonl",),
 }
 EVALSETS_DIR = Path(__file__).resolve().parent.parent / "evaluation" / "evalsets"
 
@@ -133,9 +134,14 @@ def dev_questions(evalsets: Path = EVALSETS_DIR) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("halves", nargs="*", help="dev, test (default: both)")
+    # The sealed half runs only when named: a bare command must not spend it by accident.
+    parser.add_argument("halves", nargs="*", help="dev, test (default: dev)")
     parser.add_argument(
-        "--show-errors", choices=["dev"], help="print the misses and false alarms (dev only)"
+        "--show-errors",
+        nargs="?",
+        const="dev",
+        choices=["dev"],
+        help="print the misses and false alarms (dev only)",
     )
     parser.add_argument(
         "--rules-only", action="store_true", help="score the rules alone (no embedding model)"
@@ -150,11 +156,17 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         embedder = SentenceTransformerEmbedder()
     detect = detectors(embedder)
-    for half in args.halves or ["dev", "test"]:
+    if args.show_errors and "test" in args.halves:
+        parser.error("--show-errors runs the dev half only; measure the sealed half on its own")
+    for half in args.halves or ["dev"]:
         rows = load_rows(half)
         for name, fn in detect.items():
             print(f"{name:8s} {score(half, rows, fn).summary()}")
         if half == "dev":
+            for name in HALVES["dev"]:
+                table = load_file(DATA_DIR / name)
+                for detector, fn in detect.items():
+                    print(f"  {detector:8s} {score(name, table, fn).summary()}")
             questions = dev_questions()
             for name, fn in detect.items():
                 alarms = sum(bool(fn(q)) for q in questions)

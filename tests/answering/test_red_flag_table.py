@@ -1,8 +1,8 @@
 """Red flags measured, not listed: floors on the labelled dev table, and the issue's misses.
 
 The floors sit below what `python -m answering.red_flag_eval dev` measured on the round-1 dev
-file, with a margin; `red_flags_dev2.jsonl` (the spent round-1 sealed table, also in the dev
-half) has no floor until round 2 measures it. The sealed half (`red_flags_test.jsonl`) is not
+file, with a margin; `red_flags_dev2.jsonl` and `red_flags_dev3.jsonl` (the spent round-1 and
+round-2 sealed tables) are in the dev half too. The sealed half (`red_flags_test3.jsonl`) is not
 read here: it is measured once, by the eval command, and no test prints its rows.
 """
 
