@@ -9,7 +9,7 @@ sentence that repeats their words is dropped: passages are reference material, n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -17,9 +17,10 @@ from retrieval.judge.models import Judge, Support
 from retrieval.text import CITATION_RE, STOPWORDS, WORD_RE, split_sentences, stem_words, trim
 
 from . import meaning
+from .claim_words import GENERIC_STEMS, NUMBER_RE, WORD_NUMBERS, canonical_number
+from .similarity import Similarity
 
 LINE_PREFIX_RE = re.compile(r"^(\s*(?:[-*•]|\d+[.)])\s+|\s*>\s*)")
-NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
 INSTRUCTION_RE = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b.{0,40}\b(?:instructions?|rules|prompts?|"
     r"messages?|guidelines|above)\b"
@@ -29,13 +30,6 @@ INSTRUCTION_RE = re.compile(
     r"|\bas an ai\b|\bdeveloper mode\b|\bjailbreak",
     re.IGNORECASE,
 )
-# fmt: off
-WORD_NUMBERS = {
-    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15",
-    "twenty": "20", "thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "twice": "2",
-}
-# fmt: on
 # Negations flip a claim, so they count as content: any negation in a passage vouches for one.
 # fmt: off
 NEGATIONS = frozenset({"no", "not", "never", "don't", "doesn't", "didn't", "isn't", "aren't",
@@ -43,14 +37,6 @@ NEGATIONS = frozenset({"no", "not", "never", "don't", "doesn't", "didn't", "isn'
                        "instead"})
 # fmt: on
 NEGATION_STEM = "~not"
-# Friendly filler that neither supports nor spoils a claim ("a great time to roll").
-_GENERIC_WORDS = """
-    feel pick great help stay good idea aim want need tip remember important worth choose option
-    simply plenty nice fine ideal usual usually generally typical typically start note key best
-    happy enjoy question answer guide guides
-"""
-
-GENERIC_STEMS = frozenset(stem_words(_GENERIC_WORDS.split()))
 
 
 @dataclass(frozen=True)
@@ -98,10 +84,6 @@ class GroundedAnswer:
     def substantive(self) -> int:
         """Sentences that made a claim: kept with a citation, or dropped."""
         return self.kept_cited + len(self.dropped)
-
-
-# (sentence, passage texts) -> best cosine similarity to a passage sentence; from the pipeline.
-Similarity = Callable[[str, Sequence[str]], float]
 
 
 def ground_answer(
@@ -215,14 +197,9 @@ def content_stems(text: str) -> frozenset[str]:
 def numbers_in(text: str) -> frozenset[str]:
     """Numbers stated in a text, digits or words ('three', '2-3', '10K')."""
     text = CITATION_RE.sub(" ", text).lower()
-    found = {_canonical_number(n) for n in NUMBER_RE.findall(text)}
+    found = {canonical_number(n) for n in NUMBER_RE.findall(text)}
     found.update(WORD_NUMBERS[w] for w in WORD_RE.findall(text) if w in WORD_NUMBERS)
     return frozenset(found)
-
-
-def _canonical_number(raw: str) -> str:
-    number = raw.replace(",", ".")
-    return number.rstrip("0").rstrip(".") if "." in number else number.lstrip("0") or "0"
 
 
 def is_instruction(sentence: str) -> bool:

@@ -29,7 +29,8 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from . import grounding
-from .grounding import GroundingPolicy, Similarity
+from .grounding import GroundingPolicy
+from .similarity import Similarity
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "answering" / "data"
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "knowledge"

@@ -27,14 +27,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-from retrieval.text import stem_words
+from retrieval.text import CITATION_RE, STOPWORDS, split_sentences, stem_words
 
-from . import grounding
-
-if TYPE_CHECKING:
-    from .grounding import Similarity
+from .claim_words import GENERIC_STEMS, NUMBER_RE, WORD_NUMBERS, canonical_number
+from .similarity import Similarity
 
 TOKEN_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|[,;:.!?()]")
 # Words that negate what follows them (a few content words, within the clause).
@@ -129,7 +126,7 @@ class Analysed:
         """Content stems of each negated stretch, in order ("avoid ballistic, jerky moves")."""
         groups: dict[int, list[str]] = {}
         for t in self.tokens:
-            if t.negated and t.content and t.stem not in grounding.GENERIC_STEMS:
+            if t.negated and t.content and t.stem not in GENERIC_STEMS:
                 groups.setdefault(t.scope, []).append(t.stem)
         return list(groups.values())
 
@@ -148,7 +145,7 @@ def contradiction(
     the MiniLM embedder finds the sentence a close paraphrase of a passage sentence ("End each
     session with..." for "Finish each session with..."); rules about contradiction never do.
     """
-    claim = analyse(grounding.CITATION_RE.sub(" ", sentence))
+    claim = analyse(CITATION_RE.sub(" ", sentence))
     sentences = [analyse(s) for p in passages for s in passage_sentences(p)]
     if not sentences:
         return None
@@ -171,14 +168,14 @@ def contradiction(
         return contradicted
     novel = _unbacked_order(claim, known) or _added_condition(sentence, known)
     if novel and similarity is not None:
-        bare = grounding.CITATION_RE.sub("", sentence)
+        bare = CITATION_RE.sub("", sentence)
         if similarity(bare, list(passages)) >= min_similarity:
             return None
     return novel
 
 
 def passage_sentences(passage: str) -> list[str]:
-    return [s for line in passage.splitlines() for s in grounding.split_sentences(line) if s]
+    return [s for line in passage.splitlines() for s in split_sentences(line) if s]
 
 
 @lru_cache(maxsize=8192)
@@ -219,10 +216,10 @@ def _tokens(text: str) -> list[Token]:
             scope, consumed, scope_id = SCOPE_WORDS, 0, scope_id + 1
             continue
         meaningful = word in MEANINGFUL
-        if word in grounding.STOPWORDS and not meaningful:
+        if word in STOPWORDS and not meaningful:
             consumed += scope > 0  # "doesn't suit you, doing..." ends at the comma
             continue
-        if grounding.NUMBER_RE.fullmatch(word) or len(word) < 2:
+        if NUMBER_RE.fullmatch(word) or len(word) < 2:
             continue
         out.append(Token(_stem(word), scope > 0, not meaningful, scope_id if scope else 0))
         if scope:
@@ -264,7 +261,7 @@ def _stem(word: str) -> str:
 
 
 def _quantities(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    words = [w for w in TOKEN_RE.findall(grounding.CITATION_RE.sub(" ", text)) if w[0].isalnum()]
+    words = [w for w in TOKEN_RE.findall(CITATION_RE.sub(" ", text)) if w[0].isalnum()]
     found: list[tuple[str, tuple[str, ...]]] = []
     for i, word in enumerate(words):
         number = _number(word)
@@ -276,7 +273,7 @@ def _quantities(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
                 if after:
                     break
                 continue
-            if nxt in grounding.STOPWORDS and nxt not in ("a", "per", "each", "every"):
+            if nxt in STOPWORDS and nxt not in ("a", "per", "each", "every"):
                 if after:
                     break
                 continue
@@ -290,12 +287,12 @@ def _quantities(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 
 def _number(word: str) -> str | None:
-    if word in grounding.WORD_NUMBERS:
-        return grounding.WORD_NUMBERS[word]
+    if word in WORD_NUMBERS:
+        return WORD_NUMBERS[word]
     if word == "once":
         return "1"
-    if grounding.NUMBER_RE.fullmatch(word):
-        return grounding._canonical_number(word)
+    if NUMBER_RE.fullmatch(word):
+        return canonical_number(word)
     return None
 
 
@@ -431,7 +428,7 @@ def _quantity_mismatch(
             number in theirs
             and after
             and after[0] not in theirs[number]
-            and after[0] not in grounding.GENERIC_STEMS
+            and after[0] not in GENERIC_STEMS
         ):
             return f"gives {number} {after[0]} where the passage counts something else"
     novel_units = {t.stem for t in claim.tokens if t.stem in _unit_stems()} - known
@@ -453,7 +450,7 @@ def _unit_stems() -> frozenset[str]:
 def _unbacked_order(claim: Analysed, known: frozenset[str]) -> str | None:
     """An instruction's verb must come from the passage: 'Wear a brace' needs 'wear'."""
     first = next((t for t in claim.tokens), None)
-    if first is None or not first.content or first.stem in grounding.GENERIC_STEMS:
+    if first is None or not first.content or first.stem in GENERIC_STEMS:
         return None
     # Only a sentence that opens with its verb is an order; "Everyone..." or "Generally..." isn't.
     if first.stem != claim.first_stem or first.stem in _not_verb_stems():
@@ -473,9 +470,9 @@ def _added_universal(claim: Analysed, known_words: frozenset[str]) -> str | None
 
 
 def _added_condition(sentence: str, known: frozenset[str]) -> str | None:
-    for match in CONDITION_RE.finditer(grounding.CITATION_RE.sub(" ", sentence)):
+    for match in CONDITION_RE.finditer(CITATION_RE.sub(" ", sentence)):
         clause = analyse(match.group(1))
-        novel = {t.stem for t in clause.tokens if t.content} - known - grounding.GENERIC_STEMS
+        novel = {t.stem for t in clause.tokens if t.content} - known - GENERIC_STEMS
         if novel:
             return f"adds a condition the passage doesn't give ({', '.join(sorted(novel))})"
     return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -11,6 +11,9 @@ from retrieval.protocols import Embedder
 from retrieval.text import split_sentences
 
 MAX_CACHED = 20_000
+
+# (sentence, passage texts) -> best cosine similarity to a passage sentence; from the pipeline.
+Similarity = Callable[[str, Sequence[str]], float]
 
 
 class SentenceSimilarity:
