@@ -90,7 +90,7 @@ def run(searches: int = 50, copies: int = 0) -> dict:
         cwd = Path(tmp)
         knowledge, data_dir = KNOWLEDGE, cwd / "data"
         if copies:
-            from benchmarks.bench_index import write_corpus
+            from benchmarks.copies import write_corpus
 
             knowledge = cwd / "knowledge"
             write_corpus(KNOWLEDGE, knowledge, copies)

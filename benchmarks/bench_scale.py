@@ -91,7 +91,7 @@ def run_scale(passages: int) -> int:
 
 
 def measure(passages: int) -> dict:
-    from benchmarks.bench_index import indexer_texts, write_corpus
+    from benchmarks.copies import indexer_texts, write_corpus
     from retrieval.embedding import SentenceTransformerEmbedder
     from retrieval.search import HybridRetriever
     from retrieval.service import open_store, recalibrate, refresh_index
