@@ -102,7 +102,7 @@ class History:
 
     def record(self, **fields: object) -> Change:
         changes = self.changes()
-        change = Change(id=(changes[-1].id + 1) if changes else 1, **fields)  # type: ignore[arg-type]
+        change = Change(id=(changes[-1].id + 1) if changes else 1, **fields)
         self.root.mkdir(parents=True, exist_ok=True)
         # One short line appended and synced: a crash leaves the log whole up to the last change.
         with open(self.log_path, "a", encoding="utf-8") as handle:

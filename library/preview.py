@@ -1,14 +1,13 @@
 """What adding a file would do, before anything is written (bytes in, Preview out).
 
-It runs the indexer's own loading, cleaning, sectioning and chunking, under the same limits
-(retrieval/limits.py), so what the preview shows is what goes live, and a file the indexer
-would skip is refused with the same one-line reason.
+It takes the indexer's own parse (`retrieval.ingest.parse_file`: loading, cleaning, sectioning,
+chunking, under the same limits), so the passages and removed clutter it shows are what goes
+live, and a file the indexer would skip is refused with the same one-line reason.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
@@ -16,22 +15,11 @@ from pydantic import BaseModel, Field
 
 from library.duplicates import DuplicatePair, near_duplicates
 from library.errors import KbError
-from retrieval.chunking import chunk_document
-from retrieval.cleaning import (
-    clean_lines,
-    clutter_kind,
-    is_comment_signature,
-    is_related_heading,
-    normalize_text,
-    plain,
-)
 from retrieval.errors import KnowledgeError
 from retrieval.files import SUPPORTED_SUFFIXES, format_size, too_large_reason
+from retrieval.ingest import parse_file
 from retrieval.limits import MAX_FILE_BYTES  # the indexer's own limit
-from retrieval.loaders import load_text
 from retrieval.models import HEADING_SEP, Chunk, Skipped
-from retrieval.parse_worker import parse_bounded
-from retrieval.sections import unwrap_lines
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -96,14 +84,12 @@ def preview_file(
         raise KbError(f"`{source}` is {too_large_reason(len(data), max_bytes)}")
     if not data.strip():
         raise KbError(f"`{source}` is empty")
-    stem = PurePosixPath(source).stem
     try:
         # Under the indexer's time and memory budget: a hostile file is refused, not parsed big.
-        doc = parse_bounded(data, source=source, suffix=suffix, stem=stem)
-        removed = removed_clutter(data, suffix, source)
+        parsed = parse_file(data, source=source, suffix=suffix, stem=PurePosixPath(source).stem)
     except KnowledgeError as exc:
         raise KbError(f"`{source}` can't be used: {exc}") from None
-    chunks, skipped = chunk_document(doc)
+    doc, chunks = parsed.document, parsed.passages
     if not chunks:
         raise KbError(
             f"`{source}` has no passage long enough to index: "
@@ -118,8 +104,8 @@ def preview_file(
         headings=[h for h in headings if h],
         headings_recovered=suffix in (".txt", ".pdf"),
         passages=len(chunks),
-        removed=removed,
-        skipped=skipped,
+        removed=doc.clutter,
+        skipped=parsed.skipped,
         overlaps=overlaps(chunks, existing),
         replaces=source in existing_sources,
         chunks=chunks,
@@ -136,38 +122,6 @@ def overlaps(chunks: Sequence[Chunk], existing: Sequence[Chunk]) -> list[Overlap
         for src, pairs in by_source.items()
     ]
     return sorted(found, key=lambda o: (-o.passages, o.source))
-
-
-def removed_clutter(data: bytes, suffix: str, source: str) -> dict[str, int]:
-    """Lines the cleaner drops from this file, counted by kind (ads, share bars, comments...)."""
-    loaded = load_text(data, suffix, source)
-    markdown = loaded.markup == "markdown"
-    lines = normalize_text(loaded.text).split("\n")
-    if not markdown:
-        lines = unwrap_lines(lines)
-    kept = Counter(
-        line.strip()
-        for line in clean_lines(lines, loaded.title or loaded.fallback_title, markdown=markdown)
-    )
-    counts: Counter[str] = Counter()
-    for line in lines:
-        key = line.strip()
-        if not key:
-            continue
-        if kept[key] > 0:
-            kept[key] -= 1
-            continue
-        text = plain(line)
-        kind = clutter_kind(text)
-        if kind is None:
-            if is_related_heading(text):
-                kind = "related articles"
-            elif is_comment_signature(text):
-                kind = "comments"
-            else:
-                kind = "related lists, comments, repeated title"
-        counts[kind] += 1
-    return dict(counts.most_common())
 
 
 def describe_size(n_bytes: int) -> str:

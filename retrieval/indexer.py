@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from retrieval import sentence_vectors
 from retrieval.errors import KnowledgeError, StoreWriteError
-from retrieval.ingest import chunk_document, load_document, scan_knowledge
+from retrieval.ingest import load_document, scan_knowledge, split_passages
 from retrieval.manifest import FileEntry, Manifest, Segment, load_manifest, save_manifest
 from retrieval.models import Chunk, Skipped
 from retrieval.protocols import Embedder
@@ -382,16 +382,9 @@ def _plan(knowledge_dir: Path, previous: Manifest | None) -> _Plan:
             reused.extend(old.chunk_ids)
             seen_ids.update(old.chunk_ids)
             continue
-        chunks, dropped = chunk_document(doc)
-        skipped.extend(dropped)
-        skipped.extend(Skipped(source=source, reason=note) for note in doc.removed)
-        chunks, repeats = _without_repeats(chunks)
-        if repeats:
-            # Hundreds of identical vectors also defeat the store's nearest-neighbour graph.
-            skipped.append(
-                Skipped(source=source, reason=f"{repeats} repeated passages indexed once")
-            )
-        chunks = [c for c in chunks if c.chunk_id not in seen_ids]
+        parsed = split_passages(doc)  # the same passages the coaches' preview shows
+        skipped.extend(parsed.skipped)
+        chunks = [c for c in parsed.passages if c.chunk_id not in seen_ids]
         if not chunks:
             skipped.append(Skipped(source=source, reason="no passages long enough to index"))
             continue
@@ -417,18 +410,6 @@ def _plan(knowledge_dir: Path, previous: Manifest | None) -> _Plan:
         removed=removed,
         skipped=skipped,
     )
-
-
-def _without_repeats(chunks: list[Chunk]) -> tuple[list[Chunk], int]:
-    """A file's passages with word-for-word repeats of an earlier one left out, and how many."""
-    seen: set[tuple[tuple[str, ...], str]] = set()
-    kept = []
-    for chunk in chunks:
-        key = (chunk.heading_path, chunk.text)
-        if key not in seen:
-            seen.add(key)
-            kept.append(chunk)
-    return kept, len(chunks) - len(kept)
 
 
 def _drop_orphans(store: ChromaStore, data_dir: Path, keep: set[str]) -> None:

@@ -1,22 +1,33 @@
-"""Ingestion entry points: scan the knowledge folder, load one file into sections, chunk it."""
+"""Ingestion entry points: scan the knowledge folder, parse one file into its passages.
+
+`parse_file` is the one path from a file's bytes to the passages the index holds, and what
+was removed or left out on the way: the indexer and the coaches' preview both take it.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 
 from retrieval.chunking import chunk_document
-from retrieval.errors import KnowledgeError
 from retrieval.files import SUPPORTED_SUFFIXES, read_file_bytes, scan_knowledge, source_name
 from retrieval.limits import MAX_FILE_BYTES
-from retrieval.models import ParsedDocument
+from retrieval.models import Chunk, ParsedDocument, ParsedFile, Skipped
+from retrieval.parse_worker import parse_bounded
+from retrieval.parsing import NO_TEXT_LEFT, parse_text
 
-__all__ = ["SUPPORTED_SUFFIXES", "chunk_document", "load_document", "parse_text", "scan_knowledge"]
+__all__ = [
+    "NO_TEXT_LEFT",
+    "SUPPORTED_SUFFIXES",
+    "chunk_document",
+    "load_document",
+    "parse_file",
+    "parse_text",
+    "scan_knowledge",
+    "split_passages",
+]
 
 log = logging.getLogger(__name__)
-
-NO_TEXT_LEFT = "no text left after removing page clutter"
 
 
 def load_document(
@@ -29,48 +40,49 @@ def load_document(
     path = Path(path)
     source = source_name(path, Path(root))
     data = read_file_bytes(path, max_bytes, root=Path(root))
-    if bounded:
-        from retrieval.parse_worker import parse_bounded
-
-        doc = parse_bounded(data, source=source, suffix=path.suffix, stem=path.stem)
-    else:
-        doc = parse_text(data, source=source, suffix=path.suffix, stem=path.stem)
+    doc = parse_document(data, source=source, suffix=path.suffix, stem=path.stem, bounded=bounded)
     log.debug("loaded %s: %d sections", source, len(doc.sections))
     return doc
 
 
-def parse_text(data: bytes, *, source: str, suffix: str, stem: str) -> ParsedDocument:
-    """The pure part of loading: raw bytes of a file to a cleaned, sectioned document."""
-    # Imported when a file is parsed: an index check that finds nothing changed (every
-    # one-shot `coach ask`) skips YAML, markdown-it and the cleaner (~40-60 ms).
-    from retrieval.cleaning import clean_lines, normalize_text
-    from retrieval.loaders import load_text
-    from retrieval.sections import (
-        build_sections,
-        markdown_blocks,
-        plain_blocks,
-        take_title,
-        unwrap_lines,
+def parse_document(
+    data: bytes, *, source: str, suffix: str, stem: str, bounded: bool = True
+) -> ParsedDocument:
+    """`parse_text`, under the worker's budget when `bounded` (a hostile file is refused)."""
+    if bounded:
+        return parse_bounded(data, source=source, suffix=suffix, stem=stem)
+    return parse_text(data, source=source, suffix=suffix, stem=stem)
+
+
+def parse_file(
+    data: bytes, *, source: str, suffix: str, stem: str, bounded: bool = True
+) -> ParsedFile:
+    """A file's bytes to the passages the index takes, with everything removed or left out."""
+    return split_passages(
+        parse_document(data, source=source, suffix=suffix, stem=stem, bounded=bounded)
     )
 
-    loaded = load_text(data, suffix, source)
-    markdown = loaded.markup == "markdown"
-    lines = normalize_text(loaded.text).split("\n")
-    if not markdown:
-        lines = unwrap_lines(lines)
-    cleaned = clean_lines(lines, loaded.title or loaded.fallback_title, markdown=markdown)
-    blocks = markdown_blocks("\n".join(cleaned)) if markdown else plain_blocks(cleaned)
-    title, blocks = take_title(
-        blocks, title=loaded.title, fallback=loaded.fallback_title, stem=stem, markdown=markdown
-    )
-    sections = build_sections(blocks)
-    if not any(section.text.strip() for section in sections):
-        raise KnowledgeError(NO_TEXT_LEFT)
-    return ParsedDocument(
-        source=source,
-        title=" ".join(title.split()),
-        front_matter=loaded.front_matter,
-        sections=sections,
-        content_hash=hashlib.sha256(data).hexdigest(),
-        removed=list(loaded.removed),
-    )
+
+def split_passages(doc: ParsedDocument) -> ParsedFile:
+    """A parsed document's passages as indexed, and what was left out of them and why."""
+    chunks, skipped = chunk_document(doc)
+    skipped.extend(Skipped(source=doc.source, reason=note) for note in doc.removed)
+    chunks, repeats = without_repeats(chunks)
+    if repeats:
+        # Hundreds of identical vectors also defeat the store's nearest-neighbour graph.
+        skipped.append(
+            Skipped(source=doc.source, reason=f"{repeats} repeated passages indexed once")
+        )
+    return ParsedFile(document=doc, passages=chunks, skipped=skipped)
+
+
+def without_repeats(chunks: list[Chunk]) -> tuple[list[Chunk], int]:
+    """A file's passages with word-for-word repeats of an earlier one left out, and how many."""
+    seen: set[tuple[tuple[str, ...], str]] = set()
+    kept = []
+    for chunk in chunks:
+        key = (chunk.heading_path, chunk.text)
+        if key not in seen:
+            seen.add(key)
+            kept.append(chunk)
+    return kept, len(chunks) - len(kept)

@@ -28,6 +28,9 @@ class ParsedDocument(BaseModel):
     content_hash: str = Field(description="sha256 of the raw file bytes.")
     # What cleaning removed that a coach should hear about (hidden text on web pages).
     removed: list[str] = Field(default_factory=list)
+    clutter: dict[str, int] = Field(
+        default_factory=dict, description="Clutter lines cleaning dropped, counted by kind."
+    )
 
 
 class Chunk(BaseModel):
@@ -62,6 +65,17 @@ class Skipped(BaseModel):
     source: str
     reason: str
     section: str | None = None
+
+
+class ParsedFile(BaseModel):
+    """One file as the index takes it: its passages, and what was left out of them and why."""
+
+    document: ParsedDocument
+    passages: list[Chunk]
+    skipped: list[Skipped] = Field(
+        default_factory=list,
+        description="Sections too short or merged, hidden text removed, repeated passages.",
+    )
 
 
 class Hit(BaseModel):

@@ -2,8 +2,8 @@
 
 The parsers are bounded where we can bound them (front matter, regexes, nesting), but a
 third-party parser can still run long or big on some input (markdown-it on thousands of
-unclosed brackets, say). So files are parsed by `parse_text` in a long-lived child process
-started on first use: it caps its own address space (RLIMIT_AS) at what it needed to start
+unclosed brackets, say). So files are parsed by `parsing.parse_text` in a long-lived child
+process started on first use: it caps its own address space (RLIMIT_AS) at what it needed to start
 plus PARSE_MEMORY_BYTES, and stops a parse that has used PARSE_SECONDS of CPU time: a
 profiling timer interrupts Python code, and RLIMIT_CPU has the kernel end the worker one second
 later if it is stuck in C (a regex, libxml2). CPU time, not the clock: on a busy machine a good
@@ -30,6 +30,7 @@ from typing import Any
 
 from retrieval.limits import PARSE_MEMORY_BYTES, PARSE_SECONDS, LimitError
 from retrieval.models import ParsedDocument
+from retrieval.parsing import parse_text
 
 log = logging.getLogger(__name__)
 
@@ -254,8 +255,6 @@ def parse_bounded(data: bytes, *, source: str, suffix: str, stem: str) -> Parsed
     try:
         return worker.parse(data, source=source, suffix=suffix, stem=stem)
     except (RuntimeError, OSError) as exc:  # no worker (a platform without fork/pipes...)
-        from retrieval.ingest import parse_text
-
         log.warning("file parser process unavailable (%s); parsing %s unbounded", exc, source)
         return parse_text(data, source=source, suffix=suffix, stem=stem)
 
@@ -278,7 +277,6 @@ def _serve(memory_bytes: int) -> None:
     import retrieval.loaders
     import retrieval.sections  # noqa: F401
     from retrieval.errors import KnowledgeError
-    from retrieval.ingest import parse_text
 
     out = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr  # a stray print must not break the protocol
