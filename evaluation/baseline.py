@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from evaluation.harness import EvalItem, Ranked
+from evaluation.models import EvalItem, Ranked
 from retrieval.abstention import Evidence
 from retrieval.ingest import scan_knowledge
 from retrieval.protocols import Embedder

@@ -35,13 +35,12 @@ from typing import Any
 
 from evaluation.harness import (
     EVALSETS,
-    EvalItem,
-    Ranked,
     heading_matcher,
     load_eval_set,
     rank_with_retriever,
     score_system,
 )
+from evaluation.models import EvalItem, Ranked
 from evaluation.suite import REPO_KNOWLEDGE, SETS, corpus_folder
 from retrieval.abstention import (
     POLICY_PATH,
