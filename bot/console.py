@@ -16,8 +16,9 @@ from rich.markup import escape
 from answering.models import Turn
 from bot import replies
 from bot.render_cli import render_reply
-from bot.replies import InputError
+from bot.replies import InputError, Reply
 from planner.models import Plan
+from planner.options import plan_options
 from retrieval.errors import CoachError
 
 if TYPE_CHECKING:
@@ -30,19 +31,8 @@ log = logging.getLogger(__name__)
 HISTORY_TURNS = 6
 PROMPT = "you › "
 QUIT = frozenset({"/quit", "/exit", "/q"})
-# The `coach plan` options, as `--name value` or `--name=value`.
-PLAN_FLAGS = {
-    "--runs": "runs",
-    "--free": "free_days",
-    "--minutes": "minutes",
-    "--experience": "experience",
-    "--equipment": "equipment",
-    "--phase": "phase",
-    "--race-date": "race_date",
-    "--weeks": "weeks",
-    "--avoid": "avoid",
-    "--start": "start",
-}
+# The plan request's options (planner/options.py), as `--name value` or `--name=value`.
+PLAN_OPTIONS = {option.flag: option for option in plan_options()}
 PLAN_EXAMPLE = "/plan --runs tue:easy,thu:intervals,sun:long --free mon,fri"
 KB_ADMIN = frozenset(
     {"list", "show", "history", "lint", "add", "confirm", "cancel", "remove", "undo"}
@@ -64,18 +54,30 @@ def parse_flags(text: str) -> dict[str, str]:
     i = 0
     while i < len(tokens):
         name, eq, value = tokens[i].partition("=")
-        if name not in PLAN_FLAGS:
-            raise InputError(f"Unknown option {name}. Options: {', '.join(PLAN_FLAGS)}.")
+        if name not in PLAN_OPTIONS:
+            raise InputError(f"Unknown option {name}. Options: {', '.join(PLAN_OPTIONS)}.")
         if not eq:
             i += 1
             if i == len(tokens):
                 raise InputError(f"{name} needs a value. Example: {PLAN_EXAMPLE}")
             value = tokens[i]
-        flags[PLAN_FLAGS[name]] = value
+        flags[PLAN_OPTIONS[name].name] = value
         i += 1
-    if "free_days" not in flags:
-        raise InputError(f"Say which days you can lift with --free. Example: {PLAN_EXAMPLE}")
+    for option in PLAN_OPTIONS.values():
+        if option.required and option.name not in flags:
+            what = option.help[:1].lower() + option.help[1:]
+            raise InputError(f"Say which {what} with {option.flag}. Example: {PLAN_EXAMPLE}")
     return flags
+
+
+def plan_help() -> Reply:
+    """`/plan --help`: every option with its help, limits, default and choices."""
+    lines = [
+        f"`{option.flag}`{' (required)' if option.required else ''}: "
+        + option.describe(default=True, choices=True)
+        for option in PLAN_OPTIONS.values()
+    ]
+    return Reply(kind="help", title="/plan options", body="\n".join(lines), footer=PLAN_EXAMPLE)
 
 
 @dataclass
@@ -141,6 +143,9 @@ class Session:
         render_reply(self.console, replies.sources_reply(self.app.sources(topic or None), topic))
 
     def make_plan(self, text: str) -> None:
+        if text.strip() in ("--help", "-h"):
+            render_reply(self.console, plan_help())
+            return
         request = replies.plan_request(today=date.today(), **parse_flags(text))
         with self.console.status("planning…"):
             self.plan = replies.make_plan(self.app, request)

@@ -19,7 +19,7 @@ from bot.questions import InputError, clean_question
 from bot.store import FeedbackStore
 from bot.text_limits import neutralize_mentions
 from library.gaps import GapGroup, group_gaps
-from planner.models import DAYS, RUN_KINDS, Plan, PlanRequest
+from planner.models import Plan, PlanRequest
 from planner.render_ics import render_ics
 from planner.render_markdown import render_markdown, render_markdown_pages
 from planner.service import Planner, make_request, parse_date, parse_days, parse_runs
@@ -129,33 +129,37 @@ PICTURE_NAME = "plan-week.png"
 
 def plan_request(
     *,
-    free_days: str,
     today: date,
+    free_days: str | None = None,
     runs: str | None = None,
-    minutes: int | str = 45,
-    experience: str = "some",
-    equipment: str = "none",
+    minutes: int | str | None = None,
+    experience: str | None = None,
+    equipment: str | None = None,
     phase: str | None = None,
     race_date: str | None = None,
-    weeks: int | str = 8,
+    weeks: int | str | None = None,
     avoid: str | None = None,
     start: str | None = None,
     owner: str | None = None,
 ) -> PlanRequest:
-    """Typed options (slash command or console flags) to a validated request, or a PlanError."""
+    """Typed options (slash command, console flags, `coach plan`) to a validated request, or a
+    PlanError. An option not given takes the request model's default (planner/options.py)."""
+    typed = {
+        "minutes": minutes,
+        "experience": experience,
+        "equipment": equipment,
+        "weeks": weeks,
+        "avoid": avoid,
+        "owner": owner,
+    }
     return make_request(
         runs=parse_runs(runs or ""),
-        free_days=parse_days(free_days),
-        minutes=minutes,
-        experience=experience,
-        equipment=equipment,
+        free_days=parse_days(free_days or ""),
         phase=phase or None,
         race_date=parse_date(race_date, "race date"),
-        weeks=weeks,
-        avoid=avoid or (),
         today=today,
         start=parse_date(start, "start"),
-        owner=owner,
+        **{name: value for name, value in typed.items() if value is not None},
     )
 
 
@@ -219,19 +223,20 @@ def complete_list(current: str, vocabulary: Sequence[str], limit: int = 25) -> l
     return [prefix + w for w in found][:limit]
 
 
-def complete_runs(current: str, limit: int = 25) -> list[str]:
-    """Autocomplete for `day:kind` lists from the planner's days and run kinds."""
+def complete_pairs(
+    current: str, keys: Sequence[str], words: Sequence[str], limit: int = 25
+) -> list[str]:
+    """Autocomplete for `key:word` lists (the runs' `day:kind`), one pair per key."""
     *done, partial = [part.strip() for part in current.split(",")]
     done = [d for d in done if d]
     prefix = ", ".join(done) + (", " if done else "")
     used = {d.partition(":")[0].lower() for d in done}
-    day, sep, kind = partial.lower().partition(":")
+    key, sep, word = partial.lower().partition(":")
     if sep:
-        words = [f"{day}:{k}" for k in RUN_KINDS if k.startswith(kind)] if day in DAYS else []
+        found = [f"{key}:{w}" for w in words if w.startswith(word)] if key in keys else []
     else:
-        words = [f"{d}:{k}" for d in DAYS if d.startswith(day) and d not in used
-                 for k in RUN_KINDS]  # fmt: skip
-    return [prefix + word for word in words][:limit]
+        found = [f"{k}:{w}" for k in keys if k.startswith(key) and k not in used for w in words]
+    return [prefix + pair for pair in found][:limit]
 
 
 def topic_choices(items: Sequence[SourceInfo], current: str, limit: int = 25) -> list[str]:
@@ -384,7 +389,8 @@ def help_reply(*, discord: bool = True) -> Reply:
         ReplyField(
             name="Plan",
             value="`/plan`: a strength plan around your runs, with "
-            "*why*, *swap* and a calendar file.",
+            "*why*, *swap* and a calendar file."
+            + ("" if discord else " `/plan --help` lists its options."),
         ),
         ReplyField(name="Sources", value="`/sources [topic]`: the guides I answer from."),
         ReplyField(

@@ -87,18 +87,49 @@ class PlanRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    runs: dict[Day, RunKind] = Field(default_factory=dict, description="Run days and their kind.")
-    free_days: tuple[Day, ...] = Field(description="Days the runner can lift.")
-    minutes: int = Field(45, description=f"Session length, {MIN_MINUTES}-{MAX_MINUTES} minutes.")
-    experience: Experience = "some"
-    equipment: tuple[Equipment, ...] = ("none",)
-    phase: Phase | None = Field(None, description="Give a phase or a race date, not both.")
-    race_date: date | None = None
-    weeks: int = Field(8, description=f"1-{MAX_WEEKS} weeks.")
-    avoid: tuple[Avoid, ...] = Field((), description="Injured areas or movements to avoid.")
-    today: date
-    start: date | None = Field(None, description="First day of the plan; today when unset.")
-    owner: str | None = Field(None, max_length=100, description="Keeps calendar UIDs stable.")
+    # The one declaration of the plan's options: `coach plan`, Discord's `/plan` and the
+    # console's `/plan --flags` are generated from these fields (planner/options.py). The
+    # description is the help text; limits, default and choices are added per surface.
+    runs: dict[Day, RunKind] = Field(
+        default_factory=dict,
+        description="Your running week as day:kind",
+        examples=["tue:easy,thu:intervals,sun:long"],
+        json_schema_extra={"chars": [1, 200]},
+    )
+    free_days: tuple[Day, ...] = Field(
+        description="Days you can lift",
+        examples=["mon,thu"],
+        json_schema_extra={"flag": "--free", "chars": [3, 100]},
+    )
+    minutes: int = Field(45, ge=MIN_MINUTES, le=MAX_MINUTES, description="Minutes per session")
+    experience: Experience = Field("some", description="Your lifting experience")
+    equipment: tuple[Equipment, ...] = Field(
+        ("none",), description="What you can train with; none means bodyweight only"
+    )
+    phase: Phase | None = Field(
+        None, description="Your training phase (base = off-season), or a race date instead"
+    )
+    race_date: date | None = Field(
+        None, description="Your next race, instead of a phase: the phases count back from it"
+    )
+    weeks: int = Field(8, ge=1, le=MAX_WEEKS, description="Plan length in weeks")
+    avoid: tuple[Avoid, ...] = Field(
+        (),
+        description="Injured areas or movements to avoid",
+        examples=["knee,lunges"],
+        json_schema_extra={"chars": [1, 200]},
+    )
+    today: date = Field(
+        description="Today's date; the clock's when not given",
+        json_schema_extra={"cli_only": True},
+    )
+    start: date | None = Field(None, description="First day of the plan; today when not given")
+    owner: str | None = Field(
+        None,
+        max_length=100,
+        description="Whose plan: keeps calendar event ids stable on updates",
+        json_schema_extra={"cli_only": True},
+    )
 
     @field_validator("runs", mode="before")
     @classmethod

@@ -7,17 +7,19 @@ is read only here.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
 from bot.cli.common import load_settings, make_app, write_output
-from planner.models import AVOID, EQUIPMENT, EXPERIENCES, MAX_WEEKS, PHASES, RUN_KINDS, Plan
+from planner.models import Plan
+from planner.options import PlanOption, plan_options
 from retrieval.errors import CoachError
 
 log = logging.getLogger(__name__)
@@ -25,43 +27,7 @@ err = Console(stderr=True)
 USAGE_ERROR = 2
 
 
-def _words(words: tuple[str, ...]) -> str:
-    return " | ".join(words)
-
-
 def plan(
-    runs: Annotated[
-        str,
-        typer.Option(
-            help=f"Run days and kinds, e.g. tue:easy,thu:intervals,sun:long. Kinds: "
-            f"{', '.join(RUN_KINDS)}."
-        ),
-    ] = "",
-    free: Annotated[str, typer.Option(help="Days you can lift, e.g. mon,wed,fri.")] = "",
-    equipment: Annotated[
-        str, typer.Option(help=f"{_words(EQUIPMENT)} (comma-separate to combine).")
-    ] = "none",
-    phase: Annotated[
-        str | None, typer.Option(help=f"{_words(PHASES)} (base = off-season).")
-    ] = None,
-    race_date: Annotated[
-        str | None,
-        typer.Option("--race-date", help="YYYY-MM-DD; phases are counted back from it."),
-    ] = None,
-    weeks: Annotated[int, typer.Option(help=f"Plan length, 1-{MAX_WEEKS} weeks.")] = 8,
-    experience: Annotated[str, typer.Option(help=f"{_words(EXPERIENCES)} (lifting).")] = "some",
-    minutes: Annotated[int, typer.Option(help="Session length in minutes (20-120).")] = 45,
-    avoid: Annotated[
-        str,
-        typer.Option(help=f"Injuries or movements to avoid, comma-separated: {', '.join(AVOID)}."),
-    ] = "",
-    today: Annotated[str | None, typer.Option(help="YYYY-MM-DD; defaults to today's date.")] = None,
-    start: Annotated[
-        str | None, typer.Option(help="YYYY-MM-DD first day of the plan; defaults to today.")
-    ] = None,
-    owner: Annotated[
-        str | None, typer.Option(help="Whose plan: keeps calendar event ids stable on updates.")
-    ] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
     ics: Annotated[
         Path | None, typer.Option(help="Also write the sessions to this .ics calendar file.")
@@ -83,6 +49,7 @@ def plan(
         int | None, typer.Option("--swap-week", help="Swap only in this week.")
     ] = None,
     audit: Annotated[bool, typer.Option("--audit", help="Print the rule audit card.")] = False,
+    **typed: Any,
 ) -> None:
     """Build a strength plan around your runs, citing the club's guides for every choice."""
     # Imported here: every other `coach` command would pay for the planner and icalendar.
@@ -92,11 +59,8 @@ def plan(
     from planner.service import parse_date
 
     try:
-        request = replies.plan_request(
-            free_days=free, runs=runs, equipment=equipment, phase=phase, race_date=race_date,
-            weeks=weeks, experience=experience, minutes=minutes, avoid=avoid,
-            today=parse_date(today, "today") or date.today(), start=start, owner=owner,
-        )  # fmt: skip
+        today = parse_date(typed.pop("today"), "today") or date.today()
+        request = replies.plan_request(today=today, **typed)
     except CoachError as exc:
         _fail(exc)
     coach = make_app(load_settings(), quiet=json_out)
@@ -127,3 +91,28 @@ def plan(
 def _fail(exc: Exception) -> None:
     err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     raise typer.Exit(USAGE_ERROR) from None
+
+
+def typer_option(option: PlanOption) -> inspect.Parameter:
+    """A request field as a `coach plan` option. Limits and choices are checked by the request
+    model, not by Typer, so a bad value gets the same message as in the console and Discord."""
+    kind: Any = int if option.shape == "number" else str
+    help_text = option.describe(default=False, choices=True) + "."
+    return inspect.Parameter(
+        option.name,
+        inspect.Parameter.KEYWORD_ONLY,
+        annotation=Annotated[kind | None, typer.Option(option.flag, help=help_text)],
+        default=option.default,  # a required field is left to the model to ask for
+    )
+
+
+def _with_request_options(command: Any) -> Any:
+    """`command` with the request's fields (planner/options.py) before its own options."""
+    own = inspect.signature(command, eval_str=True).parameters.values()
+    generated = [typer_option(option) for option in plan_options(cli=True)]
+    kept = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own if p.kind != p.VAR_KEYWORD]
+    command.__signature__ = inspect.Signature([*generated, *kept])
+    return command
+
+
+plan = _with_request_options(plan)

@@ -349,6 +349,12 @@ async def test_mentions_inside_a_bot_thread_carry_the_conversation(fake_app: Fak
         ("sources", {"topic": "cal"}, "topic", ["calves"]),
         ("plan", {"free_days": "mon, th"}, "free_days", ["mon, thu"]),
         ("plan", {"free_days": "mon", "avoid": "knee, lun"}, "avoid", ["knee, lunges"]),
+        (
+            "plan",
+            {"free_days": "mon", "runs": "tue:easy, thu:int"},
+            "runs",
+            ["tue:easy, thu:intervals"],
+        ),
     ],
 )
 async def test_options_autocomplete(

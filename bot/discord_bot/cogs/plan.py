@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import re
+from collections.abc import Callable, Coroutine
 from datetime import date
-from typing import Literal
+from typing import Any, Literal, Optional
 
 import discord
 from discord import app_commands
@@ -18,17 +20,8 @@ from bot.discord_bot.errors import report_error
 from bot.discord_bot.log_views import adapted_for, log_buttons, remember_plan
 from bot.discord_bot.render import render_messages
 from bot.text_limits import EMBED_DESCRIPTION, SELECT_LABEL, SELECT_OPTIONS
-from planner.models import (
-    AVOID,
-    DAYS,
-    EQUIPMENT,
-    EXPERIENCES,
-    MAX_MINUTES,
-    MAX_WEEKS,
-    MIN_MINUTES,
-    PHASES,
-    Plan,
-)
+from planner.models import Plan
+from planner.options import PlanOption, plan_options
 from retrieval.text import trim
 
 PLAN_GONE = "That plan is no longer on record. Make a new one with `/plan`."
@@ -37,9 +30,70 @@ NOT_YOURS = "Only the person who made this plan can change it. Make your own wit
 PLAN_CHARS = EMBED_DESCRIPTION - 96
 
 
-def _choices(words: tuple[str, ...]) -> list[app_commands.Choice[str]]:
-    """Fixed choices straight from the planner's vocabulary (planner.models)."""
-    return [app_commands.Choice(name=word, value=word) for word in words]
+# Discord offers a fixed list for these comma-list options (one pick covers most runners);
+# the command line and the console take the comma list.
+PICK_ONE = frozenset({"equipment"})
+_Range: Any = app_commands.Range  # built from the field's limits at run time
+Choices = list[app_commands.Choice[str]]
+Completer = Callable[[discord.Interaction, str], Coroutine[Any, Any, Choices]]
+
+
+def slash_parameter(option: PlanOption) -> inspect.Parameter:
+    """A request field as a `/plan` option: Discord checks the limits and text length."""
+    kind: Any = str
+    if option.shape == "number":
+        kind = int if option.minimum is None else _Range[int, option.minimum, option.maximum]
+    elif option.chars and not fixed_choices(option):
+        kind = _Range[str, option.chars[0], option.chars[1]]
+    default: Any = inspect.Parameter.empty if option.required else option.default
+    if default is None:
+        kind = Optional[kind]  # noqa: UP045  (`X | None` needs X to be a type; a Range is not)
+    return inspect.Parameter(
+        option.name, inspect.Parameter.KEYWORD_ONLY, annotation=kind, default=default
+    )
+
+
+def fixed_choices(option: PlanOption) -> bool:
+    return bool(option.choices) and (option.shape == "word" or option.name in PICK_ONE)
+
+
+def completer(option: PlanOption) -> Completer:
+    """Autocomplete for a comma list of words or of `day:kind` pairs, from the vocabulary."""
+
+    async def complete(interaction: discord.Interaction, current: str) -> Choices:
+        if option.shape == "pairs":
+            words = replies.complete_pairs(current, option.keys, option.choices)
+        else:
+            words = replies.complete_list(current, option.choices)
+        return [app_commands.Choice(name=word, value=word) for word in words]
+
+    return complete
+
+
+def with_plan_options(callback: Any) -> Any:
+    """`callback(self, interaction, **typed)` with the request's fields (planner/options.py)
+    as its `/plan` options: their types, defaults, descriptions, choices and autocomplete."""
+    options = plan_options()
+    own = list(inspect.signature(callback).parameters.values())[:2]  # self, interaction
+    callback.__signature__ = inspect.Signature([*own, *map(slash_parameter, options)])
+    app_commands.describe(
+        **{o.name: o.describe(default=True, choices=False, quotes="“”") for o in options}
+    )(callback)
+    app_commands.choices(
+        **{
+            o.name: [app_commands.Choice(name=word, value=word) for word in o.choices]
+            for o in options
+            if fixed_choices(o)
+        }
+    )(callback)
+    app_commands.autocomplete(
+        **{
+            o.name: completer(o)
+            for o in options
+            if o.choices and not fixed_choices(o) and o.shape in ("words", "pairs")
+        }
+    )(callback)
+    return callback
 
 
 def plan_messages(plan: Plan) -> list:  # list[Outgoing]
@@ -203,41 +257,10 @@ class PlanCog(commands.Cog):
         self.bot = bot
 
     @app_commands.command(name="plan", description="A strength plan that fits around your runs.")
-    @app_commands.describe(
-        free_days="Days you can lift, e.g. “mon,thu”",
-        runs="Your running week as day:kind, e.g. “tue:easy, thu:intervals, sun:long”",
-        minutes=f"Minutes per session ({MIN_MINUTES}-{MAX_MINUTES}, default 45)",
-        experience="Your lifting experience (default: some)",
-        equipment="What you can train with (default: none, bodyweight only)",
-        phase="Your training phase; or give a race date instead",
-        race_date="Your next race as YYYY-MM-DD, instead of a phase",
-        weeks=f"Plan length in weeks (1-{MAX_WEEKS}, default 8)",
-        avoid="Injured areas or movements to avoid, e.g. “knee, lunges”",
-        start="First day of the plan as YYYY-MM-DD (default: today)",
-    )
-    @app_commands.choices(
-        experience=_choices(EXPERIENCES), equipment=_choices(EQUIPMENT), phase=_choices(PHASES)
-    )
-    async def plan_command(
-        self,
-        interaction: discord.Interaction[CoachBot],
-        free_days: app_commands.Range[str, 3, 100],
-        runs: app_commands.Range[str, 1, 200] | None = None,
-        minutes: app_commands.Range[int, MIN_MINUTES, MAX_MINUTES] = 45,
-        experience: str = "some",
-        equipment: str = "none",
-        phase: str | None = None,
-        race_date: app_commands.Range[str, 8, 10] | None = None,
-        weeks: app_commands.Range[int, 1, MAX_WEEKS] = 8,
-        avoid: app_commands.Range[str, 1, 200] | None = None,
-        start: app_commands.Range[str, 8, 10] | None = None,
-    ) -> None:
+    @with_plan_options
+    async def plan_command(self, interaction: discord.Interaction[CoachBot], **typed: Any) -> None:
         # Checked before deferring, so a typo gets a private answer at once.
-        request = replies.plan_request(
-            free_days=free_days, runs=runs, minutes=minutes, experience=experience,
-            equipment=equipment, phase=phase, race_date=race_date, weeks=weeks, avoid=avoid,
-            start=start, today=date.today(), owner=str(interaction.user.id),
-        )  # fmt: skip
+        request = replies.plan_request(today=date.today(), owner=str(interaction.user.id), **typed)
         if not await self.bot.admit(interaction):
             return
         async with self.bot.busy():
@@ -246,24 +269,6 @@ class PlanCog(commands.Cog):
             await remember_plan(self.bot, interaction.user.id, plan)
             messages = await asyncio.to_thread(plan_messages, plan)
             await send_followups(interaction, messages, view=plan_view(key, plan))
-
-    @plan_command.autocomplete("free_days")
-    async def free_days_autocomplete(
-        self, interaction: discord.Interaction[CoachBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=c, value=c) for c in replies.complete_list(current, DAYS)]
-
-    @plan_command.autocomplete("runs")
-    async def runs_autocomplete(
-        self, interaction: discord.Interaction[CoachBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=c, value=c) for c in replies.complete_runs(current)]
-
-    @plan_command.autocomplete("avoid")
-    async def avoid_autocomplete(
-        self, interaction: discord.Interaction[CoachBot], current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=c, value=c) for c in replies.complete_list(current, AVOID)]
 
 
 async def setup(bot: CoachBot) -> None:
