@@ -43,6 +43,17 @@ BUSY = (
 )
 
 
+# One change at a time per data folder in this process, however many admins serve it (the
+# `/kb` commands and the buttons under a preview each hold one); the file lock covers processes.
+_writers: dict[Path, threading.Lock] = {}
+_writers_lock = threading.Lock()
+
+
+def _writer_lock(data_dir: Path) -> threading.Lock:
+    with _writers_lock:
+        return _writers.setdefault(Path(data_dir).resolve(), threading.Lock())
+
+
 def article_mode(path: Path) -> int:
     """Permission bits for an article written at `path`: its own when it is replaced, else
     those of the folder's other articles, else what a new file gets under the umask."""
@@ -120,7 +131,7 @@ class KnowledgeAdmin:
         self.settings = app.settings
         self.history = History(self.settings.data_dir)
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._thread_lock = threading.Lock()
+        self._thread_lock = _writer_lock(self.settings.data_dir)
 
     @property
     def knowledge_dir(self) -> Path:

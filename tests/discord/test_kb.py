@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from tests.fakes.web_pages import Page, serve_pages
 from tests.library.conftest import ARTICLE
 
 EPHEMERAL = 64
+DIGEST_AT = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # a Monday, the default digest slot
 DELOAD = "progression-deloads-and-testing.md"
 
 
@@ -210,13 +211,15 @@ async def test_the_weekly_digest_opens_a_thread_where_an_added_article_closes_th
     question = "how many hill sprints should a runner do?"
     bot_store.record_answer(
         Answer(question=question, answer="The guides don't cover that.", citations=[],
-               abstained=True)
+               abstained=True),
+        now=DIGEST_AT - timedelta(days=2),
     )  # fmt: skip
     async with fake_discord() as fake:
         app = _app(kb_settings, embedder, fake)
         async with running_bot(app, fake, store=bot_store) as bot:
+            bot.clock = lambda: DIGEST_AT  # the Add below asks what last week was
             cog = bot.get_cog("KbCog")
-            await cog.post_digest(datetime.now(UTC))  # type: ignore[union-attr]
+            await cog.post_digest(DIGEST_AT)  # type: ignore[union-attr]
             review = f"/channels/{fake.review_channel_id}/messages"
             header, topic = await fake.wait_for_count(
                 lambda c: c.method == "POST" and c.path == review, 2

@@ -8,30 +8,30 @@ code for every command and every button.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 
 import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
 from bot import replies
-from bot.discord_bot.checks import NotCoachError, coach_only, is_coach
+from bot.discord_bot.checks import coach_only
 from bot.discord_bot.client import CoachBot
 from bot.discord_bot.delivery import send_followups
 from bot.discord_bot.kb_views import (
     GapThreadButton,
     PreviewButton,
     RemoveButton,
+    coach_name,
     gap_view,
     preview_view,
+    remove_key,
     remove_view,
 )
 from bot.discord_bot.render import render_messages
-from bot.text_limits import THREAD_NAME, neutralize_mentions
 from library import messages as kb_replies
-from library.admin import ChangeResult, KnowledgeAdmin
+from library.admin import KnowledgeAdmin
 from library.errors import KbError
 from library.gap_digest import (
     DIGEST_WINDOW,
@@ -39,7 +39,6 @@ from library.gap_digest import (
     DigestState,
     digest_due,
     parse_digest_slot,
-    recheck,
 )
 from library.gaps import group_gaps
 from library.plan_citations import CitationReport
@@ -49,14 +48,6 @@ from retrieval.files import format_size
 log = logging.getLogger(__name__)
 
 DIGEST_TOPICS = 5
-
-
-def _who(user: discord.abc.User) -> str:
-    return f"@{user.name}"
-
-
-def _key(source: str) -> str:
-    return hashlib.sha1(source.encode("utf-8")).hexdigest()[:16]
 
 
 @app_commands.guild_only()
@@ -93,12 +84,6 @@ class KbCog(
             listeners.remove(self._citations_changed)
         self.digest_loop.cancel()
 
-    async def _coach(self, interaction: discord.Interaction[CoachBot]) -> None:
-        """The role check for buttons (commands have it as a decorator)."""
-        role = self.bot.settings.coach_role
-        if not is_coach(interaction.user, role):
-            raise NotCoachError(f"Only members with the **{role}** role can do this.")
-
     async def _send(self, interaction: discord.Interaction[CoachBot], reply, **kwargs) -> None:  # type: ignore[no-untyped-def]
         await send_followups(interaction, render_messages(reply), ephemeral=True, **kwargs)
 
@@ -111,7 +96,7 @@ class KbCog(
     async def status(self, interaction: discord.Interaction[CoachBot]) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
         status = await asyncio.to_thread(self.bot.app.status)
-        await self._send(interaction, replies.status_reply(status, now=replies.utcnow()))
+        await self._send(interaction, replies.status_reply(status, now=self.bot.clock()))
 
     @app_commands.command(
         name="reload",
@@ -122,7 +107,7 @@ class KbCog(
         await interaction.response.defer(thinking=True, ephemeral=True)
         report = await self.bot.run_blocking(self.bot.app.reindex)
         status = await asyncio.to_thread(self.bot.app.status)
-        await self._send(interaction, replies.reindex_reply(report, status, now=replies.utcnow()))
+        await self._send(interaction, replies.reindex_reply(report, status, now=self.bot.clock()))
 
     @app_commands.command(
         name="gaps",
@@ -131,7 +116,7 @@ class KbCog(
     @coach_only()
     async def gaps(self, interaction: discord.Interaction[CoachBot]) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        reply = await asyncio.to_thread(replies.gaps, self.bot.store, now=replies.utcnow())
+        reply = await asyncio.to_thread(replies.gaps, self.bot.store, now=self.bot.clock())
         await self._send(interaction, reply)
 
     # -- add: preview, then Add or Cancel -------------------------------------------------------
@@ -152,7 +137,7 @@ class KbCog(
     ) -> None:
         if (file is None) == (url is None):
             raise KbError("Give either `file` (an attachment) or `url`, not both or neither.")
-        who = _who(interaction.user)
+        who = coach_name(interaction.user)
         if file is not None:
             name = safe_filename(file.filename)
             check_suffix(name)
@@ -172,42 +157,6 @@ class KbCog(
         await self._send(
             interaction, kb_replies.preview_reply(staged), view=preview_view(staged.id)
         )
-
-    async def preview_pressed(
-        self, interaction: discord.Interaction[CoachBot], action: str, staged_id: str
-    ) -> None:
-        await self._coach(interaction)
-        if action == "cancel":
-            await asyncio.to_thread(self.admin.cancel, staged_id)
-            await interaction.response.edit_message(
-                content="Cancelled: nothing was written.", embeds=[], view=None
-            )
-            return
-        await interaction.response.defer(thinking=True, ephemeral=True)
-        result = await self.bot.run_blocking(self.admin.add, staged_id, who=_who(interaction.user))
-        answered = await self._now_answered(result)
-        await self._send(interaction, kb_replies.change_reply(result, now_answered=answered))
-        await self._tell_gap_thread(interaction, result, answered)
-
-    async def _now_answered(self, result: ChangeResult) -> list[str]:
-        """Last week's refused questions that the new file now answers."""
-        search = getattr(self.bot.app, "search", None)
-        if search is None:
-            return []
-        since = datetime.now(UTC) - DIGEST_WINDOW
-        questions = await asyncio.to_thread(self.bot.store.gap_questions, since=since)
-        return await self.bot.run_blocking(
-            recheck, questions, lambda q: search(q, 5), result.change.source
-        )
-
-    async def _tell_gap_thread(
-        self, interaction: discord.Interaction[CoachBot], result: ChangeResult, answered: list[str]
-    ) -> None:
-        state = await asyncio.to_thread(DigestState.load, self.bot.settings.data_dir)
-        if str(interaction.channel_id) not in state.threads:
-            return
-        text = kb_replies.now_answered_text(result.change.source, answered)
-        await self.bot.get_partial_messageable(interaction.channel_id or 0).send(text)
 
     # -- list, show, remove, history, undo ------------------------------------------------------
 
@@ -242,23 +191,8 @@ class KbCog(
         )
         embeds = render_messages(reply)[0].embeds
         await interaction.response.send_message(
-            embeds=embeds, view=remove_view(_key(source)), ephemeral=True
+            embeds=embeds, view=remove_view(remove_key(source)), ephemeral=True
         )
-
-    async def remove_pressed(
-        self, interaction: discord.Interaction[CoachBot], action: str, key: str
-    ) -> None:
-        await self._coach(interaction)
-        if action == "keep":
-            await interaction.response.edit_message(content="Kept.", embeds=[], view=None)
-            return
-        files = await asyncio.to_thread(self.admin.list_files)
-        source = next((f.source for f in files if _key(f.source) == key), None)
-        if source is None:
-            raise KbError("That file is no longer in the knowledge base.")
-        await interaction.response.defer(thinking=True, ephemeral=True)
-        result = await self.bot.run_blocking(self.admin.remove, source, who=_who(interaction.user))
-        await self._send(interaction, kb_replies.change_reply(result))
 
     @show.autocomplete("file")
     @remove.autocomplete("file")
@@ -289,7 +223,9 @@ class KbCog(
         self, interaction: discord.Interaction[CoachBot], change: app_commands.Range[int, 1]
     ) -> None:
         await interaction.response.defer(thinking=True, ephemeral=True)
-        result = await self.bot.run_blocking(self.admin.undo, change, who=_who(interaction.user))
+        result = await self.bot.run_blocking(
+            self.admin.undo, change, who=coach_name(interaction.user)
+        )
         await self._send(interaction, kb_replies.change_reply(result))
 
     # -- planner citations and the weekly digest --------------------------------------------------
@@ -314,7 +250,7 @@ class KbCog(
     @tasks.loop(minutes=10)
     async def digest_loop(self) -> None:
         try:
-            await self.post_digest_if_due(datetime.now(UTC))
+            await self.post_digest_if_due(self.bot.clock())
         except Exception:
             log.exception("the weekly gap digest failed; it is retried in 10 minutes")
 
@@ -357,26 +293,6 @@ class KbCog(
             for g in groups[:DIGEST_TOPICS]
         ]
         await asyncio.to_thread(state.save, self.bot.settings.data_dir)
-
-    async def gap_pressed(self, interaction: discord.Interaction[CoachBot], group: int) -> None:
-        await self._coach(interaction)
-        state = await asyncio.to_thread(DigestState.load, self.bot.settings.data_dir)
-        message = interaction.message
-        if message is None or group >= len(state.groups):
-            raise KbError("That digest is out of date; the next one has fresh topics.")
-        if message.thread is not None:
-            await interaction.response.send_message(
-                f"Continue in {message.thread.mention}.", ephemeral=True
-            )
-            return
-        topic = state.groups[group]
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        name = f"Gap: {neutralize_mentions(topic.label)}"[:THREAD_NAME]
-        thread = await message.create_thread(name=name, auto_archive_duration=10080)
-        state.threads[str(thread.id)] = group
-        await asyncio.to_thread(state.save, self.bot.settings.data_dir)
-        await thread.send(kb_replies.thread_intro(topic))
-        await interaction.followup.send(f"Thread started: {thread.mention}", ephemeral=True)
 
 
 async def setup(bot: CoachBot) -> None:
