@@ -90,7 +90,7 @@ class CoachBot(commands.AutoShardedBot):
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
         self.limiter = asyncio.Semaphore(app.settings.max_concurrency)
         self.cooldown = Cooldown(app.settings.cooldown_s)
-        self.review = ReviewDesk(self)
+        self.review = ReviewDesk(self.settings, self.store, self.get_partial_messageable)
         self.synced: list[app_commands.AppCommand] = []
         self._announced = False
         self._busy = 0

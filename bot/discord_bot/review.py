@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 import discord
 
-from bot.store import AnswerRecord, FeedbackRecord
+from bot.settings import Settings
+from bot.store import AnswerRecord, FeedbackRecord, FeedbackStore
 from bot.text_limits import FIELD_VALUE, neutralize_mentions
 from retrieval.text import trim
-
-if TYPE_CHECKING:
-    from bot.discord_bot.client import CoachBot
 
 log = logging.getLogger(__name__)
 
@@ -44,21 +42,29 @@ def review_embed(answer: AnswerRecord, feedback: FeedbackRecord) -> discord.Embe
 class ReviewDesk:
     """Posts one review message per 👎 and edits it when the voter adds a reason."""
 
-    def __init__(self, bot: CoachBot) -> None:
-        self.bot = bot
+    def __init__(
+        self,
+        settings: Settings,
+        store: FeedbackStore,
+        channel: Callable[[int], discord.PartialMessageable],
+    ) -> None:
+        # The settings object, not its channel id: the id is read at each vote.
+        self.settings = settings
+        self.store = store
+        self.channel = channel
         self._locks: dict[tuple[str, int], asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     def report_later(self, answer_id: str, user_id: int) -> None:
         """Post or update in the background: the user's interaction must not wait on it."""
-        if self.bot.settings.review_channel_id is None:
+        if self.settings.review_channel_id is None:
             return
         task = asyncio.create_task(self.report(answer_id, user_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def report(self, answer_id: str, user_id: int) -> None:
-        channel_id = self.bot.settings.review_channel_id
+        channel_id = self.settings.review_channel_id
         if channel_id is None:
             return
         key = (answer_id, user_id)
@@ -74,13 +80,13 @@ class ReviewDesk:
                 self._locks.pop(key, None)
 
     async def _post_or_edit(self, channel_id: int, answer_id: str, user_id: int) -> None:
-        store = self.bot.store
+        store = self.store
         answer = await asyncio.to_thread(store.answer, answer_id)
         feedback = await asyncio.to_thread(store.feedback, answer_id, user_id)
         if answer is None or feedback is None or feedback.vote >= 0:
             return
         embed = review_embed(answer, feedback)
-        channel = self.bot.get_partial_messageable(channel_id)
+        channel = self.channel(channel_id)
         if feedback.review_message_id:
             await channel.get_partial_message(feedback.review_message_id).edit(embed=embed)
             return
