@@ -86,6 +86,7 @@ def _option(name: str, field: FieldInfo) -> PlanOption:
     chars = extra.get("chars")
     if chars is None and shape == "date":
         chars = [8, 10]  # YYYY-MM-DD, or the compact YYYYMMDD date.fromisoformat also reads
+    low, high = chars if isinstance(chars, list) else (None, None)
     return PlanOption(
         name=name,
         flag=str(extra.get("flag") or "--" + name.replace("_", "-")),
@@ -99,7 +100,7 @@ def _option(name: str, field: FieldInfo) -> PlanOption:
         choices=choices,
         keys=keys,
         example=str(field.examples[0]) if field.examples else None,
-        chars=(int(chars[0]), int(chars[1])) if isinstance(chars, list) else None,
+        chars=(low, high) if isinstance(low, int) and isinstance(high, int) else None,
     )
 
 

@@ -7,8 +7,9 @@ import os
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -29,6 +30,9 @@ from bot.cli.log import log_app, progress
 from bot.cli.plan import plan
 from bot.secrets_guard import protect
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.app import CoachApp
 
 
 class _CoachTyper(typer.Typer):
@@ -163,7 +167,7 @@ def search(
         return
     for line in sys.stdin:
         if line.strip():
-            result = run(lambda line=line: coach.search(line.strip(), k))
+            result = run(partial(coach.search, line.strip(), k))
             print(result.model_dump_json(), flush=True)
     _done_reading(settings, stamp)
 
@@ -207,7 +211,7 @@ def status(
     run(lambda: _check_store(coach))
 
 
-def _check_store(coach) -> None:  # type: ignore[no-untyped-def]
+def _check_store(coach: CoachApp) -> None:
     from retrieval.manifest import load_manifest, manifest_damaged
     from retrieval.service import check_store
 

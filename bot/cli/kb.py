@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.common import err, fail, hand_over, load_settings, make_app, out, run
 from bot.render_cli import render_reply
+
+if TYPE_CHECKING:
+    from bot.replies import Reply
+    from library.admin import KnowledgeAdmin
 
 kb_app = typer.Typer(
     name="kb",
@@ -25,7 +29,7 @@ def _who() -> str:
         return "CLI"
 
 
-def _admin():  # type: ignore[no-untyped-def]
+def _admin() -> KnowledgeAdmin:
     import os
 
     from library.admin import KnowledgeAdmin
@@ -35,11 +39,15 @@ def _admin():  # type: ignore[no-untyped-def]
     owner = None if settings.chroma_url else store_owner(settings.data_dir)
     if owner is None or owner.pid == os.getpid():
         return KnowledgeAdmin(make_app(settings))
-    # The running bot owns the embedded index: it re-indexes, this process only writes files.
-    return KnowledgeAdmin(make_app(settings), hand_over=lambda: hand_over(settings, timeout=600))
+
+    def bot_reindexes() -> None:
+        # The running bot owns the embedded index: it re-indexes, this process only writes files.
+        hand_over(settings, timeout=600)
+
+    return KnowledgeAdmin(make_app(settings), hand_over=bot_reindexes)
 
 
-def _show(reply) -> None:  # type: ignore[no-untyped-def]
+def _show(reply: Reply) -> None:
     render_reply(out, reply)
 
 

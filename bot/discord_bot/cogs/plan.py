@@ -7,7 +7,7 @@ import inspect
 import re
 from collections.abc import Callable, Coroutine
 from datetime import date
-from typing import Any, Literal, Optional
+from typing import Any, Literal, Optional, cast
 
 import discord
 from discord import app_commands
@@ -157,11 +157,11 @@ class PlanButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> PlanButton:
         return cls(match["action"], match["key"])  # type: ignore[arg-type]
 
-    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:  # the CoachBot's
         try:
             await self._respond(interaction)
         except Exception as error:
@@ -222,11 +222,11 @@ class SwapSelect(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Select, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> SwapSelect:
-        return cls(match["key"], options=item.options)
+        return cls(match["key"], options=cast(discord.ui.Select, item).options)
 
-    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:  # the CoachBot's
         try:
             await self._swap(interaction)
         except Exception as error:
