@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from rich.console import Console
@@ -13,7 +13,7 @@ from rich.table import Table
 from answering.models import Answer
 from retrieval.indexer import IndexReport
 from retrieval.inventory import IndexStatus
-from retrieval.models import SearchResult
+from retrieval.models import SearchResult, Skipped
 
 if TYPE_CHECKING:
     from rich.markdown import Markdown
@@ -42,33 +42,18 @@ def with_progress(console: Console, work: Callable[[Callable[[int, int], None]],
 
 
 def index_report(console: Console, report: IndexReport, seconds: float) -> None:
-    if report.switched:
-        console.print(
-            f"[green]Indexed[/] {report.files} files, {report.chunks} passages "
-            f"({report.embedded} embedded, {report.reused} reused) in {seconds:.1f} s."
-        )
-    else:
-        console.print(
-            f"[green]Up to date:[/] {report.files} files, {report.chunks} passages, "
-            f"nothing changed ({seconds:.2f} s)."
-        )
-    for label, names in (
-        ("added", report.added),
-        ("changed", report.changed),
-        ("removed", report.removed),
-    ):
-        if names:
-            console.print(f"  {label}: {escape(', '.join(names))}")
+    console.print(f"[green]{escape(report.summary(seconds))}[/]")
+    for label, names in report.changes():
+        console.print(f"  {label.lower()}: {escape(', '.join(names))}")
     skipped(console, report.skipped)
 
 
-def skipped(console: Console, items) -> None:
+def skipped(console: Console, items: Sequence[Skipped]) -> None:
     if not items:
         return
     console.print(f"[yellow]Skipped {len(items)}:[/]")
     for item in items:
-        where = f"{item.source} › {item.section}" if item.section else item.source
-        console.print(f"  [yellow]•[/] {escape(where)}: {escape(item.reason)}")
+        console.print(f"  [yellow]•[/] {escape(item.where)}: {escape(item.reason)}")
 
 
 def search_result(console: Console, result: SearchResult) -> None:

@@ -329,21 +329,11 @@ def reindex_reply(report: IndexReport, status: IndexStatus, *, now: datetime) ->
 
 def report_text(report: IndexReport) -> str:
     """One paragraph a coach can read: what the re-index added, changed, removed and reused."""
-    if not report.switched:
-        return f"Nothing changed: still {report.files} files, {report.chunks} passages."
-    lines = [
-        f"{report.files} files, {report.chunks} passages ({report.embedded} embedded, "
-        f"{report.reused} reused) in {report.seconds:.1f}s."
-    ]
-    for label, names in (
-        ("Added", report.added),
-        ("Changed", report.changed),
-        ("Removed", report.removed),
-    ):
-        if names:
-            shown = ", ".join(f"`{n}`" for n in names[:10])
-            more = f" and {len(names) - 10} more" if len(names) > 10 else ""
-            lines.append(f"{label}: {shown}{more}")
+    lines = [report.summary()]
+    for label, names in report.changes():
+        shown = ", ".join(f"`{n}`" for n in names[:10])
+        more = f" and {len(names) - 10} more" if len(names) > 10 else ""
+        lines.append(f"{label}: {shown}{more}")
     return "\n".join(lines)
 
 

@@ -35,14 +35,10 @@ class Reindexable(Protocol):
 
 
 def describe_report(report: IndexReport) -> str:
-    """One log line: what changed and what the index holds now."""
-    if not report.switched:
-        return f"no change ({report.files} files, {report.chunks} passages)"
-    return (
-        f"{report.files} files, {report.chunks} passages; {len(report.added)} added, "
-        f"{len(report.changed)} changed, {len(report.removed)} removed, "
-        f"{len(report.skipped)} skipped; {report.embedded} embedded in {report.seconds:.1f}s"
-    )
+    """One log line: what the index holds now and what changed."""
+    changes = "; ".join(f"{label}: {', '.join(names)}" for label, names in report.changes())
+    skipped = f"; {len(report.skipped)} skipped" if report.skipped else ""
+    return f"{report.summary()}{' ' + changes if changes else ''}{skipped}"
 
 
 async def reindex_now(

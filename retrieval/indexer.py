@@ -65,6 +65,25 @@ class IndexReport(BaseModel):
     segments: int = 1
     switched: bool = Field(description="False when nothing changed and the live index was kept.")
 
+    # What a run did, said once: the CLI, the console, Discord and the watcher's log style it.
+    def summary(self, seconds: float | None = None) -> str:
+        """One sentence: what the index holds now, and what this run embedded."""
+        took = self.seconds if seconds is None else seconds
+        if not self.switched:
+            return (
+                f"Up to date: {self.files} files, {self.chunks} passages, nothing changed "
+                f"({took:.2f} s)."
+            )
+        return (
+            f"Indexed {self.files} files, {self.chunks} passages ({self.embedded} embedded, "
+            f"{self.reused} reused) in {took:.1f} s."
+        )
+
+    def changes(self) -> list[tuple[str, list[str]]]:
+        """The files added, changed and removed, by label; empty lists left out."""
+        lists = (("Added", self.added), ("Changed", self.changed), ("Removed", self.removed))
+        return [(label, names) for label, names in lists if names]
+
 
 class _Plan(BaseModel):
     """What one run will do, decided before anything is written."""

@@ -66,6 +66,11 @@ class Skipped(BaseModel):
     reason: str
     section: str | None = None
 
+    @property
+    def where(self) -> str:
+        """The file, and the section when only part of it was left out."""
+        return f"{self.source} › {self.section}" if self.section else self.source
+
 
 class ParsedFile(BaseModel):
     """One file as the index takes it: its passages, and what was left out of them and why."""

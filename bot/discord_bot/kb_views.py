@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
@@ -73,11 +73,11 @@ class PreviewButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> PreviewButton:
         return cls(match["action"], match["staged"])
 
-    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             await self.pressed(interaction)
         except Exception as error:
@@ -137,11 +137,11 @@ class RemoveButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> RemoveButton:
         return cls(match["action"], match["key"])
 
-    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             await self.pressed(interaction)
         except Exception as error:
@@ -179,11 +179,11 @@ class GapThreadButton(
 
     @classmethod
     async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> GapThreadButton:
         return cls(int(match["group"]))
 
-    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
             await self.pressed(interaction)
         except Exception as error:

@@ -109,10 +109,10 @@ def test_report_text_lists_changes() -> None:
         switched=True,
     )
     text = replies.report_text(report)
-    assert "3 files, 12 passages (2 embedded, 10 reused) in 1.3s." in text
+    assert "Indexed 3 files, 12 passages (2 embedded, 10 reused) in 1.3 s." in text
     assert "Added: `new.md`" in text and "Removed: `old.md`" in text
     unchanged = report.model_copy(update={"switched": False})
-    assert replies.report_text(unchanged).startswith("Nothing changed")
+    assert replies.report_text(unchanged).startswith("Up to date: 3 files, 12 passages")
 
 
 def test_gaps_reply_groups_with_counts_and_reasons() -> None:

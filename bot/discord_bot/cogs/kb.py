@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -30,6 +31,7 @@ from bot.discord_bot.kb_views import (
     remove_view,
 )
 from bot.discord_bot.render import render_messages
+from bot.replies import Reply
 from library import messages as kb_replies
 from library.admin import KnowledgeAdmin
 from library.errors import KbError
@@ -84,7 +86,9 @@ class KbCog(
             listeners.remove(self._citations_changed)
         self.digest_loop.cancel()
 
-    async def _send(self, interaction: discord.Interaction[CoachBot], reply, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    async def _send(
+        self, interaction: discord.Interaction[CoachBot], reply: Reply, **kwargs: Any
+    ) -> None:
         await send_followups(interaction, render_messages(reply), ephemeral=True, **kwargs)
 
     # -- status, reload, gaps -----------------------------------------------------------------
@@ -284,8 +288,10 @@ class KbCog(
             view = gap_view(i - 1) if i else None
             out = render_messages(reply)
             for k, message in enumerate(out):
-                kwargs = {"view": view} if view is not None and k == len(out) - 1 else {}
-                await channel.send(embeds=message.embeds, **kwargs)
+                if view is not None and k == len(out) - 1:
+                    await channel.send(embeds=message.embeds, view=view)
+                else:
+                    await channel.send(embeds=message.embeds)
         state = await asyncio.to_thread(DigestState.load, self.bot.settings.data_dir)
         state.last_posted = now
         state.groups = [
