@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 
 from answering.config import MAX_QUESTION_CHARS  # noqa: F401 - /ask's option limit reads it here
 from answering.models import Answer, Turn
+from answering.sanitise import neutralize_mentions
 from bot.questions import InputError, clean_question
 from bot.store import FeedbackStore
-from bot.text_limits import neutralize_mentions
 from library.gaps import GapGroup, group_gaps
 from planner.models import Plan, PlanRequest
 from planner.render_ics import render_ics

@@ -1,4 +1,4 @@
-"""Discord's size limits and mention neutralising; trimming and splitting is `retrieval.text`."""
+"""Discord's size limits (trimming: `retrieval.text`; mentions: `answering.sanitise`)."""
 
 from __future__ import annotations
 
@@ -19,19 +19,6 @@ SELECT_LABEL = 100
 MODAL_TITLE = 45
 # The longest answer: a message (2000) with room for a footer the renderer may add.
 ANSWER_CHARS = 1800
-
-ZWSP = "\u200b"
-
-_MASS_MENTION = re.compile(r"@(everyone|here)", re.IGNORECASE)
-_USER_MENTION = re.compile(r"<@!?(\d+)>")
-_ROLE_MENTION = re.compile(r"<@&(\d+)>")
-
-
-def neutralize_mentions(text: str) -> str:
-    """`text` with @everyone/@here and user/role mentions made inert (shown, never pinging)."""
-    text = _MASS_MENTION.sub(lambda m: "@" + ZWSP + m.group(1), text)
-    text = _USER_MENTION.sub("@user", text)
-    return _ROLE_MENTION.sub("@role", text)
 
 
 def strip_bot_mention(text: str, bot_id: int) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from answering.sanitise import neutralize_mentions
 from bot.replies import Reply, ReplyField
-from bot.text_limits import neutralize_mentions
 from library.admin import ChangeResult, FileSummary, Staged
 from library.gap_digest import DigestGroup
 from library.gaps import GapGroup

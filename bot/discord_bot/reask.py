@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Literal
 import aiohttp
 import discord
 
+from answering.sanitise import neutralize_mentions
 from bot.discord_bot.views import reask_view
 from bot.store import ReasonPrompt
-from bot.text_limits import neutralize_mentions
 from retrieval.text import trim
 
 if TYPE_CHECKING:

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import discord
 
+from answering.sanitise import neutralize_mentions
 from bot.discord_bot.errors import report_error
-from bot.text_limits import MODAL_TITLE, THREAD_NAME, neutralize_mentions
+from bot.text_limits import MODAL_TITLE, THREAD_NAME
 from retrieval.text import trim
 
 if TYPE_CHECKING:

@@ -6,9 +6,9 @@ import pytest
 
 from answering.config import MAX_QUESTION_CHARS
 from answering.models import Answer
+from answering.sanitise import ZWSP
 from bot import replies
 from bot.replies import InputError
-from bot.text_limits import ZWSP
 from library.gaps import GapGroup, GapQuestion
 from retrieval.indexer import IndexReport
 from retrieval.inventory import IndexStatus, SourceInfo

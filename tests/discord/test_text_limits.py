@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.text_limits import ZWSP, neutralize_mentions, strip_bot_mention
+from answering.sanitise import ZWSP, neutralize_mentions
+from bot.text_limits import strip_bot_mention
 
 
 @pytest.mark.parametrize(

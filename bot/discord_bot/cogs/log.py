@@ -15,6 +15,7 @@ from discord import app_commands
 from discord.ext import commands, tasks
 from pydantic import BaseModel
 
+from answering.sanitise import neutralize_mentions
 from bot import log_replies
 from bot.discord_bot.client import CoachBot
 from bot.discord_bot.delivery import send_followups
@@ -31,7 +32,6 @@ from bot.discord_bot.render import render_messages
 from bot.discord_bot.views import modal_values
 from bot.questions import InputError
 from bot.replies import Reply
-from bot.text_limits import neutralize_mentions
 from library.gap_digest import digest_due, parse_digest_slot
 from library.history import write_atomic
 from planner.errors import PlanError
