@@ -75,17 +75,25 @@ def article_mode(path: Path) -> int:
 
 
 class KbSettings(Protocol):
-    knowledge_dir: Path
-    data_dir: Path
-    kb_allow_hosts: list[str]
-    kb_fetch_timeout_s: float
-    kb_max_fetch_bytes: int
+    """The settings the admin reads (read-only: the app's settings are frozen)."""
+
+    @property
+    def knowledge_dir(self) -> Path: ...
+    @property
+    def data_dir(self) -> Path: ...
+    @property
+    def kb_allow_hosts(self) -> list[str]: ...
+    @property
+    def kb_fetch_timeout_s(self) -> float: ...
+    @property
+    def kb_max_fetch_bytes(self) -> int: ...
 
 
 class KbApp(Protocol):
     """The slice of CoachApp the admin needs."""
 
-    settings: KbSettings
+    @property
+    def settings(self) -> KbSettings: ...
 
     def reindex(self, *, rebuild: bool = False) -> IndexReport: ...
     def index_writer(self, purpose: str) -> contextlib.AbstractContextManager[None]: ...

@@ -49,7 +49,7 @@ def _coach(interaction: discord.Interaction[CoachBot]) -> None:
 
 
 def _admin(bot: CoachBot) -> KnowledgeAdmin:
-    return KnowledgeAdmin(bot.app)  # type: ignore[arg-type]
+    return KnowledgeAdmin(bot.app)
 
 
 async def _send(interaction: discord.Interaction[CoachBot], reply: Reply) -> None:

@@ -58,7 +58,7 @@ class KbCog(
 ):
     def __init__(self, bot: CoachBot) -> None:
         self.bot = bot
-        self.admin = KnowledgeAdmin(bot.app)  # type: ignore[arg-type]
+        self.admin = KnowledgeAdmin(bot.app)
         self._seeded = False
         super().__init__()
 
