@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from answering.config import AnswerConfig
 from bot.text_limits import ANSWER_CHARS
+from retrieval.limits import MAX_FILE_BYTES
 
 
 def _env(name: str) -> AliasChoices:
@@ -104,8 +105,9 @@ class Settings(BaseSettings):
     kb_fetch_timeout_s: float = Field(
         15.0, ge=1, le=120, allow_inf_nan=False, validation_alias=_env("COACH_KB_FETCH_TIMEOUT_S")
     )
+    # A fetched page may be as large as a file the indexer accepts, by default.
     kb_max_fetch_bytes: int = Field(
-        5_000_000, ge=1000, le=100_000_000, validation_alias=_env("COACH_KB_MAX_FETCH_BYTES")
+        MAX_FILE_BYTES, ge=1000, le=100_000_000, validation_alias=_env("COACH_KB_MAX_FETCH_BYTES")
     )
     gap_digest: str = Field(
         "mon 08:00",

@@ -15,6 +15,9 @@ EMBED_TOTAL = 6000
 EMBEDS_PER_MESSAGE = 10
 THREAD_NAME = 100
 SELECT_OPTIONS = 25
+# Slash-command autocomplete: at most 25 choices, each name at most 100 characters.
+AUTOCOMPLETE_CHOICES = 25
+CHOICE_NAME = 100
 SELECT_LABEL = 100
 MODAL_TITLE = 45
 # The longest answer: a message (2000) with room for a footer the renderer may add.

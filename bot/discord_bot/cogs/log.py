@@ -32,6 +32,7 @@ from bot.discord_bot.render import render_messages
 from bot.discord_bot.views import modal_values
 from bot.questions import InputError
 from bot.replies import Reply
+from bot.text_limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
 from library.gap_digest import digest_due, parse_digest_slot
 from library.history import write_atomic
 from planner.errors import PlanError
@@ -245,7 +246,10 @@ class LogCog(commands.Cog):
         except Exception:
             log.exception("session autocomplete failed")
             return []
-        return [app_commands.Choice(name=trim(n, 100), value=v) for n, v in found[:25]]
+        return [
+            app_commands.Choice(name=trim(n, CHOICE_NAME), value=v)
+            for n, v in found[:AUTOCOMPLETE_CHOICES]
+        ]
 
     @log_group.command(name="show", description="Your latest log entries (only you see them).")
     async def log_show(self, interaction: discord.Interaction[CoachBot]) -> None:
