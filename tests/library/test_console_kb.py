@@ -6,7 +6,7 @@ from pathlib import Path
 
 from bot.app import CoachApp
 from library.admin import KnowledgeAdmin
-from tests.discord.test_console import _run as run_lines
+from tests.console.conftest import run_lines
 from tests.library.conftest import ARTICLE
 
 

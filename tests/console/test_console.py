@@ -1,35 +1,18 @@
+"""The console: questions and follow-ups, commands, /plan and its flags, errors as one line."""
+
 from __future__ import annotations
 
-import io
 import logging
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from rich.console import Console
 
-from bot.app import CoachApp
-from bot.console import run_console
+from tests.console.conftest import run_lines
 from tests.discord.conftest import FakeApp
 
 
-def _run(app: FakeApp | CoachApp, lines: list[str], width: int = 120) -> str:
-    """Feed `lines` to the console (end of input after them) and return what it printed."""
-    feed: Iterator[str] = iter(lines)
-
-    def read(prompt: str) -> str:
-        try:
-            return next(feed)
-        except StopIteration:
-            raise EOFError from None
-
-    out = io.StringIO()
-    run_console(app, input_fn=read, console=Console(file=out, width=width, color_system=None))  # type: ignore[arg-type]
-    return out.getvalue()
-
-
 def test_plain_text_is_a_question_and_follow_ups_carry_history(fake_app: FakeApp) -> None:
-    text = _run(fake_app, ["How often should I lift?", "/ask and in race week?"])
+    text = run_lines(fake_app, ["How often should I lift?", "/ask and in race week?"])
     assert [q for q, _ in fake_app.questions] == ["How often should I lift?", "and in race week?"]
     assert [t.question for t in fake_app.questions[1][1]] == ["How often should I lift?"]
     assert "[1] Strength frequency › How often › strength-frequency.md" in text
@@ -37,7 +20,7 @@ def test_plain_text_is_a_question_and_follow_ups_carry_history(fake_app: FakeApp
 
 
 def test_new_forgets_the_conversation(fake_app: FakeApp) -> None:
-    _run(fake_app, ["How often should I lift?", "/new", "squats?"])
+    run_lines(fake_app, ["How often should I lift?", "/new", "squats?"])
     assert fake_app.questions[-1][1] == []
 
 
@@ -46,6 +29,7 @@ def test_new_forgets_the_conversation(fake_app: FakeApp) -> None:
     [
         ("/sources calves", "calves.md"),
         ("/help", "/why"),
+        ("/plan --help", "--minutes: Minutes per session (20-120, default 45)"),
         ("/kb status", "broken.pdf: not a readable PDF"),
         ("/kb reload", "Added: new.md"),
         ("/frobnicate", "Unknown command /frobnicate"),
@@ -54,11 +38,11 @@ def test_new_forgets_the_conversation(fake_app: FakeApp) -> None:
     ],
 )
 def test_commands(fake_app: FakeApp, line: str, expected: str) -> None:
-    assert expected in _run(fake_app, [line])
+    assert expected in run_lines(fake_app, [line])
 
 
 def test_quit_stops_reading(fake_app: FakeApp) -> None:
-    text = _run(fake_app, ["/quit", "never asked?"])
+    text = run_lines(fake_app, ["/quit", "never asked?"])
     assert fake_app.questions == [] and "Bye" in text
 
 
@@ -70,7 +54,7 @@ def test_unexpected_errors_are_one_line_and_logged(
 
     fake_app.ask = fail  # type: ignore[method-assign]
     with caplog.at_level(logging.ERROR):
-        text = _run(fake_app, ["squats?", "/help"])
+        text = run_lines(fake_app, ["squats?", "/help"])
     assert "Something went wrong on our side" in text and "secret detail" not in text
     assert "Club Coach" in text  # the session carried on
     assert any(r.exc_info and "secret detail" in str(r.exc_info[1]) for r in caplog.records)
@@ -87,7 +71,7 @@ def test_unexpected_errors_are_one_line_and_logged(
     ],
 )
 def test_plan_input_errors_say_what_to_type(fake_app: FakeApp, line: str, expected: str) -> None:
-    assert expected in _run(fake_app, [line])
+    assert expected in run_lines(fake_app, [line])
 
 
 def test_plan_why_swap_and_calendar_with_the_real_app(real_app, tmp_path) -> None:
@@ -96,7 +80,7 @@ def test_plan_why_swap_and_calendar_with_the_real_app(real_app, tmp_path) -> Non
     from planner.models import PlanRequest
     from retrieval.errors import CoachError
 
-    text = _run(real_app, [
+    text = run_lines(real_app, [
         "/plan --runs tue:easy,sat:long --free=mon,thu --weeks 4 --equipment dumbbells",
         "/why",
         "/swap nonsense exercise",
@@ -119,7 +103,7 @@ def test_plan_why_swap_and_calendar_with_the_real_app(real_app, tmp_path) -> Non
         return True
 
     first_name = next(name for i, name in replies.plan_exercises(plan) if swaps(i))
-    text = _run(
+    text = run_lines(
         real_app, ["/plan --runs tue:easy --free mon,thu --weeks 4", f"/swap {first_name}", "/ics"]
     )
     assert "Swapped:" in text
