@@ -212,7 +212,6 @@ class Session:
     def kb_admin(self, sub: str, args: list[str]) -> None:
         """The coaches' knowledge-base commands, on the same core as `coach kb` and `/kb`."""
         from library import messages as kb_replies
-        from library.lint import lint_knowledge
 
         admin = self.admin()
         who = CONSOLE_USER
@@ -225,7 +224,7 @@ class Session:
         elif sub == "history":
             reply = kb_replies.history_reply(admin.changes(target or None), target or None)
         elif sub == "lint":
-            reply = kb_replies.lint_reply(lint_knowledge(self.app.settings.knowledge_dir))
+            reply = kb_replies.lint_reply(admin.lint())
         elif sub == "add":
             self.staged = self.stage(admin, _needs(target, "add PATH|URL"), who)
             reply = kb_replies.preview_reply(self.staged)

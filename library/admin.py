@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 from library.errors import KbBusyError, KbError
 from library.fetch import fetch_url
 from library.history import Change, History, digest, write_atomic
+from library.lint import LintIssue, lint_knowledge
 from library.plan_citations import CitationReport
 from library.preview import MAX_FILE_BYTES, Preview, preview_file, safe_filename
 from retrieval.errors import IndexBusyError
@@ -364,3 +365,7 @@ class KnowledgeAdmin:
         if source:
             source = source.strip().strip("`")
         return list(reversed(self.history.changes(source or None)))
+
+    def lint(self) -> list[LintIssue]:
+        """What to fix in the knowledge folder, each finding with its fix (writes nothing)."""
+        return lint_knowledge(self.knowledge_dir)
