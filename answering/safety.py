@@ -13,26 +13,45 @@ WIDE_GAP = r"(?:\S+ ){0,10}"
 # A short message's worth: how long it has hurt is often said last ("..., been 2 weeks").
 MESSAGE_GAP = r"(?:\S+ ){0,20}"
 PAIN = r"(?:pain|pains|painful|ache|aches|aching|hurts?|hurting|sore)"
-SHARP = r"(?:sharp|stabbing|stabby|shooting|searing|knife ?like|piercing|burning)"
+SHARP = r"(?:sharp|stabbing|stabby|shooting|searing|knife\w*|piercing|burning|hot poker)"
 # 7/10 and up ("8/10 pain", "pain is 9 out of 10"): normalised text reads "8 10".
 THROUGH = (
-    r"(?:push|pushing|run|running|train|training|power|powering|work|working|grit|gritting)"
-    r" (?:my |your )?(?:way )?(?:through|on)"
+    r"(?:push|pushing|pushed|run|running|ran|train|training|trained|power|powering|work|working"
+    r"|worked|grit|gritting|race|racing|raced|tough|toughing|soldier\w*|crack|cracking|cracked)"
+    r" (?:my |your |it )?(?:way )?(?:through|on|out)"
 )
 HIGH_SCALE = r"(?:[7-9]|10) (?:out of |on a scale of )?10"
+# A pain score of 5 and up in any written form: "6/10", "a solid 6", "seven outta ten", "sitting
+# at a 7", "pain level 8". Effort scores ("7/10 effort", "rpe 8") are not pain: see _EFFORT_RE.
+SCORE = r"(?:[5-9]|10|five|six|seven|eight|nine|ten)"
+PAIN_SCORE = (
+    rf"(?:\b{SCORE} (?:out of |outta |on a scale of |of |on the pain scale)?(?:10|ten)\b"
+    rf"|\b(?:a solid|solid|sitting at|sits at|at a|about a|like a|maybe a|around a|to a|up to"
+    rf"|its a|it's a|hits a|pain score|pain level|rating|rate it|scale) (?:a |an |about |maybe )?"
+    rf"{SCORE}\b"
+    r"(?! (?:\d|k|km|kms|kilometres?|miles?|min|mins|minutes?|hours?|hrs?|am|pm|days?|weeks?"
+    r"|months?|years?|percent|x|reps?|sets?|kg|kgs|lbs?|times|out of 5))"
+    rf"|\b(?:scale|rate|rating|score) (?:\S+ ){{0,6}}(?:a |an |at )?{SCORE}\b(?! (?:out of )?5\b))"
+)
 CANT = r"(?:can't|cant|cannot|can not|couldn't|couldnt|unable to|not able to)"
 # Pain in any words a member uses for it, severe slang included ("my heel is killing me").
-ANY_PAIN = rf"(?:{PAIN}|agony|killing me|killing|tender|throbb\w*|burns|burning|twinge\w*|niggl\w*)"
+ANY_PAIN = (
+    rf"(?:{PAIN}|agony|killing me|killing|tender|throbb\w*|burns|burning|twinge\w*|niggl\w*"
+    r"|stabs|zaps?|jolts?|grumbl\w*"
+    # Similes for pain: "first steps are like walking on glass".
+    r"|walking on (?:broken )?(?:glass|nails|knives|hot coals)|like (?:knives|needles|nails|glass))"
+)
 # Where pain is a warning rather than training soreness: joints, bones, tendons, the feet.
 JOINTS = (
     r"(?:knees?|kneecaps?|hips?|shins?|shinbone|foot|feet|heels?|achilles|ankles?|toes?|groin"
     r"|arch|arches|tendons?|bones?|joints?|it band|itb|ribs?|pelvis|sit bones?|wrists?|elbows?)"
 )
 # "glutes sore from hip thrusts": a joint named in an exercise is not where it hurts.
-JOINT_NOT_EXERCISE = (
-    rf"{JOINTS}(?! (?:thrusts?|raises?|drops?|bridges?|circles?|flexors?|taps?|hikes?|dips?"
-    r"|extensions?|curls?|drills?|mobility|exercises?|stretch\w*|strength\w*|hops?|walks?))"
+EXERCISES = (
+    r"(?:thrusts?|raises?|drops?|bridges?|circles?|flexors?|taps?|hikes?|dips?"
+    r"|extensions?|curls?|drills?|mobility|exercises?|stretch\w*|strength\w*|hops?|walks?)"
 )
+JOINT_NOT_EXERCISE = rf"{JOINTS}(?! {EXERCISES})"
 # It stays: "won't go away", "isn't getting better", "a week later".
 LINGERS = (
     r"(?:(?:won't|wont|doesn't|doesnt|isn't|isnt|not|never|hasn't|hasnt) (?:\S+ )?"
@@ -52,6 +71,10 @@ MORNING = (
     r"|out of bed|when i (?:wake|get up))"
 )
 EVERY_RUN = r"(?:every (?:single )?(?:run|time i run|session|step|stride|footstrike)|each run)"
+PAINKILLER = (
+    r"(?:painkillers?|pain killers?|ibuprofen|paracetamol|nurofen|naproxen|advil|tylenol"
+    r"|aspirin|co ?codamol|codeine|tramadol|anti ?inflammator\w*)"
+)
 # 4/10 and up: past the mild discomfort ('up to 3 out of 10') guides allow while training.
 MODERATE_SCALE = r"(?:[4-6]) (?:out of |on a scale of )?10"
 # Muscle groups: an ache there after training is soreness (DOMS), in a joint, bone or
@@ -73,34 +96,55 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
     ("chest pain",
      rf"\bchest {GAP}(?:{PAIN}|tight\w*|pressure|crush\w*|squeez\w*|heav\w*)\b"
      rf"|\b(?:{PAIN}|tight\w*|pressure|crushing|squeezing|heavy|heaviness|band) {GAP}"
-     rf"(?:in|across|on|round|around) (?:my |the )?chest\b"
+     rf"(?:in|across|on|round|around|of) (?:my |the )?chest\b"
      rf"|\btight(?:ness)? (?:in (?:my |the )?)?chest\b|\bheart attack\b"
      rf"|\bchest (?:\S+ )?(?:felt|feels|feeling|went|goes) (?:\S+ )?"
-     rf"(?:weird|funny|strange|odd|wrong)\b"),
+     rf"(?:weird|funny|strange|odd|wrong)\b"
+     rf"|\bbreastbone\b"),
+    # Heart pain is often felt in the arm, jaw or neck, with a cold sweat: not a training ache.
+    ("arm, jaw or neck pain or a cold sweat while exercising",
+     rf"\b(?:left arm|jaw) (?:\S+ ){{0,4}}(?:{PAIN}|achy|heavy|went weird|felt weird|tingl\w*)\b"
+     rf"|\b(?:{PAIN}|achy|heavy|ache) (?:in|into|down|to) (?:my |the )?(?:left arm|jaw)\b"
+     r"|\b(?:clammy|cold sweats?|cold and sweaty|grey and sweaty)\b"),
     ("an irregular or racing heartbeat",
      r"\bpalpitations?\b"
      r"|\b(?:irregular|skipping|racing|fluttering|pounding) (?:heart ?beat|heart|pulse)\b"
      r"|\bheart (?:\S+ )?(?:racing|fluttering|skipping|skips|skipped|flutters|pounding)\b"
-     r"|\b(?:skipped|skipping|missed|missing|extra) (?:a )?beats?\b"),
+     r"|\b(?:skipped|skipping|missed|missing|extra) (?:a )?beats?\b"
+     r"|\bheart (?:\S+ ){0,3}(?:thump\w*|skipp\w*|flip\w*|gallop\w*|jump\w*|hammer\w*)\b"
+     r"|\b(?:pulse|heart ?beat) (?:\S+ ){0,2}(?:jumpy|uneven|all over the place|erratic)\b"),
     ("trouble breathing",
      rf"\b{CANT} (?:breathe?|catch (?:my |your )?breath)\b"
      rf"|\b(?:trouble|difficulty|struggling|hard) (?:to )?breath\w*\b"
      rf"|\b(?:short(?:ness)? of breath|breathless|out of breath) {GAP}(?:at rest|resting"
      rf"|sitting|lying|stairs|walking|talking|at night|since|for ages|easy)\b"
+     rf"|\b{CANT} (?:get|take|catch|draw|fill) (?:\S+ ){{0,2}}(?:breath|air|lungs)\b"
+     rf"|\bwhistl\w* {GAP}breath\w*\b|\bbreath\w* {GAP}whistl\w*\b"
      rf"|\b{PAIN} (?:\S+ ){{0,3}}(?:to|when(?: i)?|on|with|every|each|as i) (?:\S+ )?breath\w*\b"
      rf"|\bbreath\w* (?:\S+ ){{0,3}}{PAIN}\b|\bwheez\w*\b"),
     ("fainting or dizziness",
      r"\b(?:fainted|fainting|(?:feel|felt|feeling) faint|pass(?:ed|ing)? out|black(?:ed)? out)\b"
      r"|\b(?:dizzy|dizziness|light ?headed(?:ness)?)\b"
-     r"|\b(?:i|he|she|they|someone) collapsed\b"
+     r"|\b(?:i|he|she|they|someone) collapsed\b|\bcollapsed (?:at|after|during|on|in)\b"
+     r"|\bkeel(?:ed|ing)? over\b|\bhit the deck\b|\b(?:came|come|coming) (?:round|to)\b"
+     r"|\b(?:saw|seeing|see) stars\b|\bwent (?:all )?(?:grey|gray|white as)\b"
+     r"|\b(?:room|world|everything|head) (?:\S+ ){0,2}(?:spinning|spinny|spun|spins|tilted)\b"
+     r"|\bwent down (?:like|at|after|in the)\b"
      r"|\b(?:blurr\w*|double|tunnel) vision\b|\bvision (?:\S+ )?(?:blurr\w*|went)\b"),
     ("numbness or tingling",
-     r"\b(?:numb|numbness|numbish|numbed|tingl\w*|pins and needles|lost (?:all )?feeling"
-     r"|loss of feeling)\b"),
+     r"\b(?:numb|numbness|numbish|numbed|tingl\w*|pins and needles|loss of feeling"
+     r"|(?:lose|loses|losing|lost) (?:all |the )?feeling)\b"
+     r"|\b(?:foot|leg|toes?|hand|fingers?|arm) (?:\S+ ){0,2}(?:goes|go|went|going) dead\b"),
+    # A foot that drags or slaps down is weakness from a nerve, not a sore muscle.
+    ("a weak or dragging foot or leg",
+     r"\b(?:foot|toes?|leg) (?:\S+ ){0,2}(?:drags?|dragging|slaps?|slapping|flops?)\b"
+     r"|\bdrop ?foot\b|\b(?:drag|dragging) my (?:foot|toes?|leg)\b"),
     ("sharp pain",
      _either(SHARP, PAIN, WIDE_GAP)
      + r"|\b(?:stabbing|stabby|shooting|searing|piercing) (?:\S+ )?(?:feeling|sensation|twinge)s?\b"
-     + r"|\bsharp,? (?:stabbing|shooting)\b"),
+     + r"|\bsharp,? (?:stabbing|shooting)\b"
+     + r"|\b(?:stabs|zaps?|zapping|jolts? of pain|electric shocks?"
+     + r"|like a (?:nail|needle|knife))\b"),
     ("severe pain",
      rf"\b(?:severe|excruciating|unbearable|intense|extreme|agonising|agonizing) (?:\S+ )?{PAIN}\b"
      rf"|\bworst {PAIN}\b"
@@ -109,6 +153,9 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      rf"|\b(?:really|very|extremely|so|seriously|incredibly) (?:really )?(?:painful|hurts)\b"
      rf"|\bin (?:agony|a lot of pain|so much pain)\b|\b(?:are|is|am) agony\b"
      rf"|\bkilling me\b"),
+    ("pain of 5 out of 10 or more",
+     _either(PAIN_SCORE, rf"(?:{ANY_PAIN}|{JOINTS}|calf|calves|hamstring|back|thigh|groin)",
+             MESSAGE_GAP)),
     ("pain that gets worse",
      rf"\b{ANY_PAIN} {WIDE_GAP}(?:worse|worsening|worsens|increasing|more and more|more every)\b"
      rf"|\b(?:worsening|increasing|growing) {GAP}{PAIN}\b"
@@ -123,30 +170,43 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      rf"|\blimp(?:ing|ed|s)?\b|\bwalk(?:ing)? with a limp\b"
      rf"|\b(?:can't|cannot|cant|unable to) weight ?bear\w*\b|\bnon ?weight ?bearing\b"),
     ("swelling",
-     r"\b(?:swollen|swelling|swells|swelled|puffy|puffed up|ballooned)\b|\bdouble the size\b"),
+     r"\b(?:swollen|swelling|swells|swelled|puffy|puffed up|ballooned)\b|\bdouble the size\b"
+     r"|\b(?:fatter|bigger|thicker|fuller) than the other\b|\bthe size of an? \w+\b"),
     ("a pop or snap",
      r"\b(?:heard|felt) (?:a |something |it |my \S+ )?"
      r"(?:pop|snap|crack|tear|rip|ping|twang|go|give)\b"
      r"|\b(?:something|it) (?:popped|snapped|cracked|ripped)\b"
+     r"|\b(?:went|go|goes) (?:\S+ )?(?:bang|twang|ping|pop|snap)\b|\btwang\w*\b"
+     r"|\b(?:dent|gap|dip|hollow) in (?:the back of )?(?:my |the )?(?:\S+ )?"
+     r"(?:muscle|calf|hamstring|thigh|leg|quad|achilles)\b"
      r"|\b(?:kicked|hit) (?:in )?(?:the )?(?:back of )?(?:my )?(?:calf|heel|achilles|leg)\b"),
     ("pain at night or at rest",
-     rf"\b{PAIN} {GAP}(?:at night|at rest|in bed|wakes me|woke me|(?:while|even|when) resting)\b"
+     rf"\b{ANY_PAIN} {GAP}(?:at night|at rest|in bed|wakes me|woke me|waking me"
+     rf"|(?:while|even|when) resting|lying down|doing nothing"
+     rf"|(?:even|when|while) (?:i'm |im |i am )?(?:sat|sitting|lying|still)"
+     rf"|(?:sat|sitting) (?:at|on) (?:my |the )?(?:desk|sofa|couch))\b"
      rf"|\b{ANY_PAIN} {GAP}(?:keeps? me|kept me) (?:up|awake)\b|\b{CANT} sleep\b"),
     ("possible bone injury",
      rf"\b(?:stress fracture|fractured?|broken bone|broke my)\b"
      rf"|\b(?:bone {PAIN}|{PAIN} (?:on|in) the bone)\b"),
     ("a joint giving way or locking",
-     r"\b(?:gives|giving|gave) (?:way|out)\b"
+     r"\b(?:gives|giving|gave) (?:way|out)\b|\bbuckl\w*\b|\bwent from under me\b"
      r"|\b(?:knee|ankle|hip|it|joint) (?:\S+ ){0,2}(?:locks|locking|locked)(?: up)?\b"
      rf"|\b{CANT} (?:fully )?(?:straighten|bend|extend)\b"),
     ("blood in your urine or dark urine",
      r"\bblood in (?:my |the )?(?:urine|pee|stool)\b"
+     r"|\bblood (?:\S+ ){0,4}(?:pee|peed|peeing|urine|wee|weed|weeing|toilet)\b"
+     r"|\b(?:pee|wee|urine) (?:\S+ ){0,3}(?:red|pink\w*|brown|bloody|coke|cola)\b"
      r"|\b(?:dark|brown|cola) (?:coloured |colored )?(?:urine|pee)\b"
      r"|\bcough\w* (?:up )?blood\b"
      r"|\b(?:urine|pee) (?:was|is|looks|went) (?:\S+ )?(?:red|brown|dark|cola)\b"),
     ("signs of heat illness",
      r"\bheat ?stroke\b|\bheat exhaustion\b|\bstopped sweating\b"
-     r"|\b(?:feel|felt|feeling|got|was|went|became|seemed) (?:\S+ )?(?:confused|disoriented)\b"),
+     r"|\b(?:feel|felt|feeling|got|was|went|became|seemed) (?:\S+ )?(?:confused|disoriented)\b"
+     r"|\b(?:talking|talk|talked|mumbling|mumbled|speaking) (?:\S+ )?"
+     r"(?:gibberish|nonsense|rubbish)\b"
+     rf"|\bslurr\w*\b|\b{CANT} think straight\b|\bdidn't know where (?:i|he|she) was\b"
+     r"|\b(?:skin|i) (?:\S+ ){0,2}(?:dry and hot|hot and dry)\b"),
     ("pain you are thinking of running through",
      _either(PAIN, rf"{THROUGH}(?: it| the pain)?", WIDE_GAP)
      + rf"|\b(?:run|running|keep running|carry on|train) (?:\S+ )?(?:with|despite|through) "
@@ -155,7 +215,16 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
        rf"|train|training|push|pushing|race|racing) (?:\S+ ){{0,3}}(?:even though|although"
        rf"|though|despite|even if|even when|on) (?:\S+ ){{0,5}}{ANY_PAIN}\b"
      + r"|\b(?:kept|keep|carried on) (?:running|going|training) on (?:a |my |the )?\S+ "
-       r"(?:ankle|knee|foot|calf|hip|shin|achilles|heel)\b"),
+       r"(?:ankle|knee|foot|calf|hip|shin|achilles|heel)\b"
+     + r"|\b(?:run|running|ran|train|training|trained|race|racing|raced|been) on it "
+       r"(?:anyway|regardless|still|all week)\b"),
+    ("painkillers taken so you can train",
+     rf"\b{PAINKILLER} {WIDE_GAP}(?:so i can|so that i can|so i could|to get through|to run"
+     rf"|to train|to race|to finish|to keep"
+     rf"|before (?:my |a |the |every |each |long )?(?:run|runs|race|session|training|long run"
+     rf"|parkrun))\b"
+     rf"|\b(?:before|to get through) (?:my |a |the |every |each )?(?:run|runs|race|session|long run"
+     rf"|training) {WIDE_GAP}{PAINKILLER}"),
     # Member-side signs (QUESTION_ONLY below): what a physio asks about a runner's pain.
     ("moderate pain (4 out of 10 or more)", _either(MODERATE_SCALE, ANY_PAIN, WIDE_GAP)),
     ("a tender spot on the bone",
@@ -182,8 +251,7 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      _either(r"(?:(?:have|had|having|forced|made me|makes me|make me) (?:to )?"
              r"(?:stop|walk|pull out)|stop and walk|dnf|drop(?:ped)? out)", ANY_PAIN, WIDE_GAP)),
     ("pain masked with painkillers",
-     r"\b(?:painkillers?|pain killers?|ibuprofen|paracetamol|nurofen|naproxen|advil|tylenol"
-     r"|aspirin|co ?codamol|anti ?inflammator\w*)\b"),
+     rf"\b{PAINKILLER}\b"),
     ("a lump or thickening", r"\blump\w*\b|\bthicken\w*\b|\bthick and\b|\bnodules?\b"),
     ("a twist, sprain or tear",
      r"\b(?:twisted|rolled|sprained|sprain|torn|tore|ruptured?|dislocated?|went over on"
@@ -239,7 +307,8 @@ class RedFlag:
 
 def detect_red_flags(text: str) -> list[RedFlag]:
     """Red flags in a member's message, one per kind, in table order; [] when none."""
-    normalised = normalise(text)
+    # "the pain cave" is how hard a race felt, not a pain.
+    normalised = normalise(text).replace("pain cave", "effort cave")
     if not normalised:
         return []
     found: list[RedFlag] = []
@@ -249,6 +318,10 @@ def detect_red_flags(text: str) -> list[RedFlag]:
             if label in SORENESS_OK and _muscle_soreness(normalised, match.start(), match.end()):
                 continue
             if label == "pain that has lasted weeks" and _TRAINING_WEEKS_RE.search(phrase):
+                continue
+            if label == "pain of 5 out of 10 or more" and _EFFORT_RE.search(
+                " ".join([phrase, *normalised[match.end() :].split()[:3]])
+            ):
                 continue
             inside = "" if label in NEGATION_IS_THE_SIGN else phrase
             if not _negated(normalised, match.start(), inside):
@@ -296,6 +369,8 @@ SORENESS_OK = frozenset(
         "a tender spot on the bone",
     }
 )
+# "hold 7/10 effort", "squats at rpe 8": a score of how hard, not of pain.
+_EFFORT_RE = re.compile(r"\b(?:effort|efforts|rpe|exertion|perceived|intensity|hard|harder)\b")
 # "it won't go away": the negation inside the phrase is the warning sign itself.
 NEGATION_IS_THE_SIGN = frozenset({"pain that won't settle"})
 # "been running for 6 weeks and my calves are sore": the weeks are the training's, not the pain's.
@@ -306,9 +381,20 @@ _TRAINING_WEEKS_RE = re.compile(
 )
 
 
+# Strong on the member's side, but a guide names them as advice ("stop if pain is 5 out of 10").
+MEMBER_SIDE = frozenset(
+    {
+        "pain of 5 out of 10 or more",
+        "painkillers taken so you can train",
+        "arm, jaw or neck pain or a cold sweat while exercising",
+        "a weak or dragging foot or leg",
+    }
+)
+
+
 def detect_answer_red_flags(text: str) -> list[RedFlag]:
     """Red flags an answer talks about (sharp pain, chest pain...), topics aside."""
-    return [f for f in detect_red_flags(text) if f.label not in QUESTION_ONLY]
+    return [f for f in detect_red_flags(text) if f.label not in QUESTION_ONLY | MEMBER_SIDE]
 
 
 # Advice no reply may give a member in pain: carry on regardless.
@@ -357,12 +443,16 @@ _JOINTS_RE = re.compile(
 )
 
 
+_EXERCISE_RE = re.compile(rf"\b{JOINTS} {EXERCISES}\b")
+
+
 def _muscle_soreness(normalised: str, start: int, end: int) -> bool:
     """An ache in muscle groups ('sore legs', 'quads ache') and no joint, bone or tendon, in
     the matched phrase and the few words around it ('run with sore legs from the gym')."""
     before = normalised[:start].split()[-2:]
     after = normalised[end:].split()[:3]
     near = " ".join([*before, normalised[start:end], *after])
+    near = _EXERCISE_RE.sub("", near)  # "hip thrusts", "calf raises": exercises, not places
     return bool(_MUSCLES_RE.search(near)) and not _JOINTS_RE.search(near)
 
 
@@ -376,8 +466,14 @@ def _negated(normalised: str, start: int, phrase: str = "") -> bool:
     )
 
 
+# Chat spellings of words the phrase table needs ("evry run", "at nite").
+TEXT_SPEAK = {"evry": "every", "evrey": "every", "nite": "night", "rly": "really", "cnt": "cant"}
+
+
 @lru_cache(maxsize=4096)
 def _repair(token: str) -> str:
+    if token in TEXT_SPEAK:
+        return TEXT_SPEAK[token]
     if len(token) < 4 or token in REAL_WORDS or token in VOCABULARY:
         return token
     for word in VOCABULARY:

@@ -13,6 +13,7 @@ SCORED_AS_NIGGLES = frozenset(
         "a twinge or niggle",
         "pain in a joint, bone or tendon",
         "moderate pain (4 out of 10 or more)",
+        "pain of 5 out of 10 or more",
         "a clicking, creaking or grating joint or tendon",
     }
 )
