@@ -1,8 +1,9 @@
 """The knowledge-base admin: preview, add, remove, list, show, history, undo, one writer at a time.
 
-Adapters (the `/kb` cog, `coach kb`) call these blocking methods and render what they
-return. Every change keeps the previous version, re-indexes, and re-resolves planner
-citations, so no edit can take `/plan` down.
+The one service of the coaches' library: the surfaces (the `/kb` cog and its buttons,
+`coach kb`, the console) call these blocking methods and render what they return. Every
+change keeps the previous version, re-indexes, and re-resolves planner citations, so no edit
+can take `/plan` down.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""`coach kb lint`: what to fix in the knowledge folder, each finding with its fix.
+"""What to fix in the knowledge folder (`coach kb lint`, the console's `/kb lint`), with fixes.
 
 Reads the folder with the indexer's own loaders; writes nothing.
 """

@@ -1,4 +1,4 @@
-"""Replies for the knowledge-base admin, shared by the `/kb` cog and `coach kb`."""
+"""Messages of the coaches' library, rendered by every surface: `/kb`, `coach kb`, the console."""
 
 from __future__ import annotations
 
