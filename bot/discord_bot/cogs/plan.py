@@ -7,7 +7,7 @@ import inspect
 import re
 from collections.abc import Callable, Coroutine
 from datetime import date
-from typing import Any, Literal, Optional, cast
+from typing import Any, Literal, cast
 
 import discord
 from discord import app_commands
@@ -47,7 +47,7 @@ def slash_parameter(option: PlanOption) -> inspect.Parameter:
         kind = _Range[str, option.chars[0], option.chars[1]]
     default: Any = inspect.Parameter.empty if option.required else option.default
     if default is None:
-        kind = Optional[kind]  # noqa: UP045  (`X | None` needs X to be a type; a Range is not)
+        kind = kind | None
     return inspect.Parameter(
         option.name, inspect.Parameter.KEYWORD_ONLY, annotation=kind, default=default
     )
