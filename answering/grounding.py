@@ -14,7 +14,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from retrieval.judge.models import Judge, Support
-from retrieval.text import CITATION_RE, STOPWORDS, WORD_RE, split_sentences, stem_words, trim
+from retrieval.text import (
+    CITATION_RE,
+    STOPWORDS,
+    WORD_RE,
+    split_lines,
+    split_sentences,
+    stem_words,
+    trim,
+)
 
 from . import meaning
 from .claim_words import GENERIC_STEMS, NUMBER_RE, WORD_NUMBERS, canonical_number
@@ -184,7 +192,7 @@ def renumber(text: str, used: Sequence[int]) -> str:
 def best_quote(passage: str, claims: Sequence[str], max_chars: int = 200) -> str:
     """The passage sentence sharing most content words with the claims that cite it."""
     claim_stems = set().union(*(content_stems(c) for c in claims)) if claims else set()
-    candidates = [s for line in passage.splitlines() for s in split_sentences(line)] or [passage]
+    candidates = split_lines(passage) or [passage]
     best = max(candidates, key=lambda s: len(content_stems(s) & claim_stems))
     return trim(" ".join(best.split()), max_chars)
 
@@ -221,7 +229,7 @@ class _Reference:
 
 @lru_cache(maxsize=2048)
 def _reference(text: str) -> _Reference:
-    sentences = [s for line in text.splitlines() for s in split_sentences(line)]
+    sentences = split_lines(text)
     orders = [s for s in sentences if is_instruction(s)]
     facts = [s for s in sentences if not is_instruction(s)]
     body = "\n".join(facts)

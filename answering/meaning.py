@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from retrieval.text import CITATION_RE, STOPWORDS, split_sentences, stem_words
+from retrieval.text import CITATION_RE, STOPWORDS, split_lines, stem_words
 
 from .claim_words import GENERIC_STEMS, NUMBER_RE, WORD_NUMBERS, canonical_number
 from .similarity import Similarity
@@ -146,7 +146,7 @@ def contradiction(
     session with..." for "Finish each session with..."); rules about contradiction never do.
     """
     claim = analyse(CITATION_RE.sub(" ", sentence))
-    sentences = [analyse(s) for p in passages for s in passage_sentences(p)]
+    sentences = [analyse(s) for p in passages for s in split_lines(p)]
     if not sentences:
         return None
     whole_plain = frozenset().union(*(s.plain | s.negated for s in sentences))
@@ -172,10 +172,6 @@ def contradiction(
         if similarity(bare, list(passages)) >= min_similarity:
             return None
     return novel
-
-
-def passage_sentences(passage: str) -> list[str]:
-    return [s for line in passage.splitlines() for s in split_sentences(line) if s]
 
 
 @lru_cache(maxsize=8192)

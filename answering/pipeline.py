@@ -15,7 +15,7 @@ from answering.protocols import Answerer
 from retrieval.judge.models import Judge
 from retrieval.models import Hit, SearchResult, passage_for_judge
 from retrieval.protocols import Embedder, Retriever
-from retrieval.text import split_sentences, trim
+from retrieval.text import split_lines, split_sentences, trim
 
 from . import grounding, markup, safety
 from .chat_model import make_chat_model
@@ -204,11 +204,10 @@ class CoachAnswerer:
         if not used:
             return None, "no citation left after trimming"
         claims: dict[int, list[str]] = {n: [] for n in used}
-        for line in text.splitlines():
-            for sentence in split_sentences(line):
-                for n in grounding.cited_numbers(sentence):
-                    if n in claims:
-                        claims[n].append(sentence)
+        for sentence in split_lines(text):
+            for n in grounding.cited_numbers(sentence):
+                if n in claims:
+                    claims[n].append(sentence)
         citations = [
             _citation(new, hits[old - 1], claims[old]) for new, old in enumerate(used, start=1)
         ]

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from retrieval.protocols import Embedder
-from retrieval.text import split_sentences
+from retrieval.text import split_lines
 
 MAX_CACHED = 20_000
 
@@ -25,7 +25,7 @@ class SentenceSimilarity:
         self._lock = threading.Lock()
 
     def __call__(self, sentence: str, passages: Sequence[str]) -> float:
-        targets = [s for p in passages for line in p.splitlines() for s in split_sentences(line)]
+        targets = [s for p in passages for s in split_lines(p)]
         if not targets:
             return 0.0
         with self._lock:

@@ -94,6 +94,12 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+def split_lines(text: str) -> list[str]:
+    """Sentences line by line, each line its own run of prose: an answer, or a passage as the
+    citation check reads it (list markers stay: see `split_prose` for a passage's clean prose)."""
+    return [s for line in text.splitlines() for s in split_sentences(line)]
+
+
 def split_prose(text: str) -> list[str]:
     """Sentences of a passage: paragraphs and list items stay apart, markers and wraps go."""
     sentences: list[str] = []

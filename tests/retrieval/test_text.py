@@ -12,6 +12,7 @@ from retrieval.text import (
     ELLIPSIS,
     FENCE,
     STOPWORDS,
+    split_lines,
     split_message,
     split_prose,
     split_sentences,
@@ -85,6 +86,23 @@ def test_split_sentences(text: str, expected: list[str]) -> None:
 )
 def test_split_prose(text: str, sentences: list[str]) -> None:
     assert split_prose(text) == sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("Line one\ncontinues here. Next.", ["Line one", "continues here.", "Next."]),
+        (
+            "Roll [1]. Then stretch [2].\n\n- Hold it [1].",
+            ["Roll [1].", "Then stretch [2].", "- Hold it [1]."],
+        ),
+        # What the citation check reads today; split_prose would give ["First step", ...].
+        ("1. First step\n2. Second step", ["1.", "First step", "2.", "Second step"]),
+        ("", []),
+    ],
+)
+def test_split_lines_reads_each_line_on_its_own(text: str, sentences: list[str]) -> None:
+    assert split_lines(text) == sentences
 
 
 @pytest.mark.parametrize(
