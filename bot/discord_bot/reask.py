@@ -4,7 +4,8 @@ A 👎 opens a reason form. If the bot restarts (or loses its gateway connection
 member is typing, Discord says "interaction failed" and the reason is gone. Every 👎 form is
 stored when it opens; a sweep at start-up and every minute re-asks, once, each member whose
 form was open across such a gap and who has sent no reason: an ephemeral follow-up where they
-voted while Discord's interaction token lives, a DM after that.
+voted while Discord's interaction token lives, a DM after that. The desk reads no clock: its
+caller passes the time (the bot's `clock`), so tests run it at fixed moments.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 import aiohttp
@@ -44,10 +45,6 @@ Route = Literal["followup", "dm"]
 Outcome = Literal["followup", "dm", "refused", "failed", "retry"]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def reask_route(prompt: ReasonPrompt, now: datetime) -> Route:
     """Where they voted while the interaction token lives; by DM after that."""
     if prompt.token and now - prompt.prompted_at < FOLLOWUP_LIFE:
@@ -69,10 +66,10 @@ def reask_text(prompt: ReasonPrompt, route: Route) -> str:
 class ReaskDesk:
     """Finds the 👎 forms a gap may have swallowed and asks their members once more."""
 
-    def __init__(self, bot: CoachBot, *, started_at: datetime | None = None) -> None:
+    def __init__(self, bot: CoachBot, *, started_at: datetime) -> None:
         self.bot = bot
         # Forms shown before this moment were open while the previous process went away.
-        self.started_at = started_at or _now()
+        self.started_at = started_at
         self.swept = asyncio.Event()  # set once a sweep has finished (tests wait on it)
         self._lock = asyncio.Lock()
         self._down_since: datetime | None = None
@@ -81,11 +78,11 @@ class ReaskDesk:
     def window(self) -> timedelta:
         return timedelta(hours=self.bot.settings.reask_window_h)
 
-    def disconnected(self) -> None:
+    def disconnected(self, now: datetime) -> None:
         if self._down_since is None:
-            self._down_since = _now()
+            self._down_since = now
 
-    async def reconnected(self) -> None:
+    async def reconnected(self, now: datetime) -> None:
         """A gateway gap inside a running process: flag the forms that were open across it."""
         down_since, self._down_since = self._down_since, None
         if down_since is None:
@@ -93,17 +90,16 @@ class ReaskDesk:
         flagged = await asyncio.to_thread(
             self.bot.store.flag_interrupted,
             opened_after=down_since - FORM_LIFE,
-            opened_before=_now(),
+            opened_before=now,
         )
         if flagged:
             log.info("%d 👎 reason form(s) were open while the connection was down", flagged)
 
-    async def sweep(self, now: datetime | None = None) -> Counter[Outcome]:
+    async def sweep(self, now: datetime) -> Counter[Outcome]:
         """Re-ask every due prompt once; returns how each went."""
         outcomes: Counter[Outcome] = Counter()
         if self.window > timedelta(0):
             async with self._lock:
-                now = now or _now()
                 prompts = await asyncio.to_thread(
                     self.bot.store.claim_reasks,
                     restarted_at=self.started_at,

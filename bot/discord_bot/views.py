@@ -84,6 +84,7 @@ class FeedbackButton(
                 token=interaction.token,
                 channel_id=interaction.channel_id,
                 guild_id=interaction.guild_id,
+                now=bot.clock(),  # the re-ask desk compares it with the same clock
             )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -171,13 +171,19 @@ async def running_bot(
     *,
     store: FeedbackStore | None = None,
     log_store: TrainingLogStore | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> AsyncIterator[CoachBot]:
-    """The real discord.py bot, logged in and connected to `fake`, until the block ends."""
+    """The real discord.py bot, logged in and connected to `fake`, until the block ends.
+
+    `clock` is the bot's clock from the start (cogs read it as they load).
+    """
     # mypy (make lint) holds the canned app and the real one to the same Protocol here.
     checked: BotApp = app
     # Real Discord streams guilds in for a while after READY; the fake sends its one at once.
     # CoachBot itself still takes the concrete CoachApp (its kb cog uses more than BotApp).
     bot = CoachBot(checked, store=store, log_store=log_store, guild_ready_timeout=0.05)  # type: ignore[arg-type]
+    if clock is not None:
+        bot.clock = clock
     task = asyncio.create_task(bot.start("fake-token"))
     ready = asyncio.create_task(bot.wait_until_ready())
     try:

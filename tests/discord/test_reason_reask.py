@@ -1,20 +1,19 @@
 """A 👎 reason lost while the bot was down is asked for again, once, through the fake Discord.
 
-"Time passes" between runs by moving the stored form's time back (and, where Discord would
-have, expiring the interaction token in the fake), never by sleeping.
+"Time passes" between runs by moving the bots' clock on (and, where Discord would have,
+expiring the interaction token in the fake), never by sleeping or reading the real clock.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from bot.discord_bot.client import STORE_FILE, CoachBot
+from bot.discord_bot.client import CoachBot
 from bot.discord_bot.reask import ReaskDesk
 from bot.discord_bot.views import GONE, NO_DOWNVOTE
 from bot.settings import Settings
@@ -25,6 +24,17 @@ from tests.fakes.discord_server import FakeDiscord
 
 EPHEMERAL = 64
 QUESTION = "How often should I lift?"
+START = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    """The bots' clock: a fixed moment a test moves on ("the bot was down three minutes")."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 def _desk(bot: CoachBot) -> ReaskDesk:
@@ -44,15 +54,6 @@ async def _vote_down(fake: FakeDiscord) -> tuple[str, dict[str, Any]]:
     answer_id, press, modal = await vote_down(fake, QUESTION)
     assert modal.json["type"] == 9  # the form opened
     return answer_id, press
-
-
-def _age_forms(settings: Settings, minutes: float) -> None:
-    """Move every stored form back in time, as if the bot had been down that long."""
-    db = sqlite3.connect(settings.data_dir / STORE_FILE)
-    then = datetime.now(UTC) - timedelta(minutes=minutes)
-    with db:
-        db.execute("UPDATE reason_prompts SET prompted_at = ?", (then.isoformat(),))
-    db.close()
 
 
 def _dm_posts(fake: FakeDiscord) -> list[Any]:
@@ -82,18 +83,19 @@ def _webhook_posts(fake: FakeDiscord, press: dict[str, Any]) -> list[Any]:
 async def test_reason_lost_in_a_restart_is_reasked_once_and_lands(
     settings: Settings, fake_app: FakeApp
 ) -> None:
+    clock = Clock()
     async with fake_discord() as fake:
         settings.review_channel_id = fake.review_channel_id
         review_path = f"/channels/{fake.review_channel_id}/messages"
-        async with running_bot(fake_app, fake) as bot:
+        async with running_bot(fake_app, fake, clock=clock) as bot:
             answer_id, press = await _vote_down(fake)
             posted = await fake.wait_for(lambda c: c.method == "POST" and c.path == review_path)
             # Nothing is re-asked while the bot that showed the form is still up.
-            await _desk(bot).sweep(datetime.now(UTC) + timedelta(minutes=5))
+            await _desk(bot).sweep(clock.now + timedelta(minutes=5))
             assert _webhook_posts(fake, press) == []
         # The member's submit failed while the bot was down; three minutes go by.
-        _age_forms(settings, 3)
-        async with running_bot(fake_app, fake) as bot:
+        clock.now += timedelta(minutes=3)
+        async with running_bot(fake_app, fake, clock=clock) as bot:
             (reask,) = await fake.followups(press)
             await _swept(bot)
         assert reask.status == 200
@@ -102,7 +104,7 @@ async def test_reason_lost_in_a_restart_is_reasked_once_and_lands(
         assert QUESTION in reask.json["content"]
         assert _custom_ids(reask.response, fake) == [f"coach:reason:{answer_id}"]
         # A second restart asks nobody again.
-        async with running_bot(fake_app, fake) as bot:
+        async with running_bot(fake_app, fake, clock=clock) as bot:
             await _swept(bot)
             assert len(_webhook_posts(fake, press)) == 1
             assert _dm_posts(fake) == []
@@ -146,12 +148,13 @@ async def test_reason_lost_in_a_restart_is_reasked_once_and_lands(
 async def test_expired_token_reasks_by_dm(
     settings: Settings, fake_app: FakeApp, minutes: float, webhook_tries: int
 ) -> None:
+    clock = Clock()
     async with fake_discord() as fake:
-        async with running_bot(fake_app, fake):
+        async with running_bot(fake_app, fake, clock=clock):
             answer_id, press = await _vote_down(fake)
-        _age_forms(settings, minutes)
+        clock.now += timedelta(minutes=minutes)
         fake.expire_token(press["token"])
-        async with running_bot(fake_app, fake) as bot:
+        async with running_bot(fake_app, fake, clock=clock) as bot:
             await fake.wait_for(lambda c: c.method == "POST" and c.path == "/users/@me/channels")
             (dm,) = await fake.wait_for_count(lambda c: c in _dm_posts(fake), 1)
             await _swept(bot)
@@ -181,21 +184,22 @@ async def test_expired_token_reasks_by_dm(
 async def test_refused_dm_is_logged_once_marked_and_not_retried(
     settings: Settings, fake_app: FakeApp, caplog: pytest.LogCaptureFixture
 ) -> None:
+    clock = Clock()
     async with fake_discord() as fake:
-        async with running_bot(fake_app, fake):
+        async with running_bot(fake_app, fake, clock=clock):
             answer_id, press = await _vote_down(fake)
-        _age_forms(settings, 30)
+        clock.now += timedelta(minutes=30)
         fake.expire_token(press["token"])
         fake.closed_dms.add(fake.member.id)
         caplog.set_level(logging.INFO, logger="bot.discord_bot.reask")
-        async with running_bot(fake_app, fake) as bot:
+        async with running_bot(fake_app, fake, clock=clock) as bot:
             (refused,) = await fake.wait_for_count(lambda c: c in _dm_posts(fake), 1)
             desk = await _swept(bot)
             assert refused.status == 403
             prompt = bot.store.reason_prompt(answer_id, fake.member.id)
             assert prompt is not None and prompt.state == "refused"
-            assert (await desk.sweep()).total() == 0  # the next sweep leaves it alone
-        async with running_bot(fake_app, fake) as bot:
+            assert (await desk.sweep(clock.now)).total() == 0  # the next sweep leaves it alone
+        async with running_bot(fake_app, fake, clock=clock) as bot:
             await _swept(bot)
         assert len(_dm_posts(fake)) == 1
         lines = [r for r in caplog.records if "does not accept DMs" in r.getMessage()]
@@ -206,7 +210,8 @@ async def test_refused_dm_is_logged_once_marked_and_not_retried(
 async def test_buttons_and_forms_for_unknown_answers_or_votes_get_one_line(
     settings: Settings, fake_app: FakeApp
 ) -> None:
-    async with fake_discord() as fake, running_bot(fake_app, fake) as bot:
+    clock = Clock()
+    async with fake_discord() as fake, running_bot(fake_app, fake, clock=clock) as bot:
         answer_id, _ = await _vote_down(fake)
         _, message = await _ask(fake, "Anything else?")
         unknown = "0123456789abcdef"
@@ -236,11 +241,13 @@ async def test_buttons_and_forms_for_unknown_answers_or_votes_get_one_line(
 async def test_a_form_open_across_a_lost_connection_is_reasked(
     settings: Settings, fake_app: FakeApp
 ) -> None:
-    async with fake_discord() as fake, running_bot(fake_app, fake) as bot:
+    clock = Clock()
+    async with fake_discord() as fake, running_bot(fake_app, fake, clock=clock) as bot:
         answer_id, press = await _vote_down(fake)
         desk = _desk(bot)
-        later = datetime.now(UTC) + timedelta(minutes=3)  # the form has settled by then
+        later = clock.now + timedelta(minutes=3)  # the form has settled by then
         assert (await desk.sweep(later)).total() == 0  # no gap yet: nothing to re-ask
+        clock.now += timedelta(minutes=1)  # the connection drops a minute after the form opened
         await fake.request_reconnect()
 
         async def flagged() -> None:

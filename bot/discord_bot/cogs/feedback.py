@@ -31,7 +31,7 @@ THANKS = "Thanks, the coaches will look at this answer. 👎 noted."
 class FeedbackCog(commands.Cog):
     def __init__(self, bot: CoachBot) -> None:
         self.bot = bot
-        self.reasks = ReaskDesk(bot)
+        self.reasks = ReaskDesk(bot, started_at=bot.clock())
 
     async def cog_load(self) -> None:
         self.reask_loop.start()
@@ -42,7 +42,7 @@ class FeedbackCog(commands.Cog):
     @tasks.loop(seconds=SWEEP_EVERY_S)
     async def reask_loop(self) -> None:
         try:
-            await self.reasks.sweep()
+            await self.reasks.sweep(self.bot.clock())
         except Exception:
             log.exception("re-asking for 👎 reasons failed; it is retried in a minute")
 
@@ -52,12 +52,12 @@ class FeedbackCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_disconnect(self) -> None:
-        self.reasks.disconnected()
+        self.reasks.disconnected(self.bot.clock())
 
     @commands.Cog.listener("on_connect")
     @commands.Cog.listener("on_resumed")
     async def _reconnected(self) -> None:
-        await self.reasks.reconnected()
+        await self.reasks.reconnected(self.bot.clock())
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[CoachBot]) -> None:
