@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import discord
 
 from answering.sanitise import neutralize_mentions
-from bot.discord_bot.errors import report_error
+from bot.discord_bot.buttons import HEX_ID, PersistentButton
 from bot.text_limits import MODAL_TITLE, THREAD_NAME
 from retrieval.text import trim
 
@@ -35,37 +35,29 @@ THREAD_INTRO = (
 
 
 class FeedbackButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"coach:fb:(?P<vote>up|down):(?P<answer_id>[0-9a-f]{16})",
+    PersistentButton, custom_id="coach:fb:{vote}:{answer_id}", vote="up|down", answer_id=HEX_ID
 ):
     """👍 records a vote; 👎 records it too, then asks (optionally) what was wrong."""
 
     def __init__(self, vote: Literal["up", "down"], answer_id: str) -> None:
         super().__init__(
-            discord.ui.Button(
-                emoji="👍" if vote == "up" else "👎",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"coach:fb:{vote}:{answer_id}",
-            )
+            {"vote": vote, "answer_id": answer_id},
+            emoji="👍" if vote == "up" else "👎",
+            style=discord.ButtonStyle.secondary,
         )
         self.vote: Literal["up", "down"] = vote
         self.answer_id = answer_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> FeedbackButton:
-        return cls(match["vote"], match["answer_id"])  # type: ignore[arg-type]
+    def from_match(cls, match: re.Match[str], item: discord.ui.Item[Any]) -> FeedbackButton:
+        return cls("up" if match["vote"] == "up" else "down", match["answer_id"])
 
-    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
+    async def pressed(self, interaction: discord.Interaction[CoachBot]) -> None:
         bot = interaction.client
         try:
             await asyncio.to_thread(self._record, bot, interaction)
         except KeyError:
             await interaction.response.send_message(GONE, ephemeral=True)
-            return
-        except Exception as error:
-            await report_error(interaction, error)
             return
         if self.vote == "up":
             await interaction.response.send_message("Thanks! Glad it helped. 👍", ephemeral=True)
@@ -88,37 +80,26 @@ class FeedbackButton(
             )
 
 
-class ReasonButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"coach:reason:(?P<answer_id>[0-9a-f]{16})",
-):
+class ReasonButton(PersistentButton, custom_id=REASK_BUTTON + "{answer_id}", answer_id=HEX_ID):
     """A re-ask's *Add a reason*: opens the same form as 👎, for the member who voted."""
 
     def __init__(self, answer_id: str) -> None:
         super().__init__(
-            discord.ui.Button(
-                emoji="✍️",
-                label="Add a reason",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"{REASK_BUTTON}{answer_id}",
-            )
+            {"answer_id": answer_id},
+            emoji="✍️",
+            label="Add a reason",
+            style=discord.ButtonStyle.primary,
         )
         self.answer_id = answer_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> ReasonButton:
+    def from_match(cls, match: re.Match[str], item: discord.ui.Item[Any]) -> ReasonButton:
         return cls(match["answer_id"])
 
-    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
+    async def pressed(self, interaction: discord.Interaction[CoachBot]) -> None:
         store = interaction.client.store
-        try:
-            answer = await asyncio.to_thread(store.answer, self.answer_id)
-            feedback = await asyncio.to_thread(store.feedback, self.answer_id, interaction.user.id)
-        except Exception as error:
-            await report_error(interaction, error)
-            return
+        answer = await asyncio.to_thread(store.answer, self.answer_id)
+        feedback = await asyncio.to_thread(store.feedback, self.answer_id, interaction.user.id)
         if answer is None:
             await interaction.response.send_message(GONE, ephemeral=True)
         elif feedback is None or feedback.vote >= 0:
@@ -171,36 +152,23 @@ def modal_values(components: list[dict[str, Any]]) -> dict[str, str]:
     return values
 
 
-class ThreadButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"coach:thread:(?P<answer_id>[0-9a-f]{16})",
-):
+class ThreadButton(PersistentButton, custom_id="coach:thread:{answer_id}", answer_id=HEX_ID):
     """Starts a thread from the answer; questions asked in it carry the conversation on."""
 
     def __init__(self, answer_id: str) -> None:
         super().__init__(
-            discord.ui.Button(
-                emoji="🧵",
-                label="Follow up",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"coach:thread:{answer_id}",
-            )
+            {"answer_id": answer_id},
+            emoji="🧵",
+            label="Follow up",
+            style=discord.ButtonStyle.secondary,
         )
         self.answer_id = answer_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> ThreadButton:
+    def from_match(cls, match: re.Match[str], item: discord.ui.Item[Any]) -> ThreadButton:
         return cls(match["answer_id"])
 
-    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
-        try:
-            await self._start_thread(interaction)
-        except Exception as error:
-            await report_error(interaction, error)
-
-    async def _start_thread(self, interaction: discord.Interaction[CoachBot]) -> None:
+    async def pressed(self, interaction: discord.Interaction[CoachBot]) -> None:
         bot = interaction.client
         message = interaction.message
         if message is None or message.guild is None:
