@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.discord_bot.errors import report_error
+from bot.discord_bot.buttons import HEX_ID, PersistentButton
 from bot.text_limits import MODAL_TITLE
 from planner.log_text import (
     LIFTS_EXAMPLE,
@@ -75,37 +75,31 @@ def log_buttons(key: str, plan: Plan) -> list[LogButton]:
 
 
 class LogButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"coach:log:(?P<key>[0-9a-f]{16}):(?P<week>\d{1,2}):(?P<session>\d)",
+    PersistentButton,
+    custom_id="coach:log:{key}:{week}:{session}",
+    key=HEX_ID,
+    week=r"\d{1,2}",
+    session=r"\d",
 ):
     """Opens the log form for one session of the plan: only for the member who made it."""
 
     def __init__(self, key: str, week: int, session: int, label: str | None = None) -> None:
         super().__init__(
-            discord.ui.Button(
-                emoji="📝",
-                label=trim(f"Log {label or f'session {session}'}", 80),
-                style=discord.ButtonStyle.success,
-                custom_id=f"coach:log:{key}:{week}:{session}",
-                row=LOG_ROW,
-            )
+            {"key": key, "week": week, "session": session},
+            emoji="📝",
+            label=trim(f"Log {label or f'session {session}'}", 80),
+            style=discord.ButtonStyle.success,
+            row=LOG_ROW,
         )
         self.key, self.week, self.session = key, week, session
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> LogButton:
-        label = (item.label or "").removeprefix("Log ") or None
+    def from_match(cls, match: re.Match[str], item: discord.ui.Item[Any]) -> LogButton:
+        pressed = item.label if isinstance(item, discord.ui.Button) else None
+        label = (pressed or "").removeprefix("Log ") or None
         return cls(match["key"], int(match["week"]), int(match["session"]), label)
 
-    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
-        try:
-            await self._open(interaction)
-        except Exception as error:
-            await report_error(interaction, error)
-
-    async def _open(self, interaction: discord.Interaction[CoachBot]) -> None:
+    async def pressed(self, interaction: discord.Interaction[CoachBot]) -> None:
         bot = interaction.client
         record = await asyncio.to_thread(bot.store.plan, self.key)
         if record is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -139,7 +140,20 @@ def reason_modal(answer_id: str, reason: str | None = None) -> discord.ui.Modal:
     return modal
 
 
-def modal_values(components: list[dict[str, Any]]) -> dict[str, str]:
+def modal_submission(interaction: discord.Interaction[Any]) -> tuple[str, dict[str, str]]:
+    """(custom_id, text values) of a submitted form; ("", {}) for any other interaction.
+
+    Forms are read from the interaction's JSON, not a Modal object, so one typed across a
+    restart still lands.
+    """
+    if interaction.type is not discord.InteractionType.modal_submit or not interaction.data:
+        return "", {}
+    # discord.py types `data` as a union of every interaction's payload; this one is a form's.
+    data: Mapping[str, Any] = interaction.data
+    return str(data.get("custom_id", "")), modal_values(data.get("components", []))
+
+
+def modal_values(components: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """custom_id -> value of every text input in a modal submission, in rows or labels."""
     values: dict[str, str] = {}
     for component in components:

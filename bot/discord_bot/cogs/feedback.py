@@ -20,7 +20,7 @@ from bot.discord_bot.views import (
     FeedbackButton,
     ReasonButton,
     ThreadButton,
-    modal_values,
+    modal_submission,
 )
 
 log = logging.getLogger(__name__)
@@ -61,20 +61,17 @@ class FeedbackCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[CoachBot]) -> None:
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        custom_id = (interaction.data or {}).get("custom_id", "")
+        custom_id, values = modal_submission(interaction)
         if not custom_id.startswith(REASON_MODAL):
             return
         try:
-            await self._save_reason(interaction, custom_id.removeprefix(REASON_MODAL))
+            await self._save_reason(interaction, custom_id.removeprefix(REASON_MODAL), values)
         except Exception as error:
             await report_error(interaction, error)
 
     async def _save_reason(
-        self, interaction: discord.Interaction[CoachBot], answer_id: str
+        self, interaction: discord.Interaction[CoachBot], answer_id: str, values: dict[str, str]
     ) -> None:
-        values = modal_values((interaction.data or {}).get("components", []))  # type: ignore[arg-type]
         reason = values.get(REASON_INPUT, "").strip()
         store = self.bot.store
         user_id = interaction.user.id

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from answering.sanitise import neutralize_mentions
 from bot import log_replies
+from bot.discord_bot.buttons import PersistentButton
 from bot.discord_bot.client import CoachBot
 from bot.discord_bot.delivery import send_followups
 from bot.discord_bot.errors import report_error, user_message
@@ -29,7 +30,7 @@ from bot.discord_bot.log_views import (
     retry_view,
 )
 from bot.discord_bot.render import render_messages
-from bot.discord_bot.views import modal_values
+from bot.discord_bot.views import modal_submission
 from bot.questions import InputError
 from bot.replies import Reply
 from bot.text_limits import AUTOCOMPLETE_CHOICES, CHOICE_NAME
@@ -71,39 +72,29 @@ async def _send(interaction: discord.Interaction, reply: Reply, **kwargs: Any) -
     await send_followups(interaction, render_messages(reply), ephemeral=True, **kwargs)
 
 
-class DeleteLogButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"coach:logdel:(?P<user_id>\d{1,20})",
-):
+class DeleteLogButton(PersistentButton, custom_id=DELETE_BUTTON + "{user_id}", user_id=r"\d{1,20}"):
     """Confirms `/log delete`: deletes the log of the member it was offered to, nobody else's."""
 
     def __init__(self, user_id: int) -> None:
         super().__init__(
-            discord.ui.Button(
-                emoji="🗑️",
-                label="Delete my training log",
-                style=discord.ButtonStyle.danger,
-                custom_id=f"{DELETE_BUTTON}{user_id}",
-            )
+            {"user_id": user_id},
+            emoji="🗑️",
+            label="Delete my training log",
+            style=discord.ButtonStyle.danger,
         )
         self.user_id = user_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Button, match: re.Match[str]
-    ) -> DeleteLogButton:
+    def from_match(cls, match: re.Match[str], item: discord.ui.Item[Any]) -> DeleteLogButton:
         return cls(int(match["user_id"]))
 
-    async def callback(self, interaction: discord.Interaction[CoachBot]) -> None:
-        try:
-            if interaction.user.id != self.user_id:
-                raise InputError("This button deletes someone else's log: use `/log delete`.")
-            bot = interaction.client
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            count = await bot.run_blocking(lambda: bot.training_log().delete(str(self.user_id)))
-            await _send(interaction, log_replies.deleted_reply(count))
-        except Exception as error:
-            await report_error(interaction, error)
+    async def pressed(self, interaction: discord.Interaction[CoachBot]) -> None:
+        if interaction.user.id != self.user_id:
+            raise InputError("This button deletes someone else's log: use `/log delete`.")
+        bot = interaction.client
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        count = await bot.run_blocking(lambda: bot.training_log().delete(str(self.user_id)))
+        await _send(interaction, log_replies.deleted_reply(count))
 
 
 class LogCog(commands.Cog):
@@ -128,20 +119,23 @@ class LogCog(commands.Cog):
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[CoachBot]) -> None:
-        if interaction.type is not discord.InteractionType.modal_submit:
-            return
-        parsed = parse_modal_id((interaction.data or {}).get("custom_id", ""))
+        custom_id, values = modal_submission(interaction)
+        parsed = parse_modal_id(custom_id)
         if parsed is None:
             return
         try:
-            await self._save_form(interaction, *parsed)
+            await self._save_form(interaction, *parsed, values)
         except Exception as error:
             await report_error(interaction, error)
 
     async def _save_form(
-        self, interaction: discord.Interaction[CoachBot], key: str, week: int, session: int
+        self,
+        interaction: discord.Interaction[CoachBot],
+        key: str,
+        week: int,
+        session: int,
+        values: dict[str, str],
     ) -> None:
-        values = modal_values((interaction.data or {}).get("components", []))  # type: ignore[arg-type]
         record = await asyncio.to_thread(self.bot.store.plan, key)
         if record is None:
             await interaction.response.send_message(PLAN_GONE, ephemeral=True)
