@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from answering.sanitise import neutralize_mentions
+from bot.discord_bot.buttons import HEX_ID, PersistentButton
 from bot.discord_bot.checks import NotCoachError, is_coach
 from bot.discord_bot.delivery import send_followups
-from bot.discord_bot.errors import report_error
 from bot.discord_bot.render import render_messages
 from bot.replies import Reply
 from bot.text_limits import THREAD_NAME
@@ -57,32 +57,21 @@ async def _send(interaction: discord.Interaction[CoachBot], reply: Reply) -> Non
 
 
 class PreviewButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"coach:kb:(?P<action>add|cancel):(?P<staged>[0-9a-f]{16})",
+    PersistentButton, custom_id="coach:kb:{action}:{staged}", action="add|cancel", staged=HEX_ID
 ):
     def __init__(self, action: str, staged_id: str) -> None:
         add = action == "add"
         super().__init__(
-            discord.ui.Button(
-                label="Add" if add else "Cancel",
-                emoji="✅" if add else None,
-                style=discord.ButtonStyle.success if add else discord.ButtonStyle.secondary,
-                custom_id=f"coach:kb:{action}:{staged_id}",
-            )
+            {"action": action, "staged": staged_id},
+            label="Add" if add else "Cancel",
+            emoji="✅" if add else None,
+            style=discord.ButtonStyle.success if add else discord.ButtonStyle.secondary,
         )
         self.action, self.staged_id = action, staged_id
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> PreviewButton:
+    def from_match(cls, match: re.Match[str], item: discord.ui.Item[Any]) -> PreviewButton:
         return cls(match["action"], match["staged"])
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await self.pressed(interaction)
-        except Exception as error:
-            await report_error(interaction, error)
 
     async def pressed(self, interaction: discord.Interaction[CoachBot]) -> None:
         _coach(interaction)
@@ -122,31 +111,20 @@ async def _tell_gap_thread(
 
 
 class RemoveButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"coach:kb:(?P<action>rm|keep):(?P<key>[0-9a-f]{16})",
+    PersistentButton, custom_id="coach:kb:{action}:{key}", action="rm|keep", key=HEX_ID
 ):
     def __init__(self, action: str, key: str) -> None:
         remove = action == "rm"
         super().__init__(
-            discord.ui.Button(
-                label="Remove" if remove else "Keep it",
-                style=discord.ButtonStyle.danger if remove else discord.ButtonStyle.secondary,
-                custom_id=f"coach:kb:{action}:{key}",
-            )
+            {"action": action, "key": key},
+            label="Remove" if remove else "Keep it",
+            style=discord.ButtonStyle.danger if remove else discord.ButtonStyle.secondary,
         )
         self.action, self.key = action, key
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> RemoveButton:
+    def from_match(cls, match: re.Match[str], item: discord.ui.Item[Any]) -> RemoveButton:
         return cls(match["action"], match["key"])
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await self.pressed(interaction)
-        except Exception as error:
-            await report_error(interaction, error)
 
     async def pressed(self, interaction: discord.Interaction[CoachBot]) -> None:
         _coach(interaction)
@@ -163,32 +141,19 @@ class RemoveButton(
         await _send(interaction, kb_replies.change_reply(result))
 
 
-class GapThreadButton(
-    discord.ui.DynamicItem[discord.ui.Button],
-    template=r"coach:kb:gap:(?P<group>\d{1,2})",
-):
+class GapThreadButton(PersistentButton, custom_id="coach:kb:gap:{group}", group=r"\d{1,2}"):
     def __init__(self, group: int) -> None:
         super().__init__(
-            discord.ui.Button(
-                label="Write the article",
-                emoji="📝",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"coach:kb:gap:{group}",
-            )
+            {"group": group},
+            label="Write the article",
+            emoji="📝",
+            style=discord.ButtonStyle.primary,
         )
         self.group = group
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> GapThreadButton:
+    def from_match(cls, match: re.Match[str], item: discord.ui.Item[Any]) -> GapThreadButton:
         return cls(int(match["group"]))
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        try:
-            await self.pressed(interaction)
-        except Exception as error:
-            await report_error(interaction, error)
 
     async def pressed(self, interaction: discord.Interaction[CoachBot]) -> None:
         """Open a thread under the digest topic, where a coach writes the missing article."""
