@@ -7,6 +7,9 @@ pain, fainting, swelling...) or the head's probability reaches the shipped thres
 weak, question-only rules ("pain in a joint", "a twinge or niggle") count only when the head
 agrees a little: on their own they flag ordinary questions ("my hips are stiff and it shortens
 my stride"). The threshold was chosen on the dev tables only (see the json next to the head).
+A long message is also scored sentence by sentence, and counts at its most worrying sentence: a
+warning buried in training chat ("... anyway my foot aches at night now. what pace for
+long runs?") is diluted in the vector of the whole message.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +36,11 @@ HEAD_FILE = DATA_DIR / "red_flag_head.npy"
 INFO_FILE = DATA_DIR / "red_flag_head.json"
 # What the member is told when only the head saw a warning in their words.
 MODEL_LABEL = "pain or symptoms that may need a proper check"
+# From this many words a message is also scored sentence by sentence (shorter ones are one
+# thought; splitting them only adds false alarms on dev).
+LONG_MESSAGE_WORDS = 25
+# Sentence ends, and the chat words that start a new topic ("..., anyway what pace?").
+_PIECE_BREAK = re.compile(r"(?<=[.!?;])\s+|\s+(?:anyway|also|oh and)\s+", re.IGNORECASE)
 
 
 class HeadInfo(BaseModel):
@@ -87,6 +96,24 @@ def load_head(head_file: Path = HEAD_FILE, info_file: Path = INFO_FILE) -> RedFl
     return RedFlagHead(weights=values[:-1].astype(np.float64), bias=float(values[-1]), info=info)
 
 
+def pieces(text: str) -> list[str]:
+    """The message, and for a long one also its sentences of three words or more (pure)."""
+    if len(text.split()) < LONG_MESSAGE_WORDS:
+        return [text]
+    parts = [p.strip() for p in _PIECE_BREAK.split(text) if len(p.split()) >= 3]
+    return [text, *parts] if len(parts) > 1 else [text]
+
+
+def max_over_pieces(texts: Sequence[str], score: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+    """Each message's highest score over its pieces; `score` sees all pieces in one batch."""
+    split = [pieces(t) for t in texts]
+    scores = score([p for ps in split for p in ps]) if split else np.zeros(0)
+    ends = np.cumsum([len(ps) for ps in split])
+    return np.array(
+        [scores[end - len(ps) : end].max() for ps, end in zip(split, ends, strict=True)]
+    )
+
+
 def strong(flags: Sequence[RedFlag]) -> bool:
     """A rule hit that is a warning in any words (chest pain, swelling, a pop...)."""
     return any(f.label not in QUESTION_ONLY for f in flags)
@@ -109,9 +136,12 @@ class RedFlagModel:
         self.head = head or load_head()
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """The head's probability per message, at its most worrying piece."""
         if not texts:
             return np.zeros(0)
-        return self.head.probabilities(self.embedder.embed(list(texts)))
+        return max_over_pieces(
+            texts, lambda flat: self.head.probabilities(self.embedder.embed(flat))
+        )
 
     def detect(self, text: str) -> list[RedFlag]:
         """Red flags in a member's message: the rules' labels, or MODEL_LABEL from the head."""

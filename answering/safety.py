@@ -37,7 +37,7 @@ CANT = r"(?:can't|cant|cannot|can not|couldn't|couldnt|unable to|not able to)"
 # Pain in any words a member uses for it, severe slang included ("my heel is killing me").
 ANY_PAIN = (
     rf"(?:{PAIN}|agony|killing me|killing|tender|throbb\w*|burns|burning|twinge\w*|niggl\w*"
-    r"|stabs|zaps?|jolts?|grumbl\w*"
+    r"|stabs|zaps?|jolts?|grumbl\w*|winc\w*|ouch\w*"
     # Similes for pain: "first steps are like walking on glass".
     r"|walking on (?:broken )?(?:glass|nails|knives|hot coals)|like (?:knives|needles|nails|glass))"
 )
@@ -67,7 +67,7 @@ WEEKS = (
     r"(?:weeks?|months?)|(?:for|over) (?:weeks|months)|fortnight|all season|for ages)"
 )
 MORNING = (
-    r"(?:(?:every|each) morning|in the mornings?|first thing|(?:first|morning) steps"
+    r"(?:(?:every|each) morning|in the mornings?|first thing|(?:first|morning) steps|till lunch"
     r"|out of bed|when i (?:wake|get up))"
 )
 EVERY_RUN = r"(?:every (?:single )?(?:run|time i run|session|step|stride|footstrike)|each run)"
@@ -163,6 +163,7 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      rf"|travels|shoots down|runs down)\b"),
     ("not being able to bear weight",
      rf"\b{CANT} (?:bear|put|take|carry) (?:any |much |my )?weight\b"
+     rf"|\b{CANT} put (?:my |the |that |this )?(?:foot|heel|leg) down\b"
      rf"|\b{CANT} (?:walk|stand on)\b"
      rf"|\b(?:barely|hardly|struggl\w* to|hard to) (?:walk|stand|put weight)\b"
      rf"|\b(?:hurts?|hurting|painful|pain|sore) (?:\S+ ){{0,4}}(?:to|when(?: i)?|while(?: i)?) "
@@ -192,6 +193,8 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
     ("a joint giving way or locking",
      r"\b(?:gives|giving|gave) (?:way|out)\b|\bbuckl\w*\b|\bwent from under me\b"
      r"|\b(?:knee|ankle|hip|it|joint) (?:\S+ ){0,2}(?:locks|locking|locked)(?: up)?\b"
+     r"|\b(?:knee|ankle|hip|joint) (?:\S+ ){0,2}(?:catches|catching|gets stuck|got stuck"
+     r"|sticks)\b"
      rf"|\b{CANT} (?:fully )?(?:straighten|bend|extend)\b"),
     ("blood in your urine or dark urine",
      r"\bblood in (?:my |the )?(?:urine|pee|stool)\b"
@@ -209,6 +212,10 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      r"|\b(?:skin|i) (?:\S+ ){0,2}(?:dry and hot|hot and dry)\b"),
     ("pain you are thinking of running through",
      _either(PAIN, rf"{THROUGH}(?: it| the pain)?", WIDE_GAP)
+     + rf"|\b{THROUGH} (?:a |the |my |this )?(?:\S+ )?(?:strain|sprain|tear|injury|niggle)\b"
+       r"(?! prevention)"
+     + "|" + _either(ANY_PAIN, r"(?:keep going|keep training|carry on|carrying on|crack on"
+                               r"|push on|soldier on)", WIDE_GAP)
      + rf"|\b(?:run|running|keep running|carry on|train) (?:\S+ )?(?:with|despite|through) "
        rf"(?:the |this |a |my )?(?:\S+ )?{PAIN}\b"
      + rf"|\b(?:run|running|ran|keep|keeps|kept|carry|carried|carrying|continue|continued"
@@ -246,6 +253,8 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
     ("pain that changes how you run",
      r"\b(?:weird|odd|funny|different|changed?|altered|awkward) (?:gait|stride|running form)\b"
      r"|\b(?:chang\w*|alter\w*|adjust\w*) how i (?:land|run|walk|step|stride)\b"
+     r"|\b(?:stride|gait|running form|running|walking) (?:\S+ ){0,2}(?:has changed|changed"
+     r"|is different|is off|is all over)\b"
      r"|\bfavou?r(?:ing)? (?:my |the |one )?\S+\b|\bcompensat\w*\b|\bhobbl\w*\b"),
     ("pain that stops you running",
      _either(r"(?:(?:have|had|having|forced|made me|makes me|make me) (?:to )?"
@@ -319,6 +328,8 @@ def detect_red_flags(text: str) -> list[RedFlag]:
                 continue
             if label == "pain that has lasted weeks" and _TRAINING_WEEKS_RE.search(phrase):
                 continue
+            if label in INJURY_HISTORY and _HEALED_RE.search(normalised):
+                continue
             if label == "pain of 5 out of 10 or more" and _EFFORT_RE.search(
                 " ".join([phrase, *normalised[match.end() :].split()[:3]])
             ):
@@ -368,6 +379,12 @@ SORENESS_OK = frozenset(
         "pain that has lasted weeks",
         "a tender spot on the bone",
     }
+)
+# "had a stress fracture two years ago, fully healed": an old injury is history, not a sign.
+INJURY_HISTORY = frozenset({"possible bone injury", "a twist, sprain or tear"})
+_HEALED_RE = re.compile(
+    r"\b(?:healed|recovered|all good now|fine now|signed (?:me )?off|cleared by|long gone"
+    r"|pain free|no pain now|(?:years?|months?) ago|last (?:year|spring|summer|autumn|winter))\b"
 )
 # "hold 7/10 effort", "squats at rpe 8": a score of how hard, not of pain.
 _EFFORT_RE = re.compile(r"\b(?:effort|efforts|rpe|exertion|perceived|intensity|hard|harder)\b")
@@ -448,8 +465,8 @@ _EXERCISE_RE = re.compile(rf"\b{JOINTS} {EXERCISES}\b")
 
 def _muscle_soreness(normalised: str, start: int, end: int) -> bool:
     """An ache in muscle groups ('sore legs', 'quads ache') and no joint, bone or tendon, in
-    the matched phrase and the few words around it ('run with sore legs from the gym')."""
-    before = normalised[:start].split()[-2:]
+    the matched phrase and the few words around it ('my calves feel a bit tender')."""
+    before = normalised[:start].split()[-4:]
     after = normalised[end:].split()[:3]
     near = " ".join([*before, normalised[start:end], *after])
     near = _EXERCISE_RE.sub("", near)  # "hip thrusts", "calf raises": exercises, not places

@@ -1,8 +1,8 @@
 """The learned red-flag head: the shipped file loads and checks, the combined rule, dev floors.
 
-The floors sit below what `python -m answering.red_flag_eval dev` measured at 5a939e1 (dev:
-model precision 0.947 / recall 0.939, combined 0.942 / 1.000), with a margin. The sealed half
-is not read here.
+The floors sit below what `python -m answering.red_flag_eval dev` measured in round 3 (dev half
+of 388 rows: model precision 0.939 / recall 0.954, combined 0.942 / 1.000), with a margin. The
+sealed half is not read here.
 """
 
 from __future__ import annotations
@@ -25,12 +25,14 @@ from answering.red_flag_model import (
     RedFlagModel,
     decide,
     load_head,
+    max_over_pieces,
+    pieces,
 )
 from answering.safety import RedFlag
 from retrieval.embedding import EMBEDDING_DIM, MODEL_NAME
 
-MODEL_FLOORS = {"precision": 0.90, "recall": 0.90}
-COMBINED_FLOORS = {"precision": 0.90, "recall": 0.97}
+MODEL_FLOORS = {"precision": 0.90, "recall": 0.92}
+COMBINED_FLOORS = {"precision": 0.91, "recall": 0.98}
 
 
 def test_the_shipped_head_matches_its_card() -> None:
@@ -38,7 +40,7 @@ def test_the_shipped_head_matches_its_card() -> None:
     assert head.info.embedder == MODEL_NAME
     assert head.weights.shape == (EMBEDDING_DIM,)
     assert 0.0 < head.info.weak_rule_threshold <= head.info.threshold < 1.0
-    assert head.info.training_rows >= 500
+    assert head.info.training_rows >= 1000
 
 
 def test_a_damaged_head_is_refused_with_the_command_that_rebuilds_it(tmp_path: Path) -> None:
@@ -70,6 +72,25 @@ WEAK = [RedFlag(label="a twinge or niggle", phrase="niggle")]
 )
 def test_the_combined_rule(flags: list[RedFlag], probability: float, expected: list[str]) -> None:
     assert [f.label for f in decide(flags, probability, CARD)] == expected
+
+
+LONG = (
+    "marathon block is going well, four runs a week and the gym twice, long run up to 28k. "
+    "My knee swells after every long run now. Anyway what should I eat the night before?"
+)
+
+
+def test_a_long_message_is_also_scored_sentence_by_sentence() -> None:
+    assert pieces("my knee hurts. what now?") == ["my knee hurts. what now?"]  # short: one piece
+    parts = pieces(LONG)
+    assert parts[0] == LONG
+    assert "My knee swells after every long run now." in parts
+    assert "Anyway what should I eat the night before?" in parts
+
+    def score(flat: list[str]) -> np.ndarray:
+        return np.array([0.9 if "swells" in t and len(t) < 60 else 0.1 for t in flat])
+
+    assert max_over_pieces(["short one", LONG], score).tolist() == [0.1, 0.9]
 
 
 # Our own sentences, in neither the training messages nor any eval table; the first three are

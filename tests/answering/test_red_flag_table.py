@@ -1,8 +1,9 @@
 """Red flags measured, not listed: floors on the labelled dev table, and the issue's misses.
 
-The floors sit below what `python -m answering.red_flag_eval dev` measured on the round-1 dev
-file, with a margin; `red_flags_dev2.jsonl` and `red_flags_dev3.jsonl` (the spent round-1 and
-round-2 sealed tables) are in the dev half too. The sealed half (`red_flags_test3.jsonl`) is not
+The floors sit below what `python -m answering.red_flag_eval dev` measured, with a margin: on
+the round-1 dev file, and (round 3, rules alone: precision 1.000, recall 0.969) on the whole dev
+half, which adds `red_flags_dev2.jsonl` and `red_flags_dev3.jsonl` (the spent round-1 and
+round-2 sealed tables). The sealed half (`red_flags_test3.jsonl`) is not
 read here: it is measured once, by the eval command, and no test prints its rows.
 """
 
@@ -10,11 +11,13 @@ from __future__ import annotations
 
 import pytest
 
-from answering.red_flag_eval import DATA_DIR, load_file, score
+from answering.red_flag_eval import DATA_DIR, load_file, load_rows, main, score
 from answering.safety import detect_red_flags
 
 DEV_RECALL_FLOOR = 0.95
 DEV_PRECISION_FLOOR = 0.93
+HALF_RECALL_FLOOR = 0.93
+HALF_PRECISION_FLOOR = 0.95
 
 
 def test_the_dev_table_keeps_its_floors() -> None:
@@ -22,6 +25,22 @@ def test_the_dev_table_keeps_its_floors() -> None:
     assert result.rows >= 100
     assert result.recall >= DEV_RECALL_FLOOR, result.summary()
     assert result.precision >= DEV_PRECISION_FLOOR, result.summary()
+
+
+def test_the_rules_keep_their_floors_on_the_whole_dev_half() -> None:
+    result = score("dev", load_rows("dev"))
+    assert result.rows >= 380
+    assert result.recall >= HALF_RECALL_FLOOR, result.summary()
+    assert result.precision >= HALF_PRECISION_FLOOR, result.summary()
+
+
+def test_a_bare_eval_command_runs_the_dev_half_only(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["--rules-only"])
+    out = capsys.readouterr().out
+    assert "rules    dev:" in out
+    assert "test:" not in out
+    with pytest.raises(SystemExit):  # the misses are never shown for the sealed half
+        main(["--rules-only", "--show-errors", "dev", "test"])
 
 
 @pytest.mark.parametrize(
@@ -36,6 +55,38 @@ def test_the_dev_table_keeps_its_floors() -> None:
 )
 def test_the_issues_missed_phrasings_are_red_flags(message: str) -> None:
     assert detect_red_flags(message), message
+
+
+# Our own sentences: a pain score of 5 and up in any written form is a warning on its own.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "ankle pain is 5/10 on every run",
+        "the knee is a solid 7 today",
+        "I'd give my heel about a six out of ten",
+        "hip pain level 8 since the race",
+        "rate it? nine, the achilles",
+        "shin went up to a 6 on the downhill",
+    ],
+)
+def test_a_pain_score_of_five_or_more_in_any_form_is_strong(message: str) -> None:
+    assert "pain of 5 out of 10 or more" in [f.label for f in detect_red_flags(message)]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "hold the hill reps at 8/10 effort, knees soft on the landing",
+        "squats at rpe 8 for 5 reps, is my knee position ok",
+        "the last km of the 5k was a proper pain cave, how do I suffer better",
+        "glutes killing me after hip thrusts haha",
+        "broke my ankle two years ago, fully healed, what strength work helps",
+        "quads a little tender the day after the downhill race",
+        "ran at a 7 30 pace and my knee felt fine",
+    ],
+)
+def test_effort_scores_slang_and_healed_injuries_stay_ordinary(message: str) -> None:
+    assert detect_red_flags(message) == [], message
 
 
 @pytest.mark.parametrize(
