@@ -1,5 +1,5 @@
 """The import graph holds the house rules: no two modules import each other (through any chain),
-and no module imports another's `_private` name.
+and no module imports another's `_private` name (`from x import _name`, or `x._name`).
 
 The graph is grimp's (the engine of import-linter): every import counts, including those inside
 functions and under `if TYPE_CHECKING:`, since a circle there still ties the two modules together.
@@ -76,15 +76,41 @@ def test_no_import_circles(graph: grimp.ImportGraph) -> None:
     assert not found, "import circles:\n" + "\n".join(found)
 
 
-def _private_imports(module: str, path: Path) -> list[str]:
-    found = []
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not isinstance(node, ast.ImportFrom):
-            continue
-        for alias in node.names:
-            if alias.name.startswith("_") and not alias.name.startswith("__"):
-                source = "." * node.level + (node.module or "")
-                found.append(f"{module}:{node.lineno} imports {alias.name} from {source}")
+def _private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+def _private_imports(module: str, path: Path, modules: frozenset[str] = frozenset()) -> list[str]:
+    """`from x import _name`, and `x._name` where `x` names one of `modules` it imported."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found, bound = [], {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            source = "." * node.level + (node.module or "")
+            parts = package.split(".")
+            base = node.module or ""
+            if node.level:
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+            for alias in node.names:
+                if _private(alias.name):
+                    found.append(f"{module}:{node.lineno} imports {alias.name} from {source}")
+                elif f"{base}.{alias.name}" in modules:
+                    bound[alias.asname or alias.name] = f"{base}.{alias.name}"
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname and alias.name in modules:
+                    bound[alias.asname] = alias.name
+                elif alias.name in modules:
+                    bound[alias.name.split(".")[0]] = alias.name.split(".")[0]
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in bound
+            and _private(node.attr)
+        ):
+            found.append(f"{module}:{node.lineno} uses {node.attr} of {bound[node.value.id]}")
     return found
 
 
@@ -97,7 +123,7 @@ def test_no_private_names_imported_across_modules(graph: grimp.ImportGraph) -> N
         path = REPO / relative / "__init__.py"
         if not path.exists():
             path = (REPO / relative).with_suffix(".py")
-        found += _private_imports(module, path)
+        found += _private_imports(module, path, frozenset(graph.modules))
     assert not found, "private names imported from another module:\n" + "\n".join(found)
 
 
@@ -119,5 +145,12 @@ def test_the_checks_see_a_circle_and_a_private_import(tmp_path: Path) -> None:
     graph.add_import(importer="bot.cli.kb", imported="bot.cli")
     assert circles(graph) == []  # in flight: tolerated for now
     source = tmp_path / "a.py"
-    source.write_text("from __future__ import annotations\n\nfrom .b import _helper, public\n")
-    assert _private_imports("pkg.a", source) == ["pkg.a:3 imports _helper from .b"]
+    source.write_text(
+        "from __future__ import annotations\n\nfrom . import b\nfrom .b import _helper, public\n"
+        "import pkg.c as c\n\nb._cache.clear()\nc._run()\nb.__name__\n"
+    )
+    assert sorted(_private_imports("pkg.a", source, frozenset({"pkg.b", "pkg.c"}))) == [
+        "pkg.a:4 imports _helper from .b",
+        "pkg.a:7 uses _cache of pkg.b",
+        "pkg.a:8 uses _run of pkg.c",
+    ]
