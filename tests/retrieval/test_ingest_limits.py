@@ -204,7 +204,7 @@ def test_coach_status_lists_the_skipped_bomb(tmp_path: Path, embedder) -> None:
     from typer.testing import CliRunner
 
     from bot.cli import app
-    from tests.retrieval.test_cli import use_session_model
+    from tests.conftest import use_session_model
 
     knowledge = write_articles(tmp_path / "knowledge", ["rest-days.md"])
     (knowledge / "bomb.md").write_text(alias_bomb(8), encoding="utf-8")

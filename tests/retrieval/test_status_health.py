@@ -10,7 +10,8 @@ from click.testing import Result
 
 import retrieval.store as store_module
 from retrieval.manifest import MANIFEST_NAME
-from tests.retrieval.test_cli import error_lines, use_session_model
+from tests.cli.test_commands import error_lines
+from tests.conftest import use_session_model
 from tests.retrieval.test_store_damage import DAMAGE, Site
 
 

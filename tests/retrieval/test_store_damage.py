@@ -26,8 +26,9 @@ from retrieval.errors import StoreDamagedError, StoreWriteError
 from retrieval.manifest import MANIFEST_NAME, load_manifest
 from retrieval.service import open_store
 from retrieval.store import STORE_DIR, forget_client
+from tests.cli.test_commands import assert_readable_error
+from tests.conftest import use_session_model
 from tests.retrieval.conftest import write_articles
-from tests.retrieval.test_cli import assert_readable_error, use_session_model
 
 QUERY = "how do I run a hill session"
 FEEDBACK = "bot.sqlite3"

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from bot.cli import app
 from retrieval.errors import IndexBusyError
 from retrieval.writer import lock_holder, store_owner, writer_lock
+from tests.conftest import use_session_model
 from tests.retrieval.conftest import write_articles
-from tests.retrieval.test_cli import use_session_model
 
 REPO = Path(__file__).resolve().parents[2]
 
