@@ -14,8 +14,9 @@ never printed row by row. Lines starting with `#` are notes.
 
 Three detectors are scored in the same run: `rules` (`safety.detect_red_flags`), `model` (the
 learned head of `red_flag_model` alone, at its shipped threshold) and `combined` (what the
-answerer uses). The dev run also counts false alarms on the in-scope questions of the retrieval
-dev sets (`evaluation/evalsets/*.dev.jsonl`): ordinary questions, none should be flagged.
+answerer uses). The dev run also counts false alarms on the questions of the retrieval dev sets
+(`evaluation/evalsets/*.dev.jsonl`, in scope and out of scope): most are ordinary questions,
+though some in-scope ones ask about pain ("my shins are killing me after runs").
 `--rules-only` skips the embedding model.
 """
 
@@ -120,14 +121,14 @@ def detectors(embedder: Embedder | None) -> dict[str, Detect]:
     return found
 
 
-def dev_questions(evalsets: Path = EVALSETS_DIR) -> list[str]:
-    """In-scope questions of the retrieval dev sets: ordinary questions, for false alarms."""
+def dev_questions(evalsets: Path = EVALSETS_DIR, kind: str = "in_scope") -> list[str]:
+    """Questions of the retrieval dev sets (`in_scope` or `out_of_scope`), for false alarms."""
     questions: list[str] = []
     for path in sorted(evalsets.glob("*.dev.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip() and not line.startswith("#"):
                 row = json.loads(line)
-                if row.get("kind") == "in_scope":
+                if row.get("kind") == kind:
                     questions.append(row["question"])
     return questions
 
@@ -167,10 +168,14 @@ def main(argv: Sequence[str] | None = None) -> None:
                 table = load_file(DATA_DIR / name)
                 for detector, fn in detect.items():
                     print(f"  {detector:8s} {score(name, table, fn).summary()}")
-            questions = dev_questions()
-            for name, fn in detect.items():
-                alarms = sum(bool(fn(q)) for q in questions)
-                print(f"{name:8s} dev retrieval questions: {alarms} of {len(questions)} flagged")
+            for kind in ("in_scope", "out_of_scope"):
+                questions = dev_questions(kind=kind)
+                for name, fn in detect.items():
+                    alarms = sum(bool(fn(q)) for q in questions)
+                    print(
+                        f"{name:8s} dev retrieval questions ({kind}): "
+                        f"{alarms} of {len(questions)} flagged"
+                    )
     if args.show_errors:
         for name, fn in detect.items():
             for row, flagged in score("dev", load_rows("dev"), fn).errors:

@@ -210,7 +210,7 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      r"(?:gibberish|nonsense|rubbish)\b"
      rf"|\bslurr\w*\b|\b{CANT} think straight\b|\bdidn't know where (?:i|he|she) was\b"
      r"|\b(?:skin|i) (?:\S+ ){0,2}(?:dry and hot|hot and dry)\b"),
-    ("pain you are thinking of running through",
+    ("pain you are thinking of running on",
      _either(PAIN, rf"{THROUGH}(?: it| the pain)?", WIDE_GAP)
      + rf"|\b{THROUGH} (?:a |the |my |this )?(?:\S+ )?(?:strain|sprain|tear|injury|niggle)\b"
        r"(?! prevention)"
@@ -371,7 +371,7 @@ QUESTION_ONLY = frozenset(
 # "is it ok to run with sore legs from the gym" (but "with a sore knee" is a red flag).
 SORENESS_OK = frozenset(
     {
-        "pain you are thinking of running through",
+        "pain you are thinking of running on",
         "pain when you hop or land",
         "pain every morning",
         "pain on every run",

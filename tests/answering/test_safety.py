@@ -6,6 +6,7 @@ import pytest
 
 from answering.safety import (
     RED_FLAGS,
+    RedFlag,
     advises_continuing,
     describe,
     detect_answer_red_flags,
@@ -119,9 +120,9 @@ def test_normalise(raw: str, expected: str) -> None:
         ("I have shin splints and it hurts to walk", "not being able to bear weight"),
         ("it's painful to put weight on my heel", "not being able to bear weight"),
         ("I've been limping since Sunday's long run", "not being able to bear weight"),
-        ("shin hurts a lot, 8/10 pain, push through?", "pain you are thinking of running through"),
-        ("my calf hurts, should I run through it?", "pain you are thinking of running through"),
-        ("can I keep running with this knee pain?", "pain you are thinking of running through"),
+        ("shin hurts a lot, 8/10 pain, push through?", "pain you are thinking of running on"),
+        ("my calf hurts, should I run through it?", "pain you are thinking of running on"),
+        ("can I keep running with this knee pain?", "pain you are thinking of running on"),
     ],
 )
 def test_broader_red_flag_phrasings(message: str, label: str) -> None:
@@ -167,3 +168,14 @@ def test_answer_side_flags_skip_injuries_named_as_topics() -> None:
     assert detect_red_flags(topic)  # in a question, a member may be describing one
     assert detect_answer_red_flags(topic) == []
     assert detect_answer_red_flags("If the pain is sharp, stop.")
+
+
+def test_no_list_of_signs_in_the_warning_reads_as_advice_to_carry_on() -> None:
+    # The warning names the signs it saw; `_safe` drops sentences that read as advice to run
+    # through pain, and must not drop the warning itself ("...running through and pain...").
+    labels = [label for label, _ in RED_FLAGS]
+    for first in labels:
+        for second in labels:
+            if first != second:
+                signs = describe([RedFlag(first, ""), RedFlag(second, "")])
+                assert not advises_continuing(f"What you describe ({signs}) needs a check."), signs

@@ -39,9 +39,10 @@ log = logging.getLogger(__name__)
 
 VERSION = 1
 SEED = 21
-# On dev (1,082 messages), 0.03 gives the fewest false alarms at the same combined recall as 0.1;
-# 1.0 loses recall.
-L2 = 0.03
+# On dev (1,294 messages) 0.03 and 0.1 give the same dev-table figures; 0.1 flags fewer of the
+# retrieval dev sets' out-of-scope questions (16 against 21 of 293: off-topic text is far from
+# all training text, and a weaker penalty lets the head be sure of it either way); 1.0 loses recall.
+L2 = 0.1
 MIN_PRECISION = 0.94
 FOLDS = 5
 GRID = np.round(np.arange(0.05, 0.96, 0.01), 2)
