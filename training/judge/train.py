@@ -53,6 +53,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         default=4,
         help="keep the embeddings and this many lower layers as shipped (-1: embeddings trained)",
     )
+    parser.add_argument(
+        "--cache-below",
+        type=int,
+        default=0,
+        help="run the frozen embeddings and this many lower layers once per pair and train the "
+        "layers above from their cached output (needs --freeze-layers equal to it)",
+    )
+    parser.add_argument(
+        "--listwise",
+        type=int,
+        default=0,
+        help="also train ranking: this many question groups per step (the gold passage against "
+        "that question's negatives, softmax over P(answers))",
+    )
     parser.add_argument("--evals", type=int, default=1, help="dev checks over the run")
     # One thread: deterministic sums, and on two cores shared with other work a second
     # thread mostly waits for the first (measured: 2.5x the CPU time per step for ~1.3x speed).
@@ -96,6 +110,12 @@ def train(args: argparse.Namespace) -> dict:
         "class weights: %s", {t: [round(x, 2) for x in w.tolist()] for t, w in weights.items()}
     )
     _freeze(model, args.freeze_layers)
+    if args.cache_below:
+        if args.cache_below != args.freeze_layers:
+            raise SystemExit("--cache-below must equal --freeze-layers")
+        _cache_lower(model, encoded, args.cache_below, args.build / "cache.pt")
+        log.info("cached layers below %d for %d pairs (%.0f s)", args.cache_below, len(encoded),
+                 time.perf_counter() - started)  # fmt: skip
 
     steps_per_epoch = math.ceil(len(train_rows) / args.batch)
     total = min(args.max_steps, int(steps_per_epoch * args.epochs))
@@ -117,18 +137,32 @@ def train(args: argparse.Namespace) -> dict:
     if args.evals <= 1:
         check_at = set()
     rng = random.Random(args.seed)
+    groups = _question_groups(train_rows) if args.listwise else []
+    log.info("ranking groups: %d", len(groups))
+    group_order: list[int] = []
     best: dict = {"score": -1.0}
     step = 0
     while step < total:
         for batch in _batches(encoded, args.batch, rng):
             model.train()
-            rel, sup = model(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
+            if args.cache_below:
+                rel, sup = _upper_forward(model, batch, args.cache_below)
+            else:
+                rel, sup = model(
+                    batch["input_ids"], batch["attention_mask"], batch["token_type_ids"]
+                )
             loss = torch.zeros(())
             for task, logits in zip(HEADS, (rel, sup), strict=True):
                 mask = batch["task"] == HEADS.index(task)
                 if mask.any():
                     share = mask.float().mean()
                     loss = loss + share * loss_fns[task](logits[mask], batch["labels"][mask])
+            if groups:
+                if len(group_order) < args.listwise:
+                    group_order = list(range(len(groups)))
+                    rng.shuffle(group_order)
+                picked = [groups[group_order.pop()] for _ in range(args.listwise)]
+                loss = loss + _listwise_loss(model, encoded, picked, args.cache_below)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
@@ -160,6 +194,7 @@ def train(args: argparse.Namespace) -> dict:
         "max_len": args.max_len,
         "lr": args.lr,
         "freeze_layers": args.freeze_layers,
+        "cache_below": args.cache_below,
         "head_lr": args.head_lr,
         "train_pairs": len(train_rows),
         "dev_pairs": len(dev_rows),
@@ -182,6 +217,94 @@ def _freeze(model: JudgeNet, layers: int) -> None:
     for layer in model.encoder.encoder.layer[:layers]:
         for p in layer.parameters():
             p.requires_grad = False
+
+
+def _question_groups(rows: list[dict], size: int = 8) -> list[list[int]]:
+    """Per question with a passage that answers it: that passage first, then the question's
+    not-covered passages (mined hard negatives, neighbours, random ones)."""
+    by_question: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        if r["task"] == "relevance":
+            by_question.setdefault(r["text"], []).append(i)
+    groups = []
+    for members in by_question.values():
+        golds = [i for i in members if rows[i]["label"] == 0]
+        negatives = [i for i in members if rows[i]["label"] == 2]
+        if golds and negatives:
+            groups.append([golds[0], *negatives[: size - 1]])
+    return groups
+
+
+def _listwise_loss(
+    model: JudgeNet, encoded: list[dict], groups: list[list[int]], cache_below: int
+) -> torch.Tensor:
+    """Softmax over each group's log P(answers), the gold passage the target: the reranker's
+    job, which per-pair labels teach only indirectly."""
+    flat = [i for g in groups for i in g]
+    batch = _collate([encoded[i] for i in flat])
+    if cache_below:
+        rel, _ = _upper_forward(model, batch, cache_below)
+    else:
+        rel, _ = model(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
+    scores = torch.log_softmax(rel, dim=1)[:, 0]
+    losses, start = [], 0
+    for g in groups:
+        part = scores[start : start + len(g)]
+        losses.append(-torch.log_softmax(part, dim=0)[0])
+        start += len(g)
+    return torch.stack(losses).mean()
+
+
+def _extended_mask(mask: torch.Tensor) -> torch.Tensor:
+    """The additive attention mask BERT's eager attention reads: 0 on tokens, -inf-ish on pad."""
+    return (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+
+
+@torch.inference_mode()
+def _cache_lower(model: JudgeNet, encoded: list[dict], below: int, path: Path) -> None:
+    """Frozen layers give the same output every epoch: compute it once (fp16, ~1 GB), so a step
+    costs only the trained layers. Equal to the full forward (checked to 0.0 on fp32). Kept in
+    `path` for the next run over the same pairs."""
+    key = (below, len(encoded), sum(len(it["input_ids"]) for it in encoded))
+    if path.exists():
+        saved = torch.load(path)
+        if saved["key"] == key:
+            for it, hidden in zip(encoded, saved["hidden"], strict=True):
+                it["hidden"] = hidden
+            return
+    model.eval()
+    encoder = model.encoder
+    for start in range(0, len(encoded), 64):
+        items = encoded[start : start + 64]
+        batch = _collate(items)
+        ids = batch["input_ids"]
+        positions = torch.arange(ids.shape[1]).unsqueeze(0).expand_as(ids)
+        hidden = encoder.embeddings(
+            input_ids=ids, token_type_ids=batch["token_type_ids"], position_ids=positions
+        )
+        ext = _extended_mask(batch["attention_mask"])
+        for layer in encoder.encoder.layer[:below]:
+            out = layer(hidden, attention_mask=ext)
+            hidden = out[0] if isinstance(out, tuple) else out
+        for i, it in enumerate(items):
+            it["hidden"] = hidden[i, : len(it["input_ids"])].to(torch.float16).clone()
+    torch.save({"key": key, "hidden": [it["hidden"] for it in encoded]}, path)
+
+
+def _upper_forward(
+    model: JudgeNet, batch: dict[str, torch.Tensor], below: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The trained layers and heads from the cached lower output: the model's own forward,
+    started part-way up."""
+    hidden = batch["hidden"]
+    mask = batch["attention_mask"]
+    ext = _extended_mask(mask)
+    for layer in model.encoder.encoder.layer[below:]:
+        out = layer(hidden, attention_mask=ext)
+        hidden = out[0] if isinstance(out, tuple) else out
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    pooled = model.dropout((hidden * m).sum(1) / m.sum(1).clamp(min=1e-9))
+    return model.relevance(pooled), model.support(pooled)
 
 
 def _score(figures: dict[str, float]) -> float:
@@ -238,7 +361,14 @@ def _collate(items: list[dict]) -> dict[str, torch.Tensor]:
         return torch.tensor([it[key] + [0] * (width - len(it[key])) for it in items])
 
     ids = pad("input_ids")
+    extra: dict[str, torch.Tensor] = {}
+    if "hidden" in items[0]:
+        hidden = torch.zeros(len(items), width, items[0]["hidden"].shape[1])
+        for i, it in enumerate(items):
+            hidden[i, : it["hidden"].shape[0]] = it["hidden"].float()
+        extra["hidden"] = hidden
     return {
+        **extra,
         "input_ids": ids,
         "token_type_ids": pad("token_type_ids"),
         "attention_mask": (ids != 0).long(),
