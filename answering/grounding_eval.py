@@ -102,7 +102,7 @@ def section_texts(knowledge_dir: Path = KNOWLEDGE_DIR) -> dict[tuple[str, str], 
 
 def titled_sections(knowledge_dir: Path = KNOWLEDGE_DIR) -> dict[tuple[str, str], tuple[str, str]]:
     """(file, top heading) -> (article title, the text under it)."""
-    from retrieval.ingest import load_document
+    from retrieval.ingest.pipeline import load_document
 
     texts: dict[tuple[str, str], tuple[str, list[str]]] = {}
     for path in sorted(knowledge_dir.glob("*.md")):

@@ -59,7 +59,7 @@ def run(rounds: int = 3, delay_ms: float = 50.0, limit: int = 0) -> dict:
     from bot.settings import Settings
     from evaluation.harness import load_eval_set
     from retrieval.embedding import SentenceTransformerEmbedder
-    from retrieval.service import open_retriever
+    from retrieval.live_index import open_retriever
     from tests.fakes.openai_server import FakeOpenAIServer
 
     questions = [i.question for i in load_eval_set() if i.kind == "in_scope"]

@@ -60,9 +60,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(rounds: int = 3) -> dict:
     from evaluation.harness import load_eval_set
-    from retrieval.abstention import CALIBRATION_NAME
     from retrieval.embedding import SentenceTransformerEmbedder
-    from retrieval.service import open_retriever, recalibrate, refresh_index
+    from retrieval.live_index import open_retriever, recalibrate, refresh_index
+    from retrieval.search.abstention import CALIBRATION_NAME
 
     questions = [item.question for item in load_eval_set() if item.kind == "in_scope"]
     embedder = SentenceTransformerEmbedder()

@@ -88,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
 # -- measurement ------------------------------------------------------------------------------
 def run(copies: int = 8, repeats: int = 3, profile: bool = False) -> dict:
     from retrieval.embedding import SentenceTransformerEmbedder
-    from retrieval.search import HybridRetriever
-    from retrieval.service import open_store, recalibrate, refresh_index
+    from retrieval.live_index import open_store, recalibrate, refresh_index
+    from retrieval.search.hybrid import HybridRetriever
 
     with tempfile.TemporaryDirectory(prefix="bench-index-") as tmp:
         knowledge_dir, data_dir = Path(tmp) / "knowledge", Path(tmp) / "data"
@@ -210,7 +210,7 @@ def padding_overhead(embedder, texts: list[str]) -> float:
     encode() sorts each call's texts by length before batching, so many small calls pad more
     than one big call. Deterministic, unlike the timings: it explains part of the ratio.
     """
-    from retrieval.indexer import EMBED_BATCH
+    from retrieval.ingest.indexer import EMBED_BATCH
 
     limit = embedder.model.get_max_seq_length()
     lengths = [min(limit, len(ids)) for ids in embedder.model.tokenizer(texts)["input_ids"]]

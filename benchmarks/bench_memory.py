@@ -136,7 +136,7 @@ def search_child(knowledge: Path, data_dir: Path, searches: int) -> None:
     """Open the retriever as the bot does and run `searches` eval questions through it."""
     from evaluation.harness import load_eval_set
     from retrieval.embedding import SentenceTransformerEmbedder
-    from retrieval.service import open_retriever
+    from retrieval.live_index import open_retriever
 
     questions = [item.question for item in load_eval_set()]
     retriever = open_retriever(knowledge, data_dir, SentenceTransformerEmbedder())

@@ -80,7 +80,7 @@ def run(requests: int = 200, repeat: int = 3, seed: int = 7) -> dict:
     from planner.models import Plan, PlanRequest
     from planner.render_ics import render_ics
     from planner.render_markdown import render_markdown
-    from retrieval.ingest import chunk_document, load_document, scan_knowledge
+    from retrieval.ingest.pipeline import chunk_document, load_document, scan_knowledge
 
     paths, _ = scan_knowledge(KNOWLEDGE)
     chunks = [c for p in paths for c in chunk_document(load_document(p, KNOWLEDGE))[0]]

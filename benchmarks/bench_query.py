@@ -60,7 +60,7 @@ def run(rounds: int = 3, k: int = 5) -> dict:
     from evaluation.baseline import NaiveBaseline
     from evaluation.harness import load_eval_set
     from retrieval.embedding import SentenceTransformerEmbedder
-    from retrieval.service import open_retriever
+    from retrieval.live_index import open_retriever
 
     questions = [item.question for item in load_eval_set()]
     embedder = SentenceTransformerEmbedder()

@@ -92,10 +92,10 @@ def run_scale(passages: int) -> int:
 
 def measure(passages: int) -> dict:
     from benchmarks.copies import indexer_texts, write_corpus
+    from retrieval.chroma_store import COLLECTION_PREFIX
     from retrieval.embedding import SentenceTransformerEmbedder
-    from retrieval.search import HybridRetriever
-    from retrieval.service import open_store, recalibrate, refresh_index
-    from retrieval.store import COLLECTION_PREFIX
+    from retrieval.live_index import open_store, recalibrate, refresh_index
+    from retrieval.search.hybrid import HybridRetriever
 
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         knowledge, data = Path(tmp) / "knowledge", Path(tmp) / "data"

@@ -113,7 +113,7 @@ def run(members: int = 500, sample: int = 40, seed: int = 11) -> dict:
     from planner.build import build_plan
     from planner.progress import progress_data
     from planner.progress_picture import render_progress_png
-    from retrieval.ingest import chunk_document, load_document, scan_knowledge
+    from retrieval.ingest.pipeline import chunk_document, load_document, scan_knowledge
 
     paths, _ = scan_knowledge(KNOWLEDGE)
     chunks = [c for p in paths for c in chunk_document(load_document(p, KNOWLEDGE))[0]]

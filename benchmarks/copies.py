@@ -56,8 +56,8 @@ def write_corpus(source: Path, target_dir: Path, copies: int) -> int:
 
 def indexer_texts(knowledge_dir: Path) -> tuple[int, list[str]]:
     """(chunks, texts) exactly as `update_index` embeds them on a rebuild, in its order."""
-    from retrieval.indexer import EMBED_BATCH
-    from retrieval.ingest import chunk_document, load_document, scan_knowledge
+    from retrieval.ingest.indexer import EMBED_BATCH
+    from retrieval.ingest.pipeline import chunk_document, load_document, scan_knowledge
 
     chunks, seen = [], set()
     paths, _ = scan_knowledge(knowledge_dir)

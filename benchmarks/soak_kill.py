@@ -34,7 +34,7 @@ import json, sys
 from pathlib import Path
 from retrieval.embedding import SentenceTransformerEmbedder
 from retrieval.manifest import load_manifest
-from retrieval.service import open_retriever
+from retrieval.live_index import open_retriever
 
 data, knowledge = Path(sys.argv[1]), Path(sys.argv[2])
 manifest = load_manifest(data)
@@ -50,7 +50,7 @@ print(json.dumps({"collection": manifest.collection, "listed": sorted(listed),
 EXPECTED = r"""
 import json, sys
 from pathlib import Path
-from retrieval.ingest import chunk_document, load_document, scan_knowledge
+from retrieval.ingest.pipeline import chunk_document, load_document, scan_knowledge
 knowledge = Path(sys.argv[1])
 ids = set()
 paths, _ = scan_knowledge(knowledge)

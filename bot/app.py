@@ -14,20 +14,20 @@ from answering.protocols import Answerer
 from bot.memory import limit_malloc_arenas, release_free_memory
 from bot.secrets_guard import protect
 from bot.settings import Settings
+from retrieval.chroma_store import ChromaStore
 from retrieval.errors import (
     CoachError,
     IndexUnavailableError,
     KnowledgeError,
     StoreDamagedError,
 )
-from retrieval.indexer import IndexReport, Progress
+from retrieval.ingest.indexer import IndexReport, Progress
 from retrieval.inventory import IndexStatus, SourceInfo, index_status, list_sources
 from retrieval.judge.models import Judge, JudgeError
 from retrieval.manifest import load_manifest, manifest_damaged
 from retrieval.models import Chunk, SearchResult
 from retrieval.protocols import Embedder
-from retrieval.search import HybridRetriever
-from retrieval.store import ChromaStore
+from retrieval.search.hybrid import HybridRetriever
 
 if TYPE_CHECKING:
     from library.plan_citations import CitationReport
@@ -111,7 +111,7 @@ class CoachApp:
 
     @cached_property
     def store(self) -> ChromaStore:
-        from retrieval.service import open_store
+        from retrieval.live_index import open_store
 
         return open_store(self.settings.data_dir, self.settings.chroma_url)
 
@@ -143,7 +143,7 @@ class CoachApp:
             return self._retriever
 
     def _open_retriever(self) -> HybridRetriever:
-        from retrieval.service import open_retriever
+        from retrieval.live_index import open_retriever
 
         return open_retriever(
             self.settings.knowledge_dir,
@@ -156,7 +156,7 @@ class CoachApp:
 
     def _repair_store(self) -> None:
         """Move a damaged embedded store aside; the next index run rebuilds it in full."""
-        from retrieval.service import repair_store
+        from retrieval.live_index import repair_store
 
         self._notify(
             "The index store is damaged: moving it aside and rebuilding it from "
@@ -178,7 +178,7 @@ class CoachApp:
         """Hold the index writer lock around a change to the knowledge folder (e.g. `/kb`),
         then call `reindex()` inside the block: no other writer runs in between. Raises
         `IndexBusyError` (one readable line) if another process keeps it past `timeout`."""
-        from retrieval.writer import writer_lock
+        from retrieval.ingest.writer import writer_lock
 
         with writer_lock(self.settings.data_dir, f"{self.role}: {purpose}", timeout=timeout):
             yield
@@ -214,7 +214,7 @@ class CoachApp:
         progress: Progress | None = None,
         lock_timeout: float = 0.0,
     ) -> IndexReport:
-        from retrieval.service import refresh_index
+        from retrieval.live_index import refresh_index
 
         _require_folder(self.settings.knowledge_dir)
 
@@ -263,7 +263,7 @@ class CoachApp:
         """Calibrate abstention for the generation just published, here in the write path (the
         watcher, `/kb`, `coach index`): the next question uses it instead of measuring it.
         Outside `_lock`: questions keep using the previous calibration meanwhile."""
-        from retrieval.service import recalibrate
+        from retrieval.live_index import recalibrate
 
         retriever = self._retriever
         try:
@@ -277,8 +277,8 @@ class CoachApp:
         """Reopen the embedded Chroma client. It keeps ~2.6 MB per collection ever created,
         dropped or not (chromadb 1.5); a bot re-indexing all season would grow without end.
         Searches never wait: they read vectors from memory, not from Chroma."""
-        from retrieval.service import open_store
-        from retrieval.store import forget_client, store_path
+        from retrieval.chroma_store import forget_client, store_path
+        from retrieval.live_index import open_store
 
         with self._lock:
             retriever = self._retriever
@@ -307,7 +307,7 @@ class CoachApp:
         return report
 
     def status(self) -> IndexStatus:
-        from retrieval.writer import lock_holder, store_owner
+        from retrieval.ingest.writer import lock_holder, store_owner
 
         data_dir = self.settings.data_dir
         store = self.settings.chroma_url or f"embedded ({data_dir / 'chroma'})"

@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from answering.models import Answer
-from retrieval.indexer import IndexReport
+from retrieval.ingest.indexer import IndexReport
 from retrieval.inventory import IndexStatus
 from retrieval.models import SearchResult, Skipped
 

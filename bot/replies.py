@@ -28,7 +28,7 @@ from retrieval.models import HEADING_SEP
 from retrieval.text import trim
 
 if TYPE_CHECKING:
-    from retrieval.indexer import IndexReport
+    from retrieval.ingest.indexer import IndexReport
     from retrieval.inventory import IndexStatus, SourceInfo
 
 ReplyKind = Literal["answer", "plan", "sources", "help", "status", "gaps", "notice"]

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from answering.config import AnswerConfig
 from bot.text_limits import ANSWER_CHARS
-from retrieval.limits import MAX_FILE_BYTES
+from retrieval.ingest.limits import MAX_FILE_BYTES
 
 
 def _env(name: str) -> AliasChoices:

@@ -2,7 +2,7 @@
 
 The indexer switches to the new index atomically and skips broken files, so answers keep
 flowing while it works; nothing raised here ever reaches the bot. While it runs, the bot owns
-the embedded store: a `coach index` started meanwhile hands its job over (retrieval.writer)
+the embedded store: a `coach index` started meanwhile hands its job over (retrieval.ingest.writer)
 and this module runs it.
 """
 
@@ -20,7 +20,7 @@ from retrieval.errors import CoachError, IndexBusyError
 
 if TYPE_CHECKING:
     from bot.settings import Settings
-    from retrieval.indexer import IndexReport
+    from retrieval.ingest.indexer import IndexReport
 
 log = logging.getLogger(__name__)
 
@@ -176,8 +176,8 @@ async def serve_index_requests(
     app: Reindexable, stop_event: asyncio.Event, *, poll_s: float = REQUEST_POLL_S
 ) -> None:
     """Own the embedded store while the bot runs, and run the index jobs `coach index` hands
-    over (see retrieval.writer.request_index)."""
-    from retrieval.writer import (
+    over (see retrieval.ingest.writer.request_index)."""
+    from retrieval.ingest.writer import (
         IndexResult,
         answer_request,
         claim_request,

@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from evaluation.models import EvalItem, Ranked
-from retrieval.abstention import Evidence
-from retrieval.ingest import scan_knowledge
+from retrieval.chroma_store import ChromaStore, open_client
+from retrieval.ingest.pipeline import scan_knowledge
 from retrieval.protocols import Embedder
-from retrieval.store import ChromaStore, open_client
+from retrieval.search.abstention import Evidence
 
 
 class NaiveBaseline:

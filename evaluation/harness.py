@@ -15,8 +15,8 @@ from pathlib import Path
 from pydantic import BaseModel, Field
 
 from evaluation.models import EvalItem, Ranked
-from retrieval.abstention import POLICY_NAME, AbstentionPolicy, choose_bands, save_policy
 from retrieval.models import HEADING_SEP, SearchResult
+from retrieval.search.abstention import POLICY_NAME, AbstentionPolicy, choose_bands, save_policy
 
 EVALSETS = Path(__file__).with_name("evalsets")
 CORPORA = Path(__file__).with_name("corpora")
@@ -316,7 +316,7 @@ def reapply_policy(ranked: Sequence[Ranked], policy: AbstentionPolicy) -> list[R
 
 def expected_sections(knowledge_dir: Path) -> dict[tuple[str, str], str]:
     """(source, heading) -> section text of the clean knowledge, for text matching."""
-    from retrieval.ingest import load_document, scan_knowledge
+    from retrieval.ingest.pipeline import load_document, scan_knowledge
 
     sections: dict[tuple[str, str], str] = {}
     paths, _ = scan_knowledge(knowledge_dir)
@@ -393,7 +393,7 @@ def run_cli_eval(
     """
     from evaluation.baseline import NaiveBaseline
     from retrieval.embedding import SentenceTransformerEmbedder
-    from retrieval.service import open_retriever
+    from retrieval.live_index import open_retriever
 
     items = load_eval_set(eval_set or PUBLIC_EVAL_SET)
     notify("Loading the embedding model...")

@@ -20,11 +20,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from retrieval.cleaning import normalize_text
-from retrieval.ingest import chunk_document, load_document, scan_knowledge
-from retrieval.loaders import split_front_matter
+from retrieval.ingest.cleaning import normalize_text
+from retrieval.ingest.loaders import split_front_matter
+from retrieval.ingest.pipeline import chunk_document, load_document, scan_knowledge
+from retrieval.ingest.sections import Block, markdown_blocks
 from retrieval.models import ParsedDocument
-from retrieval.sections import Block, markdown_blocks
 
 SITES = [
     "Riverside Running Club",

@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from retrieval.abstention import Evidence
+from retrieval.search.abstention import Evidence
 
 
 class ExpectedPassage(BaseModel):

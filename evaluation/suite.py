@@ -116,8 +116,8 @@ def run_suite(
     same index without it, in the same run."""
     from evaluation.baseline import NaiveBaseline
     from evaluation.harness import expected_sections
-    from retrieval.search import HybridRetriever
-    from retrieval.service import open_retriever
+    from retrieval.live_index import open_retriever
+    from retrieval.search.hybrid import HybridRetriever
 
     out: dict[str, list[EvalReport]] = {}
     with tempfile.TemporaryDirectory(prefix="coach-suite-") as tmp:

@@ -2,16 +2,17 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python -m evaluation.tune_abstention [--write]
 
-Each corpus is indexed and calibrated on itself (retrieval/abstention.py); every dev question's
-evidence is placed on its own index's scale for each candidate blend of passage similarity,
-best-sentence similarity and answered words. The blend that refuses the most out-of-scope dev
-questions, pooled over the corpora, while refusing at most `--max-refused` of the in-scope ones,
-wins. Then the caveat band's upper edge (`direct_from`) is chosen on the same dev positions:
-the highest edge at which at most `--max-caveat` (10 %) of the in-scope dev questions, pooled,
-fall in the caveat band. Out-of-scope questions caught by refuse-or-caveat only grow with the
-edge, so this is also the edge that catches the most of them within that budget; 10 % because
-a caveat on a covered question costs a member a hedge they did not need, and one in ten is
-the most we accept for it (round 2's fixed 0.5 gave 12/44 and 11/38 on the sealed sets).
+Each corpus is indexed and calibrated on itself (retrieval/search/abstention.py); every dev
+question's evidence is placed on its own index's scale for each candidate blend of passage
+similarity, best-sentence similarity and answered words. The blend that refuses the most
+out-of-scope dev questions, pooled over the corpora, while refusing at most `--max-refused` of
+the in-scope ones, wins. Then the caveat band's upper edge (`direct_from`) is chosen on the same
+dev positions: the highest edge at which at most `--max-caveat` (10 %) of the in-scope dev
+questions, pooled, fall in the caveat band. Out-of-scope questions caught by refuse-or-caveat
+only grow with the edge, so this is also the edge that catches the most of them within that
+budget; 10 % because a caveat on a covered question costs a member a hedge they did not need,
+and one in ten is the most we accept for it (round 2's fixed 0.5 gave 12/44 and 11/38 on the
+sealed sets).
 `--write` saves the result to `retrieval/data/abstention.json`.
 """
 
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from evaluation.harness import EVALSETS, load_eval_set
 from evaluation.suite import REPO_KNOWLEDGE, SETS, corpus_folder
-from retrieval.abstention import (
+from retrieval.search.abstention import (
     POLICY_PATH,
     AbstentionPolicy,
     Calibration,
@@ -43,7 +44,7 @@ Labelled = list[tuple[bool, Evidence]]
 
 
 def collect(embedder, scratch: Path) -> dict[str, tuple[Calibration, Labelled]]:
-    from retrieval.service import open_retriever
+    from retrieval.live_index import open_retriever
 
     out: dict[str, tuple[Calibration, Labelled]] = {}
     for corpus, sets in SETS.items():

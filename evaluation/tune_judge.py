@@ -42,14 +42,14 @@ from evaluation.harness import (
 )
 from evaluation.models import EvalItem, Ranked
 from evaluation.suite import REPO_KNOWLEDGE, SETS, corpus_folder
-from retrieval.abstention import (
+from retrieval.judge.models import Judge, Relevance
+from retrieval.search.abstention import (
     POLICY_PATH,
     AbstentionPolicy,
     choose_bands,
     load_policy,
     save_policy,
 )
-from retrieval.judge.models import Judge, Relevance
 
 WEIGHTS = (0.0, 0.1, 0.2, 0.3, 0.5, 1.0, 2.0, 100.0)
 TOUCHES = (0.0, 0.5)
@@ -123,8 +123,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from answering import extractive
     from retrieval.embedding import SentenceTransformerEmbedder
     from retrieval.judge import make_judge
-    from retrieval.search import HybridRetriever, SearchConfig
-    from retrieval.service import open_retriever
+    from retrieval.live_index import open_retriever
+    from retrieval.search.hybrid import HybridRetriever, SearchConfig
 
     judge = make_judge(args.judge)
     if judge is None:

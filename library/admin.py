@@ -30,7 +30,7 @@ from library.lint import LintIssue, lint_knowledge
 from library.plan_citations import CitationReport
 from library.preview import MAX_FILE_BYTES, Preview, preview_file, safe_filename
 from retrieval.errors import IndexBusyError
-from retrieval.indexer import IndexReport
+from retrieval.ingest.indexer import IndexReport
 from retrieval.manifest import load_manifest
 from retrieval.models import Chunk
 

@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from library.errors import FetchError
 from library.preview import safe_filename
-from retrieval.files import SUPPORTED_SUFFIXES, format_size
+from retrieval.ingest.files import SUPPORTED_SUFFIXES, format_size
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from pydantic import BaseModel
 
 from library.duplicates import near_duplicates
 from planner.rules import RuleBook, load_rules, missing_citations
-from retrieval.chunking import chunk_document
 from retrieval.errors import KnowledgeError
-from retrieval.ingest import load_document, scan_knowledge
+from retrieval.ingest.chunking import chunk_document
+from retrieval.ingest.pipeline import load_document, scan_knowledge
 from retrieval.models import HEADING_SEP, Chunk
 
 LONG_SECTION_CHARS = 2400  # cut into three or more passages: worth sub-headings

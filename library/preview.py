@@ -1,8 +1,8 @@
 """What adding a file would do, before anything is written (bytes in, Preview out).
 
-It takes the indexer's own parse (`retrieval.ingest.parse_file`: loading, cleaning, sectioning,
-chunking, under the same limits), so the passages and removed clutter it shows are what goes
-live, and a file the indexer would skip is refused with the same one-line reason.
+It takes the indexer's own parse (`retrieval.ingest.pipeline.parse_file`: loading, cleaning,
+sectioning, chunking, under the same limits), so the passages and removed clutter it shows are
+what goes live, and a file the indexer would skip is refused with the same one-line reason.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from pydantic import BaseModel, Field
 from library.duplicates import DuplicatePair, near_duplicates
 from library.errors import KbError
 from retrieval.errors import KnowledgeError
-from retrieval.files import SUPPORTED_SUFFIXES, format_size, too_large_reason
-from retrieval.ingest import parse_file
-from retrieval.limits import MAX_FILE_BYTES  # the indexer's own limit
+from retrieval.ingest.files import SUPPORTED_SUFFIXES, format_size, too_large_reason
+from retrieval.ingest.limits import MAX_FILE_BYTES  # the indexer's own limit
+from retrieval.ingest.pipeline import parse_file
 from retrieval.models import HEADING_SEP, Chunk, Skipped
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from retrieval.abstention import describe
 from retrieval.manifest import FileEntry, Manifest
 from retrieval.models import Skipped
+from retrieval.search.abstention import describe
 
 
 class IndexStatus(BaseModel):

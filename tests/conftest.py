@@ -76,7 +76,7 @@ def bundled_index(embedder, tmp_path_factory: pytest.TempPathFactory) -> Path:
     Shared by every area's tests: treat it as read-only (tests that change knowledge or
     the index build their own).
     """
-    from retrieval.service import open_retriever
+    from retrieval.live_index import open_retriever
 
     data_dir = tmp_path_factory.mktemp("bundled-index")
     open_retriever(KNOWLEDGE_DIR, data_dir, embedder)
@@ -109,7 +109,7 @@ def session_model(monkeypatch: pytest.MonkeyPatch, embedder) -> None:
 @pytest.fixture(scope="session")
 def guides_retriever(bundled_index: Path, embedder):
     """The real hybrid retriever over the bundled knowledge/ (session-wide, read-only)."""
-    from retrieval.service import open_retriever
+    from retrieval.live_index import open_retriever
 
     return open_retriever(KNOWLEDGE_DIR, bundled_index, embedder, update=False)
 

@@ -112,7 +112,7 @@ def index(
     While the bot runs against the same data folder it owns the index: the job is handed to
     it. While another `coach index` runs, this one waits for it.
     """
-    from retrieval.writer import lock_holder, store_owner
+    from retrieval.ingest.writer import lock_holder, store_owner
 
     settings = load_settings()
     started = time.perf_counter()
@@ -212,8 +212,8 @@ def status(
 
 
 def _check_store(coach: CoachApp) -> None:
+    from retrieval.live_index import check_store
     from retrieval.manifest import load_manifest, manifest_damaged
-    from retrieval.service import check_store
 
     data_dir = coach.settings.data_dir
     if manifest_damaged(data_dir) or load_manifest(data_dir) is not None:

@@ -19,7 +19,7 @@ from retrieval.errors import CoachError
 
 if TYPE_CHECKING:
     from bot.app import CoachApp
-    from retrieval.indexer import IndexReport
+    from retrieval.ingest.indexer import IndexReport
 
 T = TypeVar("T")
 
@@ -113,8 +113,8 @@ def hand_over(
     settings: Settings, *, rebuild: bool = False, timeout: float = INDEX_WAIT_S
 ) -> IndexReport:
     """Hand the index job to the running bot that owns the embedded index, and wait for it."""
-    from retrieval.indexer import IndexReport
-    from retrieval.writer import request_index
+    from retrieval.ingest.indexer import IndexReport
+    from retrieval.ingest.writer import request_index
 
     result = request_index(settings.data_dir, rebuild=rebuild, timeout=timeout)
     if not result.ok:

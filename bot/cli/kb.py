@@ -33,7 +33,7 @@ def _admin() -> KnowledgeAdmin:
     import os
 
     from library.admin import KnowledgeAdmin
-    from retrieval.writer import store_owner
+    from retrieval.ingest.writer import store_owner
 
     settings = load_settings()
     owner = None if settings.chroma_url else store_owner(settings.data_dir)

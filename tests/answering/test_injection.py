@@ -40,7 +40,7 @@ QUESTION = "How should I do hill sprints?"
 
 @pytest.fixture(scope="module")
 def canary_retriever(embedder, tmp_path_factory: pytest.TempPathFactory):
-    from retrieval.service import open_retriever
+    from retrieval.live_index import open_retriever
 
     root = tmp_path_factory.mktemp("canary")
     knowledge = write_knowledge_copy(root / "knowledge", {"hill-sprints.md": CANARY_ARTICLE})

@@ -9,7 +9,7 @@ import pytest
 
 from answering.extractive import compose_extractive_answer
 from answering.grounding import GroundingPolicy, ground_answer
-from retrieval.search import HybridRetriever
+from retrieval.search.hybrid import HybridRetriever
 
 QUESTIONS = (
     "How many times a week should runners strength train?",

@@ -11,7 +11,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from bot.cli import app
-from retrieval.store import COLLECTION_PREFIX
+from retrieval.chroma_store import COLLECTION_PREFIX
 from tests.conftest import use_session_model
 from tests.retrieval.conftest import ARTICLES, write_articles
 

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from retrieval.abstention import CALIBRATION_NAME, POLICY_NAME, POLICY_PATH
+from retrieval.search.abstention import CALIBRATION_NAME, POLICY_NAME, POLICY_PATH
 from tests.retrieval.conftest import write_articles
 
 HILL, TRACK, REST = "hill-repeats.md", "track-etiquette.md", "rest-days.md"

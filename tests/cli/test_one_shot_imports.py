@@ -32,7 +32,7 @@ NOT_NEEDED = (
     "icalendar",
     "scipy.sparse",
     "markdown_it",
-    "retrieval.loaders",
+    "retrieval.ingest.loaders",
     "trafilatura",
     "pypdf",
 )

@@ -20,8 +20,8 @@ from bot.settings import Settings
 from bot.store import FeedbackStore
 from bot.training_log_store import TrainingLogStore
 from planner.service import Planner
-from retrieval.indexer import IndexReport
-from retrieval.ingest import chunk_document, load_document, scan_knowledge
+from retrieval.ingest.indexer import IndexReport
+from retrieval.ingest.pipeline import chunk_document, load_document, scan_knowledge
 from retrieval.inventory import IndexStatus, SourceInfo
 from retrieval.models import Skipped
 from retrieval.protocols import Embedder

@@ -10,7 +10,7 @@ from answering.sanitise import ZWSP
 from bot import replies
 from bot.replies import InputError
 from library.gaps import GapGroup, GapQuestion
-from retrieval.indexer import IndexReport
+from retrieval.ingest.indexer import IndexReport
 from retrieval.inventory import IndexStatus, SourceInfo
 from retrieval.models import Skipped
 

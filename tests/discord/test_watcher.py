@@ -10,7 +10,7 @@ import pytest
 from bot.settings import Settings
 from bot.watcher import reindex_now, watch_knowledge
 from retrieval.errors import IndexBusyError
-from retrieval.indexer import IndexReport
+from retrieval.ingest.indexer import IndexReport
 
 
 class Reindexer:

@@ -52,7 +52,7 @@ def chunks_for(rules: RuleBook) -> list[Chunk]:
 
 
 def knowledge_chunks(root: Path) -> list[Chunk]:
-    from retrieval.ingest import chunk_document, load_document, scan_knowledge
+    from retrieval.ingest.pipeline import chunk_document, load_document, scan_knowledge
 
     paths, _ = scan_knowledge(root)
     return [chunk for path in paths for chunk in chunk_document(load_document(path, root))[0]]

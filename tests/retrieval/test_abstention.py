@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.abstention import (
+from retrieval.live_index import open_retriever
+from retrieval.search.abstention import (
     CALIBRATION_NAME,
     POLICY_NAME,
     POLICY_PATH,
@@ -23,8 +24,7 @@ from retrieval.abstention import (
     save_calibration,
     save_policy,
 )
-from retrieval.search import HybridRetriever
-from retrieval.service import open_retriever
+from retrieval.search.hybrid import HybridRetriever
 
 CAL = Calibration(dense_off=0.1, dense_in=0.5, lexical_off=1.0, lexical_in=9.0)
 
@@ -177,9 +177,9 @@ def test_each_index_is_calibrated_from_itself_and_cached(
 
 
 def test_status_shows_the_calibration_in_force(knowledge: Path, data_dir: Path, embedder) -> None:
-    from retrieval.abstention import CALIBRATION_NAME
     from retrieval.inventory import index_status
     from retrieval.manifest import load_manifest
+    from retrieval.search.abstention import CALIBRATION_NAME
 
     def status() -> str:
         found = index_status(load_manifest(data_dir), knowledge, "embedded", data_dir=data_dir)
@@ -222,8 +222,8 @@ def _edit(knowledge: Path) -> None:
 
 
 def _live_generation(data_dir: Path) -> str:
-    from retrieval.abstention import generation_key
     from retrieval.manifest import load_manifest
+    from retrieval.search.abstention import generation_key
 
     manifest = load_manifest(data_dir)
     assert manifest is not None
@@ -262,8 +262,8 @@ def test_questions_use_the_previous_calibration_until_the_new_one_is_saved(
     knowledge: Path, data_dir: Path, embedder
 ) -> None:
     from retrieval.inventory import index_status
+    from retrieval.live_index import refresh_index
     from retrieval.manifest import load_manifest
-    from retrieval.service import refresh_index
 
     counted = CountingCalibrator()
     retriever = open_retriever(knowledge, data_dir, embedder)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.chroma_store import COLLECTION_PREFIX
 from retrieval.errors import IndexUnavailableError
-from retrieval.service import open_retriever, open_store, refresh_index
-from retrieval.store import COLLECTION_PREFIX
+from retrieval.live_index import open_retriever, open_store, refresh_index
 from tests.retrieval.conftest import CountingEmbedder, write_articles
 
 pytestmark = pytest.mark.server

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retrieval.chunking import chunk_document, make_chunk_id, slug, slug_path, split_text
+from retrieval.ingest.chunking import chunk_document, make_chunk_id, slug, slug_path, split_text
 from retrieval.models import ParsedDocument, Section
 
 SENTENCES = [

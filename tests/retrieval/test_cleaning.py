@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.cleaning import (
+from retrieval.ingest.cleaning import (
     clean_lines,
     clutter_kind,
     find_comment_start,

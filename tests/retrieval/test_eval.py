@@ -22,8 +22,8 @@ from evaluation.harness import (
     run_eval,
 )
 from evaluation.suite import SETS, corpus_folder
+from retrieval.live_index import open_retriever
 from retrieval.models import HEADING_SEP
-from retrieval.service import open_retriever
 from tests.retrieval.conftest import BUNDLED_KNOWLEDGE, CachingEmbedder
 
 # (corpus, eval set) -> floors for Club Coach; measured values are in the README table.
@@ -147,7 +147,7 @@ def test_every_expected_passage_exists_in_the_knowledge(name: str) -> None:
 def test_every_expected_phrase_exists_in_the_pasted_pages(corpus: str) -> None:
     """Phrase expectations name text the page really holds, as the loader reads it (HTML too)."""
     from evaluation.harness import CORPORA, _words
-    from retrieval.loaders import load_text
+    from retrieval.ingest.loaders import load_text
 
     texts = {
         p.name: _words(load_text(p.read_bytes(), p.suffix, p.name).text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from retrieval.expansion import LEXICON_PATH, LexiconEntry, QueryExpander, load_expander
+from retrieval.search.expansion import LEXICON_PATH, LexiconEntry, QueryExpander, load_expander
 
 ENTRIES = [
     LexiconEntry(says=["wind down", "cool off"], means=["cool-down", "mobility"]),
@@ -95,7 +95,7 @@ def test_bundled_lexicon_adds_synonyms_not_topics() -> None:
 
 
 def test_answered_weighs_rare_words_and_counts_words_the_guides_never_use() -> None:
-    from retrieval.lexical import LexicalIndex
+    from retrieval.search.lexical import LexicalIndex
 
     index = LexicalIndex(
         [

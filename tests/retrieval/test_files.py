@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retrieval.errors import KnowledgeError
-from retrieval.files import (
+from retrieval.ingest.files import (
     SUPPORTED_SUFFIXES,
     is_ignored_name,
     read_file_bytes,
@@ -174,7 +174,7 @@ def test_a_fifo_swapped_in_is_refused_without_hanging(tmp_path: Path) -> None:
 
 
 def test_the_indexer_skips_a_file_swapped_for_a_symlink(tmp_path: Path) -> None:
-    from retrieval.ingest import load_document
+    from retrieval.ingest.pipeline import load_document
 
     root = tmp_path / "knowledge"
     root.mkdir()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.fusion import collapse_near_duplicates, diversify
+from retrieval.search.fusion import collapse_near_duplicates, diversify
 
 
 def unit_vectors(*cosines_to_first: float) -> np.ndarray:

@@ -10,8 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.ingest import chunk_document, load_document
-from retrieval.sections import is_menu_line, is_subhead_in_context, plain_blocks, question_line
+from retrieval.ingest.pipeline import chunk_document, load_document
+from retrieval.ingest.sections import (
+    is_menu_line,
+    is_subhead_in_context,
+    plain_blocks,
+    question_line,
+)
 
 SEEDLIKE = Path(__file__).resolve().parents[2] / "evaluation" / "corpora" / "seedlike"
 LONG = (

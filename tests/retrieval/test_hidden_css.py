@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from answering.extractive import compose_extractive_answer
-from retrieval.css_hidden import media_applies
-from retrieval.hidden_html import parse_colour_alpha, strip_hidden
-from retrieval.ingest import parse_text
+from retrieval.ingest.css_hidden import media_applies
+from retrieval.ingest.hidden_html import parse_colour_alpha, strip_hidden
+from retrieval.ingest.pipeline import parse_text
+from retrieval.live_index import open_store, refresh_index
 from retrieval.models import ParsedDocument
-from retrieval.search import HybridRetriever
-from retrieval.service import open_store, refresh_index
+from retrieval.search.hybrid import HybridRetriever
 
 PAGE = Path(__file__).parent / "fixtures" / "hidden" / "warm-up-page.html"
 TIPS = 25

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.hidden_html import parse_colour, strip_hidden
-from retrieval.ingest import load_document, parse_text
-from retrieval.service import open_store, refresh_index
+from retrieval.ingest.hidden_html import parse_colour, strip_hidden
+from retrieval.ingest.pipeline import load_document, parse_text
+from retrieval.live_index import open_store, refresh_index
 
 HARMFUL = "runners with shin pain should run through the pain every day"
 ARTICLE = (

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
-from retrieval import indexer
+from retrieval.chroma_store import COLLECTION_PREFIX, ChromaStore
 from retrieval.errors import IndexBusyError
-from retrieval.indexer import LOCK_NAME, IndexReport, update_index
-from retrieval.ingest import chunk_document, load_document
+from retrieval.ingest import indexer
+from retrieval.ingest.indexer import LOCK_NAME, IndexReport, update_index
+from retrieval.ingest.pipeline import chunk_document, load_document
+from retrieval.live_index import open_retriever, open_store
 from retrieval.manifest import Manifest, load_manifest
-from retrieval.search import HybridRetriever
+from retrieval.search.hybrid import HybridRetriever
 from retrieval.sentence_vectors import passage_sentences
-from retrieval.service import open_retriever, open_store
-from retrieval.store import COLLECTION_PREFIX, ChromaStore
 from tests.retrieval.conftest import (
     ARTICLES,
     CountingEmbedder,

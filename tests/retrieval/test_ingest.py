@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from benchmarks.messy_corpus import compare_corpora, write_messy_corpus
 from retrieval.errors import KnowledgeError
-from retrieval.ingest import chunk_document, load_document, parse_text, scan_knowledge
-from retrieval.loaders import html_fallback_text, split_front_matter, without_site_name
+from retrieval.ingest.loaders import html_fallback_text, split_front_matter, without_site_name
+from retrieval.ingest.pipeline import chunk_document, load_document, parse_text, scan_knowledge
 
 MESSY = Path(__file__).parent / "fixtures" / "messy"
 KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
@@ -263,7 +263,7 @@ def test_split_front_matter(text: str, front_matter: dict, body: str) -> None:
 
 
 def test_cp1252_fallback_is_logged(caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level(logging.WARNING, logger="retrieval.loaders"):
+    with caplog.at_level(logging.WARNING, logger="retrieval.ingest.loaders"):
         load_document(MESSY / "long-run-fuel-cp1252.txt", MESSY)
     assert "not UTF-8; read it as Windows-1252" in caplog.text
 

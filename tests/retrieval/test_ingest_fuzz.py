@@ -19,14 +19,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from retrieval.chunking import chunk_document
 from retrieval.errors import KnowledgeError
-from retrieval.indexer import update_index
-from retrieval.limits import PARSE_MEMORY_BYTES, PARSE_SECONDS
+from retrieval.ingest.chunking import chunk_document
+from retrieval.ingest.indexer import update_index
+from retrieval.ingest.limits import PARSE_MEMORY_BYTES, PARSE_SECONDS
+from retrieval.ingest.parse_worker import ParseWorker
+from retrieval.live_index import open_store
 from retrieval.manifest import load_manifest
-from retrieval.parse_worker import ParseWorker
-from retrieval.search import HybridRetriever
-from retrieval.service import open_store
+from retrieval.search.hybrid import HybridRetriever
 from tests.retrieval.conftest import write_articles
 from tests.retrieval.test_ingest_limits import alias_bomb
 

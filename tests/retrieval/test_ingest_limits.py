@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.front_matter import split_front_matter
-from retrieval.ingest import parse_text
-from retrieval.limits import LimitError
+from retrieval.ingest.front_matter import split_front_matter
+from retrieval.ingest.limits import LimitError
+from retrieval.ingest.parse_worker import ParseWorker
+from retrieval.ingest.pipeline import parse_text
+from retrieval.live_index import open_store
 from retrieval.manifest import load_manifest
-from retrieval.parse_worker import ParseWorker
-from retrieval.service import open_store
 from tests.retrieval.conftest import write_articles
 
 REPO = Path(__file__).resolve().parents[2]
@@ -36,7 +36,7 @@ def alias_bomb(levels: int, width: int = 9) -> str:
 _MEASURE = textwrap.dedent(
     """
     import json, resource, sys, time
-    from retrieval.ingest import parse_text
+    from retrieval.ingest.pipeline import parse_text
 
     def vm_bytes():
         with open("/proc/self/status") as status:
@@ -126,8 +126,8 @@ def test_bad_yaml_is_dropped_but_the_article_kept(front_matter: str) -> None:
 def test_bomb_in_the_folder_is_skipped_and_never_reaches_the_manifest(
     tmp_path: Path, embedder
 ) -> None:
-    from retrieval.indexer import update_index
-    from retrieval.search import HybridRetriever
+    from retrieval.ingest.indexer import update_index
+    from retrieval.search.hybrid import HybridRetriever
 
     knowledge = write_articles(tmp_path / "knowledge", ["rest-days.md", "hill-repeats.md"])
     data_dir = tmp_path / "data"

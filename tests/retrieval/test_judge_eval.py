@@ -12,7 +12,7 @@ import pytest
 
 from evaluation.harness import EVALSETS, EvalReport, SystemScores, load_eval_set, run_eval
 from evaluation.suite import corpus_folder
-from retrieval.service import open_retriever
+from retrieval.live_index import open_retriever
 from tests.retrieval.conftest import BUNDLED_KNOWLEDGE, CachingEmbedder
 
 # (corpus, dev set) -> floors for Club Coach with the judge. Measured at 4658099 with the

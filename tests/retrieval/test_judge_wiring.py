@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from bot.cli import app as cli
 from bot.settings import Settings
-from retrieval.abstention import AbstentionPolicy, load_policy
-from retrieval.search import HybridRetriever, SearchConfig
+from retrieval.search.abstention import AbstentionPolicy, load_policy
+from retrieval.search.hybrid import HybridRetriever, SearchConfig
 from tests.fakes.judge import FakeJudge
 
 QUESTION = "how should I warm up before a strength session"
@@ -98,7 +98,7 @@ def test_judge_saying_answers_answers_directly(guides_retriever) -> None:
 
 def test_the_judges_bands_decide_when_it_judged() -> None:
     policy = AbstentionPolicy(judge_share=1.0, judge_refuse_below=0.3, judge_direct_from=0.6)
-    from retrieval.abstention import Evidence
+    from retrieval.search.abstention import Evidence
 
     base = {"top_dense": 0.9, "coverage": 1.0, "lexical": 9.0, "sentence": 0.9}
     assert policy.support(Evidence(**base, judge_answers=0.05, judge_touches=0.1)) == "none"

@@ -32,7 +32,7 @@ def _run(script: str) -> dict:
 def test_lexical_index_never_imports_scipy() -> None:
     got = _run(
         "import json, sys\n"
-        "from retrieval.lexical import LexicalIndex\n"
+        "from retrieval.search.lexical import LexicalIndex\n"
         "index = LexicalIndex(['squats twice a week', 'calf raises for shins'])\n"
         "scores = index.scores('calf raises').tolist()\n"
         "loaded = 'scipy.sparse' in sys.modules\n"
@@ -55,7 +55,7 @@ def test_scores_equal_bm25s_scipy_backend() -> None:
         "import numpy as np\n"
         "import scipy.sparse  # bm25s takes its scipy backend when scipy is there first\n"
         "import bm25s\n"
-        "from retrieval.lexical import LexicalIndex\n"
+        "from retrieval.search.lexical import LexicalIndex\n"
         "from retrieval.text import tokenize\n"
         f"texts = {paragraphs!r}\n"
         "ours = LexicalIndex(texts)\n"

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from retrieval.chroma_store import COLLECTION_PREFIX, heading_id, load_generation
 from retrieval.errors import IndexUnavailableError
+from retrieval.live_index import open_store
 from retrieval.models import Chunk
-from retrieval.service import open_store
-from retrieval.store import COLLECTION_PREFIX, heading_id, load_generation
 
 DIM = 8
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from retrieval.parse_worker import ParseWorker
+from retrieval.ingest.parse_worker import ParseWorker
 
 
 @pytest.fixture

@@ -15,9 +15,9 @@ from contextlib import contextmanager
 
 import pytest
 
-from retrieval import cleaning, sections
-from retrieval.front_matter import split_front_matter
-from retrieval.loaders import html_title
+from retrieval.ingest import cleaning, sections
+from retrieval.ingest.front_matter import split_front_matter
+from retrieval.ingest.loaders import html_title
 from retrieval.text import split_prose, split_sentences
 
 SIZE = 100_000

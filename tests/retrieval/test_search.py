@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from retrieval.errors import CoachError
-from retrieval.indexer import update_index
-from retrieval.search import MAX_QUERY_CHARS, HybridRetriever, SearchConfig
-from retrieval.service import open_retriever, open_store
+from retrieval.ingest.indexer import update_index
+from retrieval.live_index import open_retriever, open_store
+from retrieval.search.hybrid import MAX_QUERY_CHARS, HybridRetriever, SearchConfig
 from retrieval.text import tokenize
 from tests.retrieval.conftest import CountingEmbedder, write_articles
 

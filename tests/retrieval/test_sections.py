@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.models import Section
-from retrieval.sections import (
+from retrieval.ingest.sections import (
     Block,
     build_sections,
     humanize_stem,
@@ -15,6 +14,7 @@ from retrieval.sections import (
     take_title,
     unwrap_lines,
 )
+from retrieval.models import Section
 
 
 @pytest.mark.parametrize(

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from retrieval import sentence_vectors
-from retrieval.abstention import Calibration, calibrate_index
-from retrieval.indexer import update_index
-from retrieval.question_vectors import CACHE_NAME
-from retrieval.search import HybridRetriever
+from retrieval.ingest.indexer import update_index
+from retrieval.live_index import open_retriever
+from retrieval.search.abstention import Calibration, calibrate_index
+from retrieval.search.hybrid import HybridRetriever
+from retrieval.search.question_vectors import CACHE_NAME
 from retrieval.sentence_vectors import FOLDER, passage_sentences
-from retrieval.service import open_retriever
 from tests.retrieval.conftest import ARTICLES, CountingEmbedder, write_articles
 
 QUESTION = "how do I run a hill session"
@@ -139,7 +139,7 @@ def test_batched_calibration_gives_the_same_result(built) -> None:
 
 
 def test_after_an_edit_calibration_embeds_only_new_questions(built) -> None:
-    from retrieval.abstention import pseudo_questions
+    from retrieval.search.abstention import pseudo_questions
 
     knowledge, retriever = built
     retriever.calibrate()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-import retrieval.store as store_module
+import retrieval.chroma_store as store_module
 from retrieval.manifest import MANIFEST_NAME
 from tests.cli.test_commands import error_lines
 from tests.conftest import use_session_model

@@ -16,16 +16,16 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
+import retrieval.chroma_store as store_module
 import retrieval.manifest as manifest_module
-import retrieval.store as store_module
 from bot.app import CoachApp
 from bot.cli import app
 from bot.settings import Settings
+from retrieval.chroma_store import STORE_DIR, forget_client
 from retrieval.embedding import SentenceTransformerEmbedder  # the real class, before patching
 from retrieval.errors import StoreDamagedError, StoreWriteError
+from retrieval.live_index import open_store
 from retrieval.manifest import MANIFEST_NAME, load_manifest
-from retrieval.service import open_store
-from retrieval.store import STORE_DIR, forget_client
 from tests.cli.test_commands import assert_readable_error
 from tests.conftest import use_session_model
 from tests.retrieval.conftest import write_articles
@@ -305,7 +305,7 @@ def test_unwritable_data_dir_is_one_line_and_previous_index_serves(
 
 
 def test_store_write_errors_are_classified() -> None:
-    from retrieval.store import _translate
+    from retrieval.chroma_store import _translate
 
     path = Path("/srv/coach/data/chroma")
     full = _translate(

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from retrieval.errors import IndexBusyError
-from retrieval.writer import lock_holder, store_owner, writer_lock
+from retrieval.ingest.writer import lock_holder, store_owner, writer_lock
 from tests.conftest import use_session_model
 from tests.retrieval.conftest import write_articles
 
@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 HOLD_LOCK = """
 import sys, time
 from pathlib import Path
-from retrieval.writer import writer_lock
+from retrieval.ingest.writer import writer_lock
 with writer_lock(Path(sys.argv[1]), "coach index"):
     print("held", flush=True)
     time.sleep(float(sys.argv[2]))
@@ -37,7 +37,7 @@ import asyncio, sys
 from pathlib import Path
 from bot.settings import Settings
 from bot.watcher import serve_index_requests
-from retrieval.indexer import IndexReport
+from retrieval.ingest.indexer import IndexReport
 
 class Bot:
     def __init__(self):

@@ -394,7 +394,7 @@ def _random_row(corpus: Corpus, rng: random.Random, *, exclude: str) -> int:
 
 
 def _open_retriever(knowledge: Path, data_dir: Path, embedder):
-    from retrieval.service import open_retriever
+    from retrieval.live_index import open_retriever
 
     return open_retriever(knowledge, data_dir, embedder)
 

@@ -45,7 +45,7 @@ from library.gap_digest import (
 from library.gaps import group_gaps
 from library.plan_citations import CitationReport
 from library.preview import MAX_FILE_BYTES, check_suffix, safe_filename
-from retrieval.files import format_size
+from retrieval.ingest.files import format_size
 
 log = logging.getLogger(__name__)
 
