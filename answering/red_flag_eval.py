@@ -38,11 +38,16 @@ if TYPE_CHECKING:
 
 Detect = Callable[[str], list[RedFlag]]
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "answering" / "data"
-# red_flags_dev2.jsonl and red_flags_dev3.jsonl are the round-1 and round-2 sealed tables, each
-# spent after one measurement (at 7948588 and 29f33a8).
+# red_flags_dev2, dev3 and dev4 are the round-1, round-2 and round-3 sealed tables, each spent
+# after one measurement (at 7948588, 29f33a8 and 1a25f6e).
 HALVES = {
-    "dev": ("red_flags_dev.jsonl", "red_flags_dev2.jsonl", "red_flags_dev3.jsonl"),
-    "test": ("red_flags_test3.jsonl",),
+    "dev": (
+        "red_flags_dev.jsonl",
+        "red_flags_dev2.jsonl",
+        "red_flags_dev3.jsonl",
+        "red_flags_dev4.jsonl",
+    ),
+    "test": ("red_flags_test4.jsonl",),
 }
 EVALSETS_DIR = Path(__file__).resolve().parent.parent / "evaluation" / "evalsets"
 
