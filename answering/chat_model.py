@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .config import AnswerConfig
-from .deadline import DeadlineTransport
 from .errors import ConfigError
+from .llm_deadline import DeadlineTransport
 
 if TYPE_CHECKING:
     from langchain_core.runnables import Runnable

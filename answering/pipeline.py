@@ -20,9 +20,9 @@ from retrieval.text import split_lines, split_sentences, trim
 from . import grounding, markup, safety
 from .chat_model import make_chat_model
 from .config import MAX_QUESTION_CHARS, AnswerConfig
-from .deadline import call_with_deadline, with_retries
 from .errors import LLMOutputError
 from .followup import condense
+from .llm_deadline import call_with_deadline, with_retries
 from .prompts import PROMPTS_DIR, escape_text, format_passages, render_prompt
 from .red_flag_model import RedFlagHeadError, RedFlagModel
 from .redaction import Redactor

@@ -49,8 +49,8 @@ def run(count: int = 50, delay_ms: float = 300.0, concurrency: int = 4) -> dict:
     sys.path.insert(0, str(REPO))
 
     from bot.app import CoachApp
+    from bot.feedback_store import FeedbackStore
     from bot.settings import Settings
-    from bot.store import FeedbackStore
     from retrieval.embedding import SentenceTransformerEmbedder
     from tests.answering.helpers import cite_first_sentences
     from tests.fakes.openai_server import FakeOpenAIServer

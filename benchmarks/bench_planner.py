@@ -74,10 +74,10 @@ def run(requests: int = 200, repeat: int = 3, seed: int = 7) -> dict:
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
     from planner.audit import audit_plan
-    from planner.book import make_playbook
     from planner.build import build_plan
     from planner.errors import PlanError
     from planner.models import Plan, PlanRequest
+    from planner.playbook import make_playbook
     from planner.render_ics import render_ics
     from planner.render_markdown import render_markdown
     from retrieval.ingest.pipeline import chunk_document, load_document, scan_knowledge

@@ -109,8 +109,8 @@ def run(members: int = 500, sample: int = 40, seed: int = 11) -> dict:
     from benchmarks.bench_planner import varied_requests
     from bot.training_log_store import open_log_store
     from planner.adapt import adapt_plan
-    from planner.book import make_playbook
     from planner.build import build_plan
+    from planner.playbook import make_playbook
     from planner.progress import progress_data
     from planner.progress_picture import render_progress_png
     from retrieval.ingest.pipeline import chunk_document, load_document, scan_knowledge

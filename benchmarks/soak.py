@@ -110,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
 
 async def run(seconds: float, burst_every: float, seed: int) -> dict:
     from bot.app import CoachApp
+    from bot.feedback_store import FeedbackStore
     from bot.settings import Settings
-    from bot.store import FeedbackStore
     from bot.watcher import watch_knowledge
     from retrieval.embedding import SentenceTransformerEmbedder
     from tests.discord.conftest import fake_discord, running_bot

@@ -194,7 +194,7 @@ class CoachApp:
     @cached_property
     def planner(self):
         from library.plan_citations import check_citations
-        from planner.service import Planner
+        from planner.api import Planner
 
         # A rule whose cited heading is gone keeps its last good passage: /plan never stops.
         _, last_good = check_citations(self.retriever.chunks(), self.settings.data_dir)

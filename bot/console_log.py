@@ -21,9 +21,9 @@ from bot import log_replies
 from bot.questions import InputError
 from bot.replies import Reply
 from bot.training_log_store import default_member, open_log_store
+from planner.api import parse_date
 from planner.log_text import LIFTS_EXAMPLE, parse_session_ref
 from planner.models import Plan
-from planner.service import parse_date
 
 if TYPE_CHECKING:
     from bot.app import CoachApp

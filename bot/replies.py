@@ -16,13 +16,13 @@ from pydantic import BaseModel, Field
 from answering.config import MAX_QUESTION_CHARS  # noqa: F401 - /ask's option limit reads it here
 from answering.models import Answer, Turn
 from answering.sanitise import neutralize_mentions
+from bot.feedback_store import FeedbackStore
 from bot.questions import InputError, clean_question
-from bot.store import FeedbackStore
 from library.gaps import GapGroup, group_gaps
+from planner.api import Planner, make_request, parse_date, parse_days, parse_runs
 from planner.models import Plan, PlanRequest
 from planner.render_ics import render_ics
 from planner.render_markdown import render_markdown, render_markdown_pages
-from planner.service import Planner, make_request, parse_date, parse_days, parse_runs
 from planner.swap import swappable_exercises
 from retrieval.models import HEADING_SEP
 from retrieval.text import trim

@@ -16,7 +16,6 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from planner.book import Playbook
 from planner.build import build_plan
 from planner.catalogue import AVOID_IMPLIES
 from planner.errors import PlanError
@@ -32,6 +31,7 @@ from planner.models import (
     Session,
     Week,
 )
+from planner.playbook import Playbook
 from planner.prescribe import (
     WeekContext,
     block_rounds,

@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from planner.book import Playbook
 from planner.catalogue import AVOID_IMPLIES
 from planner.models import Change, Plan, Session, Status, Week
+from planner.playbook import Playbook
 
 Verdict = tuple[Status, str]
 AdaptChecker = Callable[[Plan, Playbook, dict], Verdict]

@@ -9,7 +9,6 @@ from datetime import timedelta
 from itertools import pairwise
 
 from planner.adapt_audit import ADAPT_CHECKERS
-from planner.book import Playbook
 from planner.build import runner_pool
 from planner.catalogue import Exercise, Pool
 from planner.coverage import (
@@ -24,6 +23,7 @@ from planner.coverage import (
     push_pull,
 )
 from planner.models import DAYS, AuditItem, Block, Plan, Session, Status, Week
+from planner.playbook import Playbook
 from planner.rules import RuleBook
 from planner.sessions import available_tests
 

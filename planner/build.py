@@ -7,12 +7,12 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
-from planner.book import Playbook
 from planner.catalogue import Pool, kit_for
 from planner.errors import PlanError
 from planner.injury import injury_notes
 from planner.models import DAY_NAMES, DayChoice, Plan, PlanRequest, Session, Week, monday_of
 from planner.phases import WeekFrame, frame_weeks
+from planner.playbook import Playbook
 from planner.prescribe import unique, week_context
 from planner.rules import RuleBook
 from planner.schedule import DayOption, Rejection, Spacing, day_options, pick_days

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from planner.book import Playbook
 from planner.errors import PlanError
 from planner.models import DAY_NAMES, Plan, Prescription, Session, Week
+from planner.playbook import Playbook
 from planner.swap import swap_candidates, swappable_ids
 
 

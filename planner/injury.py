@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from planner.book import Playbook
 from planner.catalogue import Exercise, expand_avoid, kit_for
 from planner.models import PlanRequest
+from planner.playbook import Playbook
 from planner.selection import Selector, SessionPicks
 
 

@@ -6,7 +6,6 @@ import math
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from planner.book import Playbook
 from planner.catalogue import Exercise
 from planner.errors import PlanError
 from planner.models import (
@@ -18,6 +17,7 @@ from planner.models import (
     Session,
 )
 from planner.phases import WeekFrame
+from planner.playbook import Playbook
 from planner.prescribe import WeekContext, block_rounds, load_key, min_rounds, prescribe, unique
 from planner.rules import RuleBook
 from planner.schedule import DayOption, place

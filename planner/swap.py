@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from planner.audit import audit_plan
-from planner.book import Playbook
 from planner.build import runner_pool
 from planner.catalogue import KIT_TIER, Exercise
 from planner.errors import PlanError
 from planner.models import Block, Plan, Session, SwapRecord, Week
+from planner.playbook import Playbook
 from planner.prescribe import prescribe, week_context
 from planner.sessions import add_strides
 from planner.timing import block_minutes, session_minutes

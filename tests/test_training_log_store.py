@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import FeedbackStore
+from bot.feedback_store import FeedbackStore
 from bot.training_log_store import (
     LOG_FILE,
     MIGRATIONS,

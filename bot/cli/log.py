@@ -42,7 +42,7 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON instead of text
 
 
 def _today(text: str | None) -> date:
-    from planner.service import parse_date
+    from planner.api import parse_date
 
     return parse_date(text, "today") or date.today()
 

@@ -54,9 +54,9 @@ def plan(
     """Build a strength plan around your runs, citing the club's guides for every choice."""
     # Imported here: every other `coach` command would pay for the planner and icalendar.
     from bot import replies
+    from planner.api import parse_date
     from planner.render_ics import render_ics
     from planner.render_markdown import render_audit, render_markdown
-    from planner.service import parse_date
 
     try:
         today = parse_date(typed.pop("today"), "today") or date.today()

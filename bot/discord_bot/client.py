@@ -17,8 +17,8 @@ from discord.ext import commands
 from bot.cooldown import Cooldown
 from bot.discord_bot.errors import report_error
 from bot.discord_bot.review import ReviewDesk
+from bot.feedback_store import FeedbackStore
 from bot.replies import cooldown_text
-from bot.store import FeedbackStore
 from bot.training_log_store import TrainingLogStore, open_log_store
 
 if TYPE_CHECKING:

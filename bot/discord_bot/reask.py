@@ -21,7 +21,7 @@ import discord
 
 from answering.sanitise import neutralize_mentions
 from bot.discord_bot.views import reask_view
-from bot.store import ReasonPrompt
+from bot.feedback_store import ReasonPrompt
 from retrieval.text import trim
 
 if TYPE_CHECKING:

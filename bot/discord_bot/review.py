@@ -9,8 +9,8 @@ from collections.abc import Callable
 import discord
 
 from answering.sanitise import neutralize_mentions
+from bot.feedback_store import AnswerRecord, FeedbackRecord, FeedbackStore
 from bot.settings import Settings
-from bot.store import AnswerRecord, FeedbackRecord, FeedbackStore
 from bot.text_limits import FIELD_VALUE
 from retrieval.text import trim
 

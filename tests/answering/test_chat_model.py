@@ -6,8 +6,8 @@ import pytest
 from langchain_openai import ChatOpenAI
 
 from answering.chat_model import LLMChoice, make_chat_model, parse_llm
-from answering.deadline import DeadlineTransport
 from answering.errors import ConfigError
+from answering.llm_deadline import DeadlineTransport
 from bot.settings import Settings
 from retrieval.errors import CoachError
 

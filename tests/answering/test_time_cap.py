@@ -18,14 +18,14 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from answering.deadline import (
+from answering.errors import LLMTimeoutError
+from answering.llm_deadline import (
     DEADLINE,
     DeadlineTransport,
     call_with_deadline,
     retry_after_s,
     with_retries,
 )
-from answering.errors import LLMTimeoutError
 from answering.pipeline import make_answerer
 from tests.answering.conftest import ROOMY_CAP_S, llm_settings_for
 from tests.answering.helpers import cite_first_sentences

@@ -28,7 +28,7 @@ NOT_NEEDED = (
     "torch",
     "sentence_transformers",
     "transformers",
-    "planner.service",
+    "planner.api",
     "icalendar",
     "scipy.sparse",
     "markdown_it",

@@ -13,7 +13,7 @@ from rich.console import Console
 from bot.console import run_console
 from bot.settings import Settings
 from bot.training_log_store import open_log_store
-from planner.service import Planner
+from planner.api import Planner
 from tests.planner.conftest import KNOWLEDGE, knowledge_chunks
 
 

@@ -16,10 +16,10 @@ from answering.models import Answer, Citation, Turn
 from bot.app import CoachApp
 from bot.app_protocol import BotApp
 from bot.discord_bot.client import CoachBot
+from bot.feedback_store import FeedbackStore
 from bot.settings import Settings
-from bot.store import FeedbackStore
 from bot.training_log_store import TrainingLogStore
-from planner.service import Planner
+from planner.api import Planner
 from retrieval.ingest.indexer import IndexReport
 from retrieval.ingest.pipeline import chunk_document, load_document, scan_knowledge
 from retrieval.inventory import IndexStatus, SourceInfo

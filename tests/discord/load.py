@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.store import FeedbackStore
+from bot.feedback_store import FeedbackStore
 from tests.discord.conftest import running_bot
 from tests.fakes.discord_server import FakeDiscord
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from answering.models import Answer, Citation, Turn
-from bot.store import FeedbackStore
+from bot.feedback_store import FeedbackStore
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -11,8 +11,8 @@ import pytest
 
 from answering.models import Answer
 from bot.app import CoachApp
+from bot.feedback_store import FeedbackStore
 from bot.settings import Settings
-from bot.store import FeedbackStore
 from bot.watcher import watch_knowledge
 from tests.conftest import WritableKb
 from tests.discord.conftest import fake_discord, running_bot

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.app import CoachApp
+from bot.feedback_store import FeedbackStore
 from bot.settings import Settings
-from bot.store import FeedbackStore
 from bot.training_log_store import TrainingLogStore
 from tests.answering.helpers import cite_first_sentences
 from tests.conftest import KNOWLEDGE_DIR

@@ -13,8 +13,8 @@ from PIL import Image
 
 from bot.app import CoachApp
 from bot.discord_bot.client import CoachBot
+from bot.feedback_store import FeedbackStore
 from bot.settings import Settings
-from bot.store import FeedbackStore
 from bot.training_log_store import TrainingLogStore
 from planner.models import Plan
 from tests.discord.conftest import fake_discord, running_bot

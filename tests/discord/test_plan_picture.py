@@ -13,7 +13,7 @@ from rich.console import Console
 from bot.app import CoachApp
 from bot.console import run_console
 from bot.discord_bot.cogs.plan import PlanCog
-from bot.store import FeedbackStore
+from bot.feedback_store import FeedbackStore
 from planner.errors import PlanError
 from planner.models import EQUIPMENT, EXPERIENCES, PHASES, Plan
 from planner.week_picture import HEIGHT_PX, WIDTH_PX

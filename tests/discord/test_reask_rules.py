@@ -10,8 +10,8 @@ import pytest
 
 from answering.models import Answer
 from bot.discord_bot.reask import FOLLOWUP_LIFE, SETTLE, ReaskDesk, reask_route, reask_text
+from bot.feedback_store import FeedbackStore, ReasonPrompt
 from bot.settings import Settings
-from bot.store import FeedbackStore, ReasonPrompt
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 RESTART = NOW - timedelta(minutes=1)  # the bot came back a minute ago

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from planner.book import Playbook, make_playbook
+from planner.api import Planner
 from planner.build import build_plan
 from planner.models import Plan, PlanRequest
+from planner.playbook import Playbook, make_playbook
 from planner.rules import RuleBook, load_rules
-from planner.service import Planner
 from retrieval.models import HEADING_SEP, Chunk
 
 REPO = Path(__file__).resolve().parents[2]

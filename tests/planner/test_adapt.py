@@ -12,13 +12,13 @@ from icalendar import Calendar
 
 from planner.adapt import AdaptedPlan, adapt_plan
 from planner.audit import audit_plan
-from planner.book import Playbook, make_playbook
 from planner.build import build_plan
 from planner.catalogue import AVOID_IMPLIES
 from planner.data_files import read_data
 from planner.errors import PlanError
 from planner.explain import explain_exercise, explain_plan
 from planner.models import Plan, PlanRequest
+from planner.playbook import Playbook, make_playbook
 from planner.render_ics import render_ics
 from planner.render_markdown import render_markdown
 from planner.rules import ADAPT_RULES_FILE, RULES_FILE, load_rules

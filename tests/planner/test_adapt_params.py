@@ -12,10 +12,10 @@ import pytest
 
 from planner.adapt import adapt_plan
 from planner.audit import audit_plan
-from planner.book import Playbook, make_playbook
 from planner.build import build_plan
 from planner.data_files import read_data
 from planner.models import Plan, PlanRequest
+from planner.playbook import Playbook, make_playbook
 from planner.rules import ADAPT_RULES_FILE, RULES_FILE, load_rules
 from planner.training_log import SessionLog
 from tests.planner.conftest import TODAY, chunks_for

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from planner.adapt import adapt_plan
 from planner.audit import audit_plan
-from planner.book import Playbook
 from planner.build import build_plan
 from planner.errors import PlanError
 from planner.models import PlanRequest
+from planner.playbook import Playbook
 from planner.training_log import BODY_AREAS, SessionLog, TrainingLog
 from tests.planner.logs import MEMBER, main_lifts
 from tests.planner.test_properties import plan_requests

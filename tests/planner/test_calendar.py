@@ -11,9 +11,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar
 
-from planner.book import Playbook
 from planner.build import build_plan
 from planner.models import PlanRequest
+from planner.playbook import Playbook
 from planner.render_ics import render_ics, sequence
 from planner.swap import swap_exercise
 from tests.planner.conftest import BASE_REQUEST, TODAY

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from planner.api import Planner
 from planner.audit import CHECKERS
-from planner.book import make_playbook
 from planner.catalogue import load_catalogue
 from planner.errors import PlanError
 from planner.layouts import load_layouts
+from planner.playbook import make_playbook
 from planner.rules import PassageRef, Rule, RuleBook, load_rules, resolve_citations
-from planner.service import Planner
 from retrieval.models import Chunk
 from tests.planner.conftest import KNOWLEDGE, knowledge_chunks
 

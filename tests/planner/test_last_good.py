@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from library.plan_citations import CACHE_FILE, check_citations
-from planner.book import make_playbook
+from planner.api import Planner
 from planner.errors import PlanError
 from planner.models import PlanRequest
+from planner.playbook import make_playbook
 from planner.rules import PassageRef, Rule, missing_citations, resolve_citations
-from planner.service import Planner
 from retrieval.models import Chunk
 from tests.planner.conftest import KNOWLEDGE, knowledge_chunks
 

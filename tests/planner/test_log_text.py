@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from planner.api import Planner, make_request
 from planner.errors import PlanError
 from planner.log_text import (
     due_session,
@@ -18,7 +19,6 @@ from planner.log_text import (
     session_choices,
 )
 from planner.models import Plan, Session
-from planner.service import Planner, make_request
 from planner.training_log import TrainingLog
 
 TODAY = date(2026, 11, 23)  # a Monday

@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from planner.api import make_request, parse_days, parse_runs
 from planner.errors import PlanError
 from planner.models import PlanRequest
-from planner.service import make_request, parse_days, parse_runs
 from retrieval.errors import CoachError
 from tests.planner.conftest import BASE_REQUEST, TODAY
 

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from planner.book import Playbook
 from planner.build import build_plan, runner_pool
 from planner.models import Plan, PlanRequest
+from planner.playbook import Playbook
 from tests.planner.conftest import TODAY
 
 RUNS = {"tue": "easy", "thu": "intervals", "sun": "long"}

@@ -9,9 +9,9 @@ from datetime import timedelta
 import matplotlib.image
 
 from planner.adapt import member_flags
-from planner.book import Playbook
 from planner.build import build_plan
 from planner.models import Plan, PlanRequest
+from planner.playbook import Playbook
 from planner.progress import progress_data
 from planner.progress_picture import HEIGHT_PX, WIDTH_PX, render_progress_png
 from tests.planner.conftest import TODAY

@@ -16,10 +16,10 @@ from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 
 from planner.audit import audit_plan
-from planner.book import Playbook
 from planner.build import build_plan, runner_pool
 from planner.errors import PlanError
 from planner.models import AVOID, DAYS, EQUIPMENT, EXPERIENCES, PHASES, RUN_KINDS, Plan, PlanRequest
+from planner.playbook import Playbook
 from planner.render_ics import render_ics
 from planner.swap import swap_exercise, swappable_ids
 

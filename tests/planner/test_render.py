@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 
 from bot.text_limits import EMBED_DESCRIPTION
-from planner.book import Playbook
+from planner.playbook import Playbook
 from planner.render_ics import event_uid, render_ics
 from planner.render_markdown import (
     SHORTENED,

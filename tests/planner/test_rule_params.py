@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 
 from planner.audit import audit_plan
-from planner.book import make_playbook
 from planner.build import build_plan
 from planner.catalogue import Exercise, load_catalogue
 from planner.data_files import read_data
 from planner.errors import PlanError
 from planner.models import Block, Plan, PlanRequest, Prescription, Session, Week
+from planner.playbook import make_playbook
 from planner.rules import load_rules
 from planner.swap import swap_exercise
 from tests.planner.conftest import BASE_REQUEST, TODAY, chunks_for

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from planner.audit import audit_plan
-from planner.book import Playbook
 from planner.models import DAYS, AuditItem, Block, Plan, Prescription, Session
+from planner.playbook import Playbook
 from tests.planner.conftest import TODAY, make_plan
 
 ALL_DAYS = tuple(DAYS)

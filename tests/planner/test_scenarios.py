@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from planner.audit import audit_plan
-from planner.book import Playbook
 from planner.build import build_plan
 from planner.explain import explain_plan
 from planner.models import DAYS, Plan, PlanRequest, Prescription
+from planner.playbook import Playbook
 from planner.render_ics import render_ics
 from planner.render_markdown import render_markdown
 from tests.planner.conftest import TODAY

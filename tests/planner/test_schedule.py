@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from planner.book import Playbook
 from planner.build import build_plan
 from planner.errors import PlanError
 from planner.models import DAYS, PlanRequest
 from planner.phases import frame_weeks
+from planner.playbook import Playbook
 from planner.rules import RuleBook
 from planner.schedule import DayOption, day_options, pick_days
 from tests.planner.conftest import BASE_REQUEST, TODAY

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
+from planner.api import Planner
 from planner.audit import audit_plan
-from planner.book import Playbook
 from planner.errors import PlanError
 from planner.explain import explain_exercise, explain_plan
 from planner.models import Plan, PlanRequest
-from planner.service import Planner
+from planner.playbook import Playbook
 from planner.swap import swap_candidates, swap_exercise
 from tests.planner.conftest import BASE_REQUEST, make_plan
 

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 from PIL import Image
 
-from planner.book import Playbook
 from planner.build import build_plan
 from planner.models import PlanRequest
+from planner.playbook import Playbook
 from planner.week_picture import (
     HEIGHT_PX,
     LIFT_COLOUR,

@@ -9,12 +9,12 @@ from typing import Any, cast
 
 from planner.adapt import AdaptedPlan, WarningSigns, adapt_plan, member_flags
 from planner.audit import audit_plan
-from planner.book import Playbook, make_playbook
 from planner.build import build_plan
 from planner.errors import PlanError
 from planner.explain import explain_exercise, explain_plan
 from planner.models import DAYS, RUN_KINDS, AuditItem, Day, Plan, PlanRequest, RunKind
 from planner.models import normalize_token as _normalize
+from planner.playbook import Playbook, make_playbook
 from planner.progress import MemberFlags, ProgressData, progress_data
 from planner.swap import swap_exercise
 from planner.training_log import TrainingLog
