@@ -2,11 +2,15 @@
 
 The rules (`safety.py`) catch the signs they list; the head, trained on club-chat phrasings
 (`training/red_flags/`, `make red-flags`), catches the same warnings said in other words.
-A message is a red flag when a strong rule fires (a sign that is a warning in any words: chest
-pain, fainting, swelling...) or the head's probability reaches the shipped threshold. The
-weak, question-only rules ("pain in a joint", "a twinge or niggle") count only when the head
-agrees a little: on their own they flag ordinary questions ("my hips are stiff and it shortens
-my stride"). The threshold was chosen on the dev tables only (see the json next to the head).
+A message is a red flag when an urgent rule fires (chest pain, fainting, numbness...: a check in
+any words), or the head's probability reaches the shipped threshold. The other rules need the
+head's word too: a strong one (sharp pain, swelling, a pain score...) counts unless the head is
+all but sure the message is ordinary ("session RPE was 6/10"), and a weak, question-only one
+("pain in a joint", "a twinge or niggle") only when the head leans towards a warning: on their
+own they flag ordinary questions ("my hips are stiff and it shortens my stride"). The head alone
+does not overrule a message framed as ordinary talk (how to prevent something, what causes it, a
+healed injury, "pain cave"): `safety.ordinary_frame`. The thresholds were chosen on the dev
+tables only (see the json next to the head).
 A long message is also scored sentence by sentence, and counts at its most worrying sentence: a
 warning buried in training chat ("... anyway my foot aches at night now. what pace for
 long runs?") is diluted in the vector of the whole message.
@@ -27,7 +31,7 @@ from pydantic import BaseModel
 
 from retrieval.protocols import Embedder
 
-from .safety import QUESTION_ONLY, RedFlag, detect_red_flags
+from .safety import QUESTION_ONLY, URGENT, RedFlag, detect_red_flags, ordinary_frame
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +55,7 @@ class HeadInfo(BaseModel):
     dim: int
     threshold: float  # the head alone flags at this probability
     weak_rule_threshold: float  # a weak rule's hit counts from this probability
+    strong_rule_threshold: float = 0.0  # a strong, not urgent rule's hit counts from this one
     sha256: str
     training_rows: int = 0
     seed: int = 0
@@ -114,16 +119,29 @@ def max_over_pieces(texts: Sequence[str], score: Callable[[list[str]], np.ndarra
     )
 
 
+def urgent(flags: Sequence[RedFlag]) -> bool:
+    """A rule hit that needs a check whatever the head says (chest pain, fainting...)."""
+    return any(f.label in URGENT for f in flags)
+
+
 def strong(flags: Sequence[RedFlag]) -> bool:
-    """A rule hit that is a warning in any words (chest pain, swelling, a pop...)."""
+    """A rule hit that is a warning in most words (sharp pain, swelling, a pop...)."""
     return any(f.label not in QUESTION_ONLY for f in flags)
 
 
-def decide(flags: Sequence[RedFlag], probability: float, info: HeadInfo) -> list[RedFlag]:
-    """The combined verdict (pure): the flags to show, [] when the message is ordinary."""
-    if strong(flags) or (flags and probability >= info.weak_rule_threshold):
+def decide(
+    flags: Sequence[RedFlag], probability: float, info: HeadInfo, ordinary: bool = False
+) -> list[RedFlag]:
+    """The combined verdict (pure): the flags to show, [] when the message is ordinary.
+
+    `ordinary`: the message is framed as ordinary talk, so the head alone does not flag it."""
+    if (
+        urgent(flags)
+        or (strong(flags) and probability >= info.strong_rule_threshold)
+        or (flags and probability >= info.weak_rule_threshold)
+    ):
         return list(flags)
-    if probability >= info.threshold:
+    if probability >= info.threshold and not ordinary:
         return [RedFlag(label=MODEL_LABEL, phrase="")]
     return []
 
@@ -148,6 +166,7 @@ class RedFlagModel:
         if not text.strip():
             return []
         flags = detect_red_flags(text)
-        if strong(flags):
+        if urgent(flags):
             return flags  # no embedding needed: the rule alone decides
-        return decide(flags, float(self.probabilities([text])[0]), self.head.info)
+        probability = float(self.probabilities([text])[0])
+        return decide(flags, probability, self.head.info, ordinary_frame(text))

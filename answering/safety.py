@@ -154,7 +154,8 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      rf"|\bin (?:agony|a lot of pain|so much pain)\b|\b(?:are|is|am) agony\b"
      rf"|\bkilling me\b"),
     ("pain of 5 out of 10 or more",
-     _either(PAIN_SCORE, rf"(?:{ANY_PAIN}|{JOINTS}|calf|calves|hamstring|back|thigh|groin)",
+     _either(PAIN_SCORE,
+             rf"(?:{ANY_PAIN}|{JOINTS}|calf|calves|hamstring|(?:my|lower|upper) back|thigh|groin)",
              MESSAGE_GAP)),
     ("pain that gets worse",
      rf"\b{ANY_PAIN} {WIDE_GAP}(?:worse|worsening|worsens|increasing|more and more|more every)\b"
@@ -331,8 +332,18 @@ def detect_red_flags(text: str) -> list[RedFlag]:
             if label in INJURY_HISTORY and _HEALED_RE.search(normalised):
                 continue
             if label == "pain of 5 out of 10 or more" and _EFFORT_RE.search(
-                " ".join([phrase, *normalised[match.end() :].split()[:3]])
+                " ".join(
+                    [
+                        *normalised[: match.start()].split()[-3:],
+                        phrase,
+                        *normalised[match.end() :].split()[:3],
+                    ]
+                )
             ):
+                continue
+            if label == "an irregular or racing heartbeat" and _hard_effort_heart(normalised):
+                continue
+            if _about_a_condition(normalised, match.start()):
                 continue
             inside = "" if label in NEGATION_IS_THE_SIGN else phrase
             if not _negated(normalised, match.start(), inside):
@@ -367,6 +378,24 @@ QUESTION_ONLY = frozenset(
         "signs of illness",
     }
 )
+# Signs that need a check in any words and whatever the learned head makes of them: the heart,
+# breathing, fainting, nerves, blood, heat illness, masking pain. The other strong kinds are pain
+# described a certain way, and count unless the head is all but sure the message is ordinary
+# ("session RPE was 6/10", "going 10/10 on the last rep": see `red_flag_model.decide`).
+URGENT = frozenset(
+    {
+        "chest pain",
+        "arm, jaw or neck pain or a cold sweat while exercising",
+        "an irregular or racing heartbeat",
+        "trouble breathing",
+        "fainting or dizziness",
+        "numbness or tingling",
+        "a weak or dragging foot or leg",
+        "blood in your urine or dark urine",
+        "signs of heat illness",
+        "painkillers taken so you can train",
+    }
+)
 # Kinds where an ache in a muscle group after training is ordinary soreness, not a warning:
 # "is it ok to run with sore legs from the gym" (but "with a sore knee" is a red flag).
 SORENESS_OK = frozenset(
@@ -384,10 +413,31 @@ SORENESS_OK = frozenset(
 INJURY_HISTORY = frozenset({"possible bone injury", "a twist, sprain or tear"})
 _HEALED_RE = re.compile(
     r"\b(?:healed|recovered|all good now|fine now|signed (?:me )?off|cleared by|long gone"
-    r"|pain free|no pain now|(?:years?|months?) ago|last (?:year|spring|summer|autumn|winter))\b"
+    r"|pain free|no pain now|(?:years?|months?|ages) ago|last (?:year|spring|summer|autumn|winter)"
+    r"|(?:been|felt|it's been|its been) (?:\S+ )?(?:fine|great|good|solid) (?:for|since)"
+    r"|no (?:problems|issues|trouble) since)\b"
 )
 # "hold 7/10 effort", "squats at rpe 8": a score of how hard, not of pain.
 _EFFORT_RE = re.compile(r"\b(?:effort|efforts|rpe|exertion|perceived|intensity|hard|harder)\b")
+# A pounding heart at the end of hard reps is the effort, not a sign; at rest, on an easy run or
+# when it will not settle it is one.
+_HARD_EFFORT_RE = re.compile(
+    r"\b(?:hard|harder|sprint\w*|reps?|intervals?|efforts?|hills?|track|by the end|race|racing"
+    r"|vo2|\d00s?|max)\b"
+)
+_HEART_CALM_RE = re.compile(
+    r"\b(?:rest|resting|easy|slow|slowly|sitting|lying|bed|night|settle\w*|hours?|won't|wont"
+    r"|irregular|skipp\w*|flutter\w*|missed|dizzy|faint\w*|chest|jogging)\b"
+)
+_HEART_INTENSITY_RE = re.compile(r"\b(?:pounding|racing|thump\w*|hammer\w*)\b")
+# "what are the warning signs of heat stroke", "what is a stress fracture", "how would someone
+# tell a stress fracture apart...": asking about a condition, not describing one.
+_ABOUT_RE = re.compile(
+    r"\b(?:what|which) (?:\S+ ){0,3}(?:signs?|symptoms?) (?:of|for)\b"
+    r"|\bwhat (?:is|are) (?:an? )?$"
+    r"|\bhow (?:would|do|does|can|could) (?:you|someone|one|people|a runner|runners) "
+    r"(?:tell|know|spot|recogni[sz]e)\b"
+)
 # "it won't go away": the negation inside the phrase is the warning sign itself.
 NEGATION_IS_THE_SIGN = frozenset({"pain that won't settle"})
 # "been running for 6 weeks and my calves are sore": the weeks are the training's, not the pain's.
@@ -407,6 +457,23 @@ MEMBER_SIDE = frozenset(
         "a weak or dragging foot or leg",
     }
 )
+
+
+# A message framed as ordinary talk: how to prevent something, what causes it, an injury that
+# has healed, effort slang. The learned head alone may not overrule it (a rule still can).
+_ORDINARY_FRAME_RE = re.compile(
+    r"\bhow (?:do|can|should|would) (?:i|you|we|runners|people) (?:\S+ )?(?:stop|prevent|avoid)\b"
+    r"|\bhow to (?:stop|prevent|avoid)\b|\bwhat causes\b"
+    r"|\b(?:stop|keep|prevent) (?:it|them|that) (?:from )?(?:coming back|happening|returning)\b"
+    r"|\b(?:plan|tips?|ways?) to (?:avoid|prevent)\b"
+    r"|\bpain (?:cave|train)\b|\bhurts? so good\b|\bhurt locker\b|\ball sorted\b"
+)
+
+
+def ordinary_frame(text: str) -> bool:
+    """Prevention or cause questions, a healed injury, effort slang (pure)."""
+    normalised = normalise(text)
+    return bool(_ORDINARY_FRAME_RE.search(normalised) or _HEALED_RE.search(normalised))
 
 
 def detect_answer_red_flags(text: str) -> list[RedFlag]:
@@ -471,6 +538,21 @@ def _muscle_soreness(normalised: str, start: int, end: int) -> bool:
     near = " ".join([*before, normalised[start:end], *after])
     near = _EXERCISE_RE.sub("", near)  # "hip thrusts", "calf raises": exercises, not places
     return bool(_MUSCLES_RE.search(near)) and not _JOINTS_RE.search(near)
+
+
+def _hard_effort_heart(normalised: str) -> bool:
+    """'my heart was pounding by the end of the 200s': hard work, nothing calm around it."""
+    return bool(
+        _HEART_INTENSITY_RE.search(normalised)
+        and _HARD_EFFORT_RE.search(normalised)
+        and not _HEART_CALM_RE.search(normalised)
+    )
+
+
+def _about_a_condition(normalised: str, start: int) -> bool:
+    """'what are the signs of heat stroke': a question about a condition, just before the match."""
+    before = " ".join(normalised[:start].split()[-6:])
+    return bool(_ABOUT_RE.search(before + " " if before else ""))
 
 
 def _negated(normalised: str, start: int, phrase: str = "") -> bool:

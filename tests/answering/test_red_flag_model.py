@@ -1,7 +1,7 @@
 """The learned red-flag head: the shipped file loads and checks, the combined rule, dev floors.
 
-The floors sit below what `python -m answering.red_flag_eval dev` measured in round 3 (dev half
-of 388 rows: model precision 0.939 / recall 0.959, combined 0.942 / 1.000), with a margin. The
+The floors sit below what `python -m answering.red_flag_eval dev` measured in round 4 (dev half
+of 570 rows: model precision 0.943 / recall 0.960, combined 0.975 / 1.000), with a margin. The
 sealed half is not read here.
 """
 
@@ -32,14 +32,15 @@ from answering.safety import RedFlag
 from retrieval.embedding import EMBEDDING_DIM, MODEL_NAME
 
 MODEL_FLOORS = {"precision": 0.90, "recall": 0.92}
-COMBINED_FLOORS = {"precision": 0.91, "recall": 0.98}
+COMBINED_FLOORS = {"precision": 0.94, "recall": 0.98}
 
 
 def test_the_shipped_head_matches_its_card() -> None:
     head = load_head()
     assert head.info.embedder == MODEL_NAME
     assert head.weights.shape == (EMBEDDING_DIM,)
-    assert 0.0 < head.info.weak_rule_threshold <= head.info.threshold < 1.0
+    assert 0.0 < head.info.strong_rule_threshold <= head.info.weak_rule_threshold
+    assert head.info.weak_rule_threshold <= head.info.threshold < 1.0
     assert head.info.training_rows >= 1000
 
 
@@ -54,24 +55,42 @@ def test_a_damaged_head_is_refused_with_the_command_that_rebuilds_it(tmp_path: P
 
 
 CARD = HeadInfo(
-    version=1, embedder=MODEL_NAME, dim=4, threshold=0.5, weak_rule_threshold=0.3, sha256=""
+    version=1,
+    embedder=MODEL_NAME,
+    dim=4,
+    threshold=0.5,
+    weak_rule_threshold=0.3,
+    strong_rule_threshold=0.05,
+    sha256="",
 )
+URGENT = [RedFlag(label="chest pain", phrase="chest pain")]
 STRONG = [RedFlag(label="swelling", phrase="swollen")]
 WEAK = [RedFlag(label="a twinge or niggle", phrase="niggle")]
 
 
 @pytest.mark.parametrize(
-    ("flags", "probability", "expected"),
+    ("flags", "probability", "ordinary", "expected"),
     [
-        (STRONG, 0.0, ["swelling"]),  # a strong rule needs no second opinion
-        (WEAK, 0.1, []),  # a weak rule alone flags ordinary questions
-        (WEAK, 0.3, ["a twinge or niggle"]),
-        ([], 0.49, []),
-        ([], 0.5, [MODEL_LABEL]),
+        (URGENT, 0.0, True, ["chest pain"]),  # an urgent rule needs no second opinion
+        (STRONG, 0.05, False, ["swelling"]),
+        (STRONG, 0.04, False, []),  # the head is all but sure it is ordinary
+        (WEAK, 0.1, False, []),  # a weak rule alone flags ordinary questions
+        (WEAK, 0.3, False, ["a twinge or niggle"]),
+        (WEAK, 0.3, True, ["a twinge or niggle"]),  # a rule still counts in an ordinary frame
+        ([], 0.49, False, []),
+        ([], 0.5, False, [MODEL_LABEL]),
+        ([], 0.9, True, []),  # "how do I stop shin splints": the head alone does not overrule
     ],
 )
-def test_the_combined_rule(flags: list[RedFlag], probability: float, expected: list[str]) -> None:
-    assert [f.label for f in decide(flags, probability, CARD)] == expected
+def test_the_combined_rule(
+    flags: list[RedFlag], probability: float, ordinary: bool, expected: list[str]
+) -> None:
+    assert [f.label for f in decide(flags, probability, CARD, ordinary)] == expected
+
+
+def test_an_older_card_counts_every_strong_rule() -> None:
+    older = CARD.model_copy(update={"strong_rule_threshold": 0.0})
+    assert [f.label for f in decide(STRONG, 0.0, older)] == ["swelling"]
 
 
 LONG = (

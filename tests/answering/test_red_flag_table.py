@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 
 from answering.red_flag_eval import DATA_DIR, load_file, load_rows, main, score
-from answering.safety import detect_red_flags
+from answering.safety import detect_red_flags, ordinary_frame
 
 DEV_RECALL_FLOOR = 0.95
 DEV_PRECISION_FLOOR = 0.93
@@ -105,3 +105,49 @@ def test_effort_scores_slang_and_healed_injuries_stay_ordinary(message: str) -> 
 )
 def test_ordinary_soreness_and_strength_questions_stay_ordinary(message: str) -> None:
     assert detect_red_flags(message) == [], message
+
+
+# Our own sentences for the round-4 classes: effort said before the score, a pounding heart from
+# hard reps, questions about a condition, an injury long healed.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my rpe for the tempo was a solid 7, too hard?",
+        "heart pounding after the last hill sprint, just fitness?",
+        "what are the symptoms of heat exhaustion to look out for on race day",
+        "what is a stress fracture exactly",
+        "how can you tell a sprain from a break, asking for the first aid course",
+        "rolled my ankle ages ago and it has been fine since, trail shoes?",
+        "went 9/10 on the final rep then held back on the cooldown",
+    ],
+)
+def test_effort_heart_rate_and_questions_about_a_condition_stay_ordinary(message: str) -> None:
+    assert detect_red_flags(message) == [], message
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my heart keeps pounding when I'm resting on the sofa",
+        "heart racing on an easy jog and it would not settle",
+        "I think I have heat exhaustion, I feel confused and sick",
+        "my lower back is at a 7 out of 10 today",
+    ],
+)
+def test_the_same_signs_as_a_member_describing_them_are_red_flags(message: str) -> None:
+    assert detect_red_flags(message), message
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("how do I prevent shin splints this winter", True),
+        ("what causes a stitch", True),
+        ("had patella tendon trouble last year, fully healed, what strength work now", True),
+        ("tonight was a trip to the pain cave", True),
+        ("my shin hurts on one spot when I press it", False),
+        ("how long should my long run be", False),
+    ],
+)
+def test_the_ordinary_frame(message: str, expected: bool) -> None:
+    assert ordinary_frame(message) is expected

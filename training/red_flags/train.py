@@ -5,12 +5,13 @@
 1. Embed `messages.jsonl` (our own text) with the bundled MiniLM, fit an L2-regularised,
    class-balanced logistic regression by Newton's method (numpy; deterministic).
 2. On the dev red-flag tables only (`answering.red_flag_eval` dev half), scoring each message
-   as the app does (a long one at its most worrying sentence), choose the head's threshold and
-   the weak-rule threshold: the highest recall with precision >= 0.94, ties to the LOWER
-   thresholds. Dev recall saturates, and the highest tied threshold sits right at the hardest
-   dev row: the sealed round-2 table lost 6 of 80 red flags that way. The target is recall 0.98
-   at precision 0.90, so the slack goes to recall; 0.94 keeps a margin over 0.90 for phrasings
-   the dev tables lack. A stratified k-fold run (fixed seed) reports how the choice holds on
+   as the app does (a long one at its most worrying sentence), choose the head's threshold:
+   the highest recall with precision >= 0.95, and of the tied thresholds the middle one. Dev
+   recall saturates over a range: its top edge sits right at the hardest dev red flag (the
+   sealed round-2 table lost 6 of 80 red flags that way), its bottom edge spends all the
+   precision margin (round 3 took it: dev 0.94, sealed 0.875). The target is recall 0.98 at
+   precision 0.90. The rules' two bars are fixed (see STRONG_RULE_THRESHOLD,
+   WEAK_RULE_THRESHOLD). A stratified k-fold run (fixed seed) reports how the choice holds on
    rows it was not chosen on.
 3. Write `answering/data/red_flag_head.npy` (weights + bias, float32) and its card
    `red_flag_head.json` (threshold, sha256, dev figures).
@@ -31,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from answering.red_flag_model import HEAD_FILE, INFO_FILE, HeadInfo, max_over_pieces
-from answering.safety import QUESTION_ONLY, detect_red_flags
+from answering.safety import QUESTION_ONLY, URGENT, detect_red_flags, ordinary_frame
 
 from .dataset import load_messages
 
@@ -43,7 +44,17 @@ SEED = 21
 # retrieval dev sets' out-of-scope questions (16 against 21 of 293: off-topic text is far from
 # all training text, and a weaker penalty lets the head be sure of it either way); 1.0 loses recall.
 L2 = 0.1
-MIN_PRECISION = 0.94
+MIN_PRECISION = 0.95
+# A strong rule that is not urgent is overruled only when the head is all but sure the message
+# is ordinary: on the 570-row dev half every red flag with such a rule scores 0.24 or more, and
+# three of the four strong-rule false alarms of the round-3 sealed table (effort scores, a
+# question about heat stroke) scored 0.04 or less.
+STRONG_RULE_THRESHOLD = 0.05
+# A weak rule counts when the head leans towards a warning. Dev red flags with only weak rules
+# score 0.47 or more; on dev the bar changes nothing from 0.05 to 0.45, while from 0.05 to 0.30
+# the retrieval dev questions lose a sixth of their false alarms ("my hips are stiff..."). 0.30
+# leaves a margin below the hardest dev row.
+WEAK_RULE_THRESHOLD = 0.30
 FOLDS = 5
 GRID = np.round(np.arange(0.05, 0.96, 0.01), 2)
 
@@ -71,12 +82,31 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 50) 
 @dataclass(frozen=True)
 class Rule:
     threshold: float
-    weak_rule_threshold: float
+    weak_rule_threshold: float = WEAK_RULE_THRESHOLD
+    strong_rule_threshold: float = STRONG_RULE_THRESHOLD
 
 
-def predict(prob: np.ndarray, strong: np.ndarray, weak: np.ndarray, rule: Rule) -> np.ndarray:
+@dataclass(frozen=True)
+class Hits:
+    """Per text: an urgent rule hit, a strong one, any rule hit, an ordinary frame."""
+
+    urgent: np.ndarray
+    strong: np.ndarray
+    any: np.ndarray
+    ordinary: np.ndarray
+
+    def __getitem__(self, mask: np.ndarray) -> Hits:
+        return Hits(self.urgent[mask], self.strong[mask], self.any[mask], self.ordinary[mask])
+
+
+def predict(prob: np.ndarray, hits: Hits, rule: Rule) -> np.ndarray:
     """The combined verdict of `answering.red_flag_model.decide`, vectorised."""
-    return strong | (weak & (prob >= rule.weak_rule_threshold)) | (prob >= rule.threshold)
+    return (
+        hits.urgent
+        | (hits.strong & (prob >= rule.strong_rule_threshold))
+        | (hits.any & (prob >= rule.weak_rule_threshold))
+        | ((prob >= rule.threshold) & ~hits.ordinary)
+    )
 
 
 def precision_recall(pred: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -85,26 +115,21 @@ def precision_recall(pred: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return (tp / flagged if flagged else 1.0), (tp / red if red else 1.0)
 
 
-def choose_rule(prob: np.ndarray, strong: np.ndarray, weak: np.ndarray, y: np.ndarray) -> Rule:
-    """Highest recall at precision >= MIN_PRECISION; ties to the lower thresholds."""
-    best: tuple[float, float, float] | None = None
-    for t in GRID:
-        for tw in GRID[t >= GRID]:
-            pred = predict(prob, strong, weak, Rule(float(t), float(tw)))
-            precision, recall = precision_recall(pred, y)
-            if precision < MIN_PRECISION:
-                continue
-            key = (recall, -float(t), -float(tw))
-            if best is None or key > best:
-                best = key
-    if best is None:  # nothing reaches the precision floor: the head alone, at its strictest
-        return Rule(float(GRID[-1]), float(GRID[-1]))
-    return Rule(-best[1], -best[2])
+def choose_rule(prob: np.ndarray, hits: Hits, y: np.ndarray) -> Rule:
+    """Highest recall at precision >= MIN_PRECISION; of the tied thresholds, the middle one."""
+    found: list[tuple[float, float]] = []  # (recall, threshold)
+    for t in GRID[GRID >= WEAK_RULE_THRESHOLD]:
+        precision, recall = precision_recall(predict(prob, hits, Rule(float(t))), y)
+        if precision >= MIN_PRECISION:
+            found.append((recall, float(t)))
+    if not found:  # nothing reaches the precision floor: the head alone, at its strictest
+        return Rule(float(GRID[-1]))
+    best = max(recall for recall, _ in found)
+    tied = [t for recall, t in found if recall == best]
+    return Rule(tied[len(tied) // 2])
 
 
-def cross_validated(
-    prob: np.ndarray, strong: np.ndarray, weak: np.ndarray, y: np.ndarray, seed: int
-) -> np.ndarray:
+def cross_validated(prob: np.ndarray, hits: Hits, y: np.ndarray, seed: int) -> np.ndarray:
     """Each dev row judged by the rule chosen on the other folds (stratified, fixed seed)."""
     rng = np.random.default_rng(seed)
     fold = np.zeros(len(y), dtype=int)
@@ -114,19 +139,20 @@ def cross_validated(
     pred = np.zeros(len(y), dtype=bool)
     for k in range(FOLDS):
         held = fold == k
-        rule = choose_rule(prob[~held], strong[~held], weak[~held], y[~held])
-        pred[held] = predict(prob[held], strong[held], weak[held], rule)
+        rule = choose_rule(prob[~held], hits[~held], y[~held])
+        pred[held] = predict(prob[held], hits[held], rule)
     return pred
 
 
-def rule_hits(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """(strong rule hit, weak rule hit only) per text."""
-    strong, weak = [], []
-    for text in texts:
-        labels = {f.label for f in detect_red_flags(text)}
-        strong.append(bool(labels - QUESTION_ONLY))
-        weak.append(bool(labels) and not labels - QUESTION_ONLY)
-    return np.array(strong), np.array(weak)
+def rule_hits(texts: Sequence[str]) -> Hits:
+    """Which kinds of rule fired, per text."""
+    labels = [{f.label for f in detect_red_flags(text)} for text in texts]
+    return Hits(
+        urgent=np.array([bool(found & URGENT) for found in labels]),
+        strong=np.array([bool(found - QUESTION_ONLY) for found in labels]),
+        any=np.array([bool(found) for found in labels]),
+        ordinary=np.array([ordinary_frame(text) for text in texts]),
+    )
 
 
 def head_bytes(w: np.ndarray) -> bytes:
@@ -160,15 +186,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         texts,
         lambda flat: 1.0 / (1.0 + np.exp(-(embedder.embed(flat) @ shipped[:-1] + shipped[-1]))),
     )
-    strong, weak = rule_hits(texts)
-    rule = choose_rule(prob, strong, weak, y_dev)
+    hits = rule_hits(texts)
+    rule = choose_rule(prob, hits, y_dev)
     figures = {
-        "rules": precision_recall(strong | weak, y_dev),
+        "rules": precision_recall(hits.any, y_dev),
         "model": precision_recall(prob >= rule.threshold, y_dev),
-        "combined": precision_recall(predict(prob, strong, weak, rule), y_dev),
-        "combined_cv": precision_recall(
-            cross_validated(prob, strong, weak, y_dev, args.seed), y_dev
-        ),
+        "combined": precision_recall(predict(prob, hits, rule), y_dev),
+        "combined_cv": precision_recall(cross_validated(prob, hits, y_dev, args.seed), y_dev),
     }
     raw = head_bytes(w)
     info = HeadInfo(
@@ -177,6 +201,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         dim=x.shape[1],
         threshold=rule.threshold,
         weak_rule_threshold=rule.weak_rule_threshold,
+        strong_rule_threshold=rule.strong_rule_threshold,
         sha256=hashlib.sha256(raw).hexdigest(),
         training_rows=len(messages),
         seed=args.seed,
@@ -190,7 +215,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     (args.out / HEAD_FILE.name).write_bytes(raw)
     (args.out / INFO_FILE.name).write_text(info.model_dump_json(indent=2) + "\n", encoding="utf-8")
     print(f"{len(messages)} training messages, {len(dev)} dev rows ({len(texts)} scored)")
-    print(f"threshold {rule.threshold:.2f}, weak-rule threshold {rule.weak_rule_threshold:.2f}")
+    print(
+        f"threshold {rule.threshold:.2f}, weak-rule threshold {rule.weak_rule_threshold:.2f}, "
+        f"strong-rule threshold {rule.strong_rule_threshold:.2f}"
+    )
     for name, (p, r) in figures.items():
         print(f"  dev {name:12s} precision {p:.3f} recall {r:.3f}")
     took = time.perf_counter() - started
