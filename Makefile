@@ -62,8 +62,8 @@ red-flags: $(STAMP)
 	$(VENV)/bin/python -m training.red_flags.train
 
 # Ingestion fuzzing, long: 2,000 random examples in each of the five properties of
-# tests/retrieval/test_ingest_fuzz.py (10,000 files); `make test` runs 60 each, derandomized.
+# tests/retrieval/ingest/test_ingest_fuzz.py (10,000 files); `make test` runs 60 each, derandomized.
 FUZZ_EXAMPLES ?= 2000
 fuzz: $(STAMP)
 	COACH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/python -m pytest -p no:cacheprovider \
-		tests/retrieval/test_ingest_fuzz.py -k "not hostile" --timeout 0 -q
+		tests/retrieval/ingest/test_ingest_fuzz.py -k "not hostile" --timeout 0 -q

@@ -28,7 +28,7 @@ MAX_HTML_ELEMENTS = 200_000
 MAX_MARKDOWN_NESTING = 20
 
 # Line length has no limit of its own: a paragraph pasted as one line is fine, every per-line
-# rule is linear in the line (tests/retrieval/test_regex_audit.py), and a 1 MB line is read
+# rule is linear in the line (tests/retrieval/ingest/test_regex_audit.py), and a 1 MB line is read
 # well within the budget below (the fuzz suite); the file size cap bounds the rest.
 
 # The budget of parsing one file (decode, front matter, HTML, clean, sections) in the worker

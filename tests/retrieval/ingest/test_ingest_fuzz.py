@@ -28,7 +28,7 @@ from retrieval.live_index import open_store
 from retrieval.manifest import load_manifest
 from retrieval.search.hybrid import HybridRetriever
 from tests.retrieval.conftest import write_articles
-from tests.retrieval.test_ingest_limits import alias_bomb
+from tests.retrieval.ingest.test_ingest_limits import alias_bomb
 
 EXAMPLES = int(os.environ.get("COACH_FUZZ_EXAMPLES", "60"))
 LONG = EXAMPLES > 60  # more than the quick run: random, full-size files

@@ -18,7 +18,7 @@ from retrieval.ingest.sections import (
     question_line,
 )
 
-SEEDLIKE = Path(__file__).resolve().parents[2] / "evaluation" / "corpora" / "seedlike"
+SEEDLIKE = Path(__file__).resolve().parents[3] / "evaluation" / "corpora" / "seedlike"
 LONG = (
     "Strong glutes and hamstrings help you hold stride length late in a long run. Romanian "
     "deadlifts, hip thrusts and bridges are the staples, done with control rather than speed, "

@@ -19,7 +19,7 @@ from retrieval.ingest.writer import lock_holder, store_owner, writer_lock
 from tests.conftest import use_session_model
 from tests.retrieval.conftest import write_articles
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 HOLD_LOCK = """
 import sys, time

@@ -18,7 +18,7 @@ from retrieval.live_index import open_store
 from retrieval.manifest import load_manifest
 from tests.retrieval.conftest import write_articles
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def alias_bomb(levels: int, width: int = 9) -> str:

@@ -1,5 +1,5 @@
 """The judge in retrieval and in the app, with a fake judge: COACH_JUDGE, rerank, abstention,
-status. (The shipped model's own checks are in tests/retrieval/test_judge_model.py.)"""
+status. (The shipped model's own checks are in tests/retrieval/test_judge.py.)"""
 
 from __future__ import annotations
 

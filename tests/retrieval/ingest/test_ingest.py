@@ -17,7 +17,7 @@ from retrieval.ingest.loaders import html_fallback_text, split_front_matter, wit
 from retrieval.ingest.pipeline import chunk_document, load_document, parse_text, scan_knowledge
 
 MESSY = Path(__file__).parent / "fixtures" / "messy"
-KNOWLEDGE = Path(__file__).resolve().parents[2] / "knowledge"
+KNOWLEDGE = Path(__file__).resolve().parents[3] / "knowledge"
 
 
 def all_text(doc) -> str:
