@@ -38,16 +38,17 @@ if TYPE_CHECKING:
 
 Detect = Callable[[str], list[RedFlag]]
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "answering" / "data"
-# red_flags_dev2, dev3 and dev4 are the round-1, round-2 and round-3 sealed tables, each spent
-# after one measurement (at 7948588, 29f33a8 and 1a25f6e).
+# red_flags_dev2 to dev5 are the round-1 to round-4 sealed tables, each spent after one
+# measurement (at 7948588, 29f33a8, 1a25f6e and 924fe12).
 HALVES = {
     "dev": (
         "red_flags_dev.jsonl",
         "red_flags_dev2.jsonl",
         "red_flags_dev3.jsonl",
         "red_flags_dev4.jsonl",
+        "red_flags_dev5.jsonl",
     ),
-    "test": ("red_flags_test4.jsonl",),
+    "test": ("red_flags_test5.jsonl",),
 }
 EVALSETS_DIR = Path(__file__).resolve().parent.parent / "evaluation" / "evalsets"
 
