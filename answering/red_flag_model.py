@@ -5,12 +5,13 @@ The rules (`safety.py`) catch the signs they list; the head, trained on club-cha
 A message is a red flag when an urgent rule fires (chest pain, fainting, numbness...: a check in
 any words), or the head's probability reaches the shipped threshold. The other rules need the
 head's word too: a strong one (sharp pain, swelling, a pain score...) counts unless the head is
-all but sure the message is ordinary ("session RPE was 6/10"), and a weak, question-only one
+all but sure the message is ordinary ("session RPE was 6/10"; two kinds of strong sign together
+count whatever it says), and a weak, question-only one
 ("pain in a joint", "a twinge or niggle") only when the head leans towards a warning: on their
 own they flag ordinary questions ("my hips are stiff and it shortens my stride"). The head alone
-does not overrule a message framed as ordinary talk (how to prevent something, what causes it, a
-healed injury, "pain cave"): `safety.ordinary_frame`. The thresholds were chosen on the dev
-tables only (see the json next to the head).
+and a weak rule do not overrule a message framed as ordinary talk (how to prevent something, what
+causes it, a healed injury, stiffness gone once warm, "pain cave"): `safety.ordinary_frame`.
+The thresholds were chosen on the dev tables only (see the json next to the head).
 A long message is also scored sentence by sentence, and counts at its most worrying sentence: a
 warning buried in training chat ("... anyway my foot aches at night now. what pace for
 long runs?") is diluted in the vector of the whole message.
@@ -129,16 +130,23 @@ def strong(flags: Sequence[RedFlag]) -> bool:
     return any(f.label not in QUESTION_ONLY for f in flags)
 
 
+def several_strong(flags: Sequence[RedFlag]) -> bool:
+    """Two or more kinds of strong sign at once ('running on it for six weeks, a 5 out of 10')."""
+    return len({f.label for f in flags if f.label not in QUESTION_ONLY}) >= 2
+
+
 def decide(
     flags: Sequence[RedFlag], probability: float, info: HeadInfo, ordinary: bool = False
 ) -> list[RedFlag]:
     """The combined verdict (pure): the flags to show, [] when the message is ordinary.
 
-    `ordinary`: the message is framed as ordinary talk, so the head alone does not flag it."""
+    `ordinary`: the message is framed as ordinary talk, so neither the head alone nor a weak
+    rule flags it."""
     if (
         urgent(flags)
+        or several_strong(flags)
         or (strong(flags) and probability >= info.strong_rule_threshold)
-        or (flags and probability >= info.weak_rule_threshold)
+        or (flags and probability >= info.weak_rule_threshold and not ordinary)
     ):
         return list(flags)
     if probability >= info.threshold and not ordinary:

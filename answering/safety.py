@@ -52,6 +52,8 @@ EXERCISES = (
     r"|extensions?|curls?|drills?|mobility|exercises?|stretch\w*|strength\w*|hops?|walks?)"
 )
 JOINT_NOT_EXERCISE = rf"{JOINTS}(?! {EXERCISES})"
+# "can't hop without wincing": not being able to do it without pain is not denying the pain.
+_CANT_WITHOUT_PAIN_RE = re.compile(rf"\b{CANT} (?:\S+ ){{0,8}}without (?:\S+ )?{ANY_PAIN}")
 # It stays: "won't go away", "isn't getting better", "a week later".
 LINGERS = (
     r"(?:(?:won't|wont|doesn't|doesnt|isn't|isnt|not|never|hasn't|hasnt) (?:\S+ )?"
@@ -109,7 +111,8 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
     ("an irregular or racing heartbeat",
      r"\bpalpitations?\b"
      r"|\b(?:irregular|skipping|racing|fluttering|pounding) (?:heart ?beat|heart|pulse)\b"
-     r"|\bheart (?:\S+ )?(?:racing|fluttering|skipping|skips|skipped|flutters|pounding)\b"
+     r"|\bheart (?:\S+ )?(?:racing|races|raced|fluttering|skipping|skips|skipped|flutters"
+     r"|pounding|pounds)\b"
      r"|\b(?:skipped|skipping|missed|missing|extra) (?:a )?beats?\b"
      r"|\bheart (?:\S+ ){0,3}(?:thump\w*|skipp\w*|flip\w*|gallop\w*|jump\w*|hammer\w*)\b"
      r"|\b(?:pulse|heart ?beat) (?:\S+ ){0,2}(?:jumpy|uneven|all over the place|erratic)\b"),
@@ -117,7 +120,7 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      rf"\b{CANT} (?:breathe?|catch (?:my |your )?breath)\b"
      rf"|\b(?:trouble|difficulty|struggling|hard) (?:to )?breath\w*\b"
      rf"|\b(?:short(?:ness)? of breath|breathless|out of breath) {GAP}(?:at rest|resting"
-     rf"|sitting|lying|stairs|walking|talking|at night|since|for ages|easy)\b"
+     rf"|sitting|lying|stairs|walking|talking|at night|since|for ages)\b"
      rf"|\b{CANT} (?:get|take|catch|draw|fill) (?:\S+ ){{0,2}}(?:breath|air|lungs)\b"
      rf"|\bwhistl\w* {GAP}breath\w*\b|\bbreath\w* {GAP}whistl\w*\b"
      rf"|\b{PAIN} (?:\S+ ){{0,3}}(?:to|when(?: i)?|on|with|every|each|as i) (?:\S+ )?breath\w*\b"
@@ -131,6 +134,16 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      r"|\b(?:room|world|everything|head) (?:\S+ ){0,2}(?:spinning|spinny|spun|spins|tilted)\b"
      r"|\bwent down (?:like|at|after|in the)\b"
      r"|\b(?:blurr\w*|double|tunnel) vision\b|\bvision (?:\S+ )?(?:blurr\w*|went)\b"),
+    # A face that droops, words that come out wrong, one side gone weak: a stroke until proven not.
+    ("signs of a stroke",
+     r"\b(?:face|mouth|smile|eyelid) (?:\S+ ){0,4}"
+     r"(?:droop\w*|dropp\w*|sagg\w*|went funny|lopsided)\b"
+     r"|\b(?:droopy|drooping|lopsided) (?:face|mouth|smile)\b"
+     r"|\bwords (?:\S+ ){0,3}(?:wrong|jumbled|muddled|mixed up|wouldn't come|would not come)\b"
+     r"|\b(?:couldn't|could not|can't|cannot|cant|couldnt) (?:get (?:my |the )?words out|speak"
+     r"|talk properly|find (?:my |the )?words)\b"
+     r"|\bone side of (?:my |his |her |their )?(?:body|face) (?:\S+ ){0,3}(?:weak|numb|dead|heavy"
+     r"|went|gone|droop\w*)\b"),
     ("numbness or tingling",
      r"\b(?:numb|numbness|numbish|numbed|tingl\w*|pins and needles|loss of feeling"
      r"|(?:lose|loses|losing|lost) (?:all |the )?feeling)\b"
@@ -144,7 +157,7 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      + r"|\b(?:stabbing|stabby|shooting|searing|piercing) (?:\S+ )?(?:feeling|sensation|twinge)s?\b"
      + r"|\bsharp,? (?:stabbing|shooting)\b"
      + r"|\b(?:stabs|zaps?|zapping|jolts? of pain|electric shocks?"
-     + r"|like a (?:nail|needle|knife))\b"),
+     + r"|like a (?:nail|needle|knife|hot poker))\b"),
     ("severe pain",
      rf"\b(?:severe|excruciating|unbearable|intense|extreme|agonising|agonizing) (?:\S+ )?{PAIN}\b"
      rf"|\bworst {PAIN}\b"
@@ -166,13 +179,15 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      rf"\b{CANT} (?:bear|put|take|carry) (?:any |much |my )?weight\b"
      rf"|\b{CANT} put (?:my |the |that |this )?(?:foot|heel|leg) down\b"
      rf"|\b{CANT} (?:walk|stand on)\b"
+     rf"|\b{CANT} get (?:up )?(?:off|from) (?:the )?(?:floor|ground)\b"
      rf"|\b(?:barely|hardly|struggl\w* to|hard to) (?:walk|stand|put weight)\b"
      rf"|\b(?:hurts?|hurting|painful|pain|sore) (?:\S+ ){{0,4}}(?:to|when(?: i)?|while(?: i)?) "
      rf"(?:walk|walking|stand|standing|put weight|bear weight)\b"
      rf"|\blimp(?:ing|ed|s)?\b|\bwalk(?:ing)? with a limp\b"
      rf"|\b(?:can't|cannot|cant|unable to) weight ?bear\w*\b|\bnon ?weight ?bearing\b"),
     ("swelling",
-     r"\b(?:swollen|swelling|swells|swelled|puffy|puffed up|ballooned)\b|\bdouble the size\b"
+     r"\b(?:swollen|swelling|swells|swelled|puffy|puffed up|ballooned|swole up)\b"
+     r"|\bdouble the size\b"
      r"|\b(?:fatter|bigger|thicker|fuller) than the other\b|\bthe size of an? \w+\b"),
     ("a pop or snap",
      r"\b(?:heard|felt) (?:a |something |it |my \S+ )?"
@@ -186,7 +201,9 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      rf"\b{ANY_PAIN} {GAP}(?:at night|at rest|in bed|wakes me|woke me|waking me"
      rf"|(?:while|even|when) resting|lying down|doing nothing"
      rf"|(?:even|when|while) (?:i'm |im |i am )?(?:sat|sitting|lying|still)"
-     rf"|(?:sat|sitting) (?:at|on) (?:my |the )?(?:desk|sofa|couch))\b"
+     rf"|(?:sat|sitting) (?:at|on) (?:my |the )?(?:desk|sofa|couch)"
+     rf"|(?:even )?(?:when|while|if) (?:i'm |im |i am |i )?(?:not|don't|dont|haven't) "
+     rf"(?:running|run|training|doing anything|moving|been running))\b"
      rf"|\b{ANY_PAIN} {GAP}(?:keeps? me|kept me) (?:up|awake)\b|\b{CANT} sleep\b"),
     ("possible bone injury",
      rf"\b(?:stress fracture|fractured?|broken bone|broke my)\b"
@@ -194,6 +211,7 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
     ("a joint giving way or locking",
      r"\b(?:gives|giving|gave) (?:way|out)\b|\bbuckl\w*\b|\bwent from under me\b"
      r"|\b(?:knee|ankle|hip|it|joint) (?:\S+ ){0,2}(?:locks|locking|locked)(?: up)?\b"
+     r"|\bback (?:\S+ ){0,3}(?:spasm\w*|seized|seizing|locked)\b"
      r"|\b(?:knee|ankle|hip|joint) (?:\S+ ){0,2}(?:catches|catching|gets stuck|got stuck"
      r"|sticks)\b"
      rf"|\b{CANT} (?:fully )?(?:straighten|bend|extend)\b"),
@@ -206,8 +224,13 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      r"|\b(?:urine|pee) (?:was|is|looks|went) (?:\S+ )?(?:red|brown|dark|cola)\b"),
     ("signs of heat illness",
      r"\bheat ?stroke\b|\bheat exhaustion\b|\bstopped sweating\b"
-     r"|\b(?:feel|felt|feeling|got|was|went|became|seemed) (?:\S+ )?(?:confused|disoriented)\b"
-     r"|\b(?:talking|talk|talked|mumbling|mumbled|speaking) (?:\S+ )?"
+     r"|\b(?:feel|felt|feeling|got|was|went|became|seemed) (?:\S+ )?(?:confused|disoriented"
+     r"|muddled|disorientated|delirious|out of it)\b"
+     r"|\b(?:stopped|not|wasn't|wasnt|wasn't) making (?:any )?sense\b|\bmaking no sense\b"
+     # Being sick in the heat: the gut shuts down before the head does.
+     + "|"
+     + _either(r"(?:threw up|throwing up|vomit\w*|puk\w*)", r"(?:hot|heat|humid\w*|sun)", WIDE_GAP)
+     + r"|\b(?:talking|talk|talked|mumbling|mumbled|speaking) (?:\S+ )?"
      r"(?:gibberish|nonsense|rubbish)\b"
      rf"|\bslurr\w*\b|\b{CANT} think straight\b|\bdidn't know where (?:i|he|she) was\b"
      r"|\b(?:skin|i) (?:\S+ ){0,2}(?:dry and hot|hot and dry)\b"),
@@ -246,8 +269,9 @@ RED_FLAGS: tuple[tuple[str, str], ...] = (
      rf"|\bbony\b {WIDE_GAP}{ANY_PAIN}|\b{ANY_PAIN} {GAP}bony\b"),
     ("pain when you hop or land",
      rf"\b{ANY_PAIN} (?:\S+ ){{0,3}}(?:to|when(?: i)?|if(?: i)?|on|as i) "
-     rf"(?:hop|hopping|jump|jumping|land|landing|bound|bounding)\b"
-     rf"|\bhop\w* {WIDE_GAP}{ANY_PAIN}\b"),
+     rf"(?:hop|hopping|hopped|jump|jumping|jumped|land|landing|landed|bound|bounding)\b"
+     rf"|\b{ANY_PAIN} (?:\S+ ){{0,3}}every time (?:i )?(?:hop|hopped|jump|jumped|land|landed)\b"
+     rf"|\b(?:hop|jump)\w* {WIDE_GAP}{ANY_PAIN}\b"),
     ("pain every morning", _either(ANY_PAIN, MORNING, WIDE_GAP)),
     ("pain that has lasted weeks", _either(ANY_PAIN, WEEKS, MESSAGE_GAP)),
     ("pain on every run", _either(ANY_PAIN, EVERY_RUN, WIDE_GAP)),
@@ -343,9 +367,13 @@ def detect_red_flags(text: str) -> list[RedFlag]:
                 continue
             if label == "an irregular or racing heartbeat" and _hard_effort_heart(normalised):
                 continue
+            if label in EMOTION_OK and _emotion(normalised, match.start(), match.end()):
+                continue
             if _about_a_condition(normalised, match.start()):
                 continue
             inside = "" if label in NEGATION_IS_THE_SIGN else phrase
+            if _CANT_WITHOUT_PAIN_RE.search(normalised):
+                inside = inside.replace("without", "")
             if not _negated(normalised, match.start(), inside):
                 found.append(RedFlag(label=label, phrase=match.group(0).strip()))
                 break
@@ -385,6 +413,7 @@ QUESTION_ONLY = frozenset(
 URGENT = frozenset(
     {
         "chest pain",
+        "signs of a stroke",
         "arm, jaw or neck pain or a cold sweat while exercising",
         "an irregular or racing heartbeat",
         "trouble breathing",
@@ -429,6 +458,12 @@ _HEART_CALM_RE = re.compile(
     r"\b(?:rest|resting|easy|slow|slowly|sitting|lying|bed|night|settle\w*|hours?|won't|wont"
     r"|irregular|skipp\w*|flutter\w*|missed|dizzy|faint\w*|chest|jogging)\b"
 )
+# "heart pounding on the start line from nerves", "dizzy with excitement": a feeling, not a sign.
+EMOTION_OK = frozenset({"an irregular or racing heartbeat", "fainting or dizziness"})
+_EMOTION_RE = re.compile(
+    r"\b(?:nerves|nervous|nervy|excite\w*|adrenaline|anticipation|anxious|anxiety|butterflies"
+    r"|joy|happiness|pride|relief)\b"
+)
 _HEART_INTENSITY_RE = re.compile(r"\b(?:pounding|racing|thump\w*|hammer\w*)\b")
 # "what are the warning signs of heat stroke", "what is a stress fracture", "how would someone
 # tell a stress fracture apart...": asking about a condition, not describing one.
@@ -438,8 +473,16 @@ _ABOUT_RE = re.compile(
     r"|\bhow (?:would|do|does|can|could) (?:you|someone|one|people|a runner|runners) "
     r"(?:tell|know|spot|recogni[sz]e)\b"
 )
-# "it won't go away": the negation inside the phrase is the warning sign itself.
-NEGATION_IS_THE_SIGN = frozenset({"pain that won't settle"})
+# "it won't go away", "couldn't get my words out", "wasn't making sense", "even when I'm not
+# running": the negation inside the phrase is the warning sign itself.
+NEGATION_IS_THE_SIGN = frozenset(
+    {
+        "pain that won't settle",
+        "signs of a stroke",
+        "signs of heat illness",
+        "pain at night or at rest",
+    }
+)
 # "been running for 6 weeks and my calves are sore": the weeks are the training's, not the pain's.
 _TRAINING_WEEKS_RE = re.compile(
     r"\b(?:running|run|lifting|lift|training|train|doing|plan|block|program|programme|gym|c25k"
@@ -467,13 +510,29 @@ _ORDINARY_FRAME_RE = re.compile(
     r"|\b(?:stop|keep|prevent) (?:it|them|that) (?:from )?(?:coming back|happening|returning)\b"
     r"|\b(?:plan|tips?|ways?) to (?:avoid|prevent)\b"
     r"|\bpain (?:cave|train)\b|\bhurts? so good\b|\bhurt locker\b|\ball sorted\b"
+    # Asking in general: "when is pain a sign you should stop?"
+    r"|\bwhen (?:is|does|should) (?:\S+ ){0,3}(?:a sign|a warning|worry)\b"
 )
 
 
+# Stiffness that is gone once warm ("fine once I got going", "gone after ten minutes"), unless
+# that was how it used to be ("used to go once I warmed up, now it's there the whole run").
+_GONE_ONCE_WARM_RE = re.compile(
+    r"\b(?:fine|gone|goes|went|go|eases|eased|loosens?|loosened|disappear\w*) (?:away |off |up )?"
+    r"(?:once|after|within|by) (?:i |it |i've |ive )?(?:\S+ )?(?:get|got|getting|warm\w*|going"
+    r"|\d+|a few|five|ten|a couple|the first)\b"
+)
+_NOT_ANY_MORE_RE = re.compile(r"\b(?:used to|not any ?more|no longer|but now|now it)\b")
+
+
 def ordinary_frame(text: str) -> bool:
-    """Prevention or cause questions, a healed injury, effort slang (pure)."""
+    """Prevention or cause questions, a healed injury, stiffness gone once warm, effort slang."""
     normalised = normalise(text)
-    return bool(_ORDINARY_FRAME_RE.search(normalised) or _HEALED_RE.search(normalised))
+    return bool(
+        _ORDINARY_FRAME_RE.search(normalised)
+        or _HEALED_RE.search(normalised)
+        or (_GONE_ONCE_WARM_RE.search(normalised) and not _NOT_ANY_MORE_RE.search(normalised))
+    )
 
 
 def detect_answer_red_flags(text: str) -> list[RedFlag]:
@@ -547,6 +606,12 @@ def _hard_effort_heart(normalised: str) -> bool:
         and _HARD_EFFORT_RE.search(normalised)
         and not _HEART_CALM_RE.search(normalised)
     )
+
+
+def _emotion(normalised: str, start: int, end: int) -> bool:
+    """A racing heart or dizziness put down to a feeling in the words around it, nothing calm."""
+    around = " ".join([*normalised[:start].split()[-4:], *normalised[end:].split()[:6]])
+    return bool(_EMOTION_RE.search(around)) and not _HEART_CALM_RE.search(around)
 
 
 def _about_a_condition(normalised: str, start: int) -> bool:

@@ -1,7 +1,7 @@
 """The learned red-flag head: the shipped file loads and checks, the combined rule, dev floors.
 
-The floors sit below what `python -m answering.red_flag_eval dev` measured in round 4 (dev half
-of 570 rows: model precision 0.943 / recall 0.960, combined 0.975 / 1.000), with a margin. The
+The floors sit below what `python -m answering.red_flag_eval dev` measured in round 5 (dev half
+of 775 rows: model precision 0.922 / recall 0.965, combined 0.969 / 1.000), with a margin. The
 sealed half is not read here.
 """
 
@@ -66,6 +66,7 @@ CARD = HeadInfo(
 URGENT = [RedFlag(label="chest pain", phrase="chest pain")]
 STRONG = [RedFlag(label="swelling", phrase="swollen")]
 WEAK = [RedFlag(label="a twinge or niggle", phrase="niggle")]
+SECOND = [RedFlag(label="pain at night or at rest", phrase="aches at night")]
 
 
 @pytest.mark.parametrize(
@@ -76,7 +77,9 @@ WEAK = [RedFlag(label="a twinge or niggle", phrase="niggle")]
         (STRONG, 0.04, False, []),  # the head is all but sure it is ordinary
         (WEAK, 0.1, False, []),  # a weak rule alone flags ordinary questions
         (WEAK, 0.3, False, ["a twinge or niggle"]),
-        (WEAK, 0.3, True, ["a twinge or niggle"]),  # a rule still counts in an ordinary frame
+        (WEAK, 0.9, True, []),  # "used to niggle, fine since": a weak rule does not overrule
+        (STRONG, 0.3, True, ["swelling"]),  # a strong rule still counts in an ordinary frame
+        (STRONG + SECOND, 0.0, False, ["swelling", "pain at night or at rest"]),  # two strong kinds
         ([], 0.49, False, []),
         ([], 0.5, False, [MODEL_LABEL]),
         ([], 0.9, True, []),  # "how do I stop shin splints": the head alone does not overrule

@@ -152,3 +152,48 @@ def test_the_same_signs_as_a_member_describing_them_are_red_flags(message: str) 
 )
 def test_the_ordinary_frame(message: str, expected: bool) -> None:
     assert ordinary_frame(message) is expected
+
+
+# Our own sentences for the round-5 classes: a stroke's signs, confusion or being sick in the heat,
+# pain at rest said as "even when I'm not running", doing something "without wincing".
+@pytest.mark.parametrize(
+    "message",
+    [
+        "after the 10k my dad's smile went lopsided and he couldn't find his words for a bit",
+        "my face drooped on the left side during the tempo, it's back to normal now",
+        "went all muddled near the end of the hot relay leg",
+        "vomited twice in the heat at mile 20 of the marathon",
+        "my ankle aches even when I'm not running now",
+        "can't jump on my left leg without wincing",
+        "lower back locked up mid run and I couldn't get up off the floor after",
+    ],
+)
+def test_the_round_five_signs_are_red_flags(message: str) -> None:
+    assert detect_red_flags(message), message
+
+
+# A pounding heart or dizziness put down to nerves or excitement; getting puffed after a break.
+@pytest.mark.parametrize(
+    "message",
+    [
+        "heart racing with nerves before my first cross country race",
+        "literally dizzy with happiness, got a PB!",
+        "out of breath on easy runs after two weeks off, normal?",
+        "ran my first 5k without any pain in the knee",
+    ],
+)
+def test_feelings_and_fitness_lost_stay_ordinary(message: str) -> None:
+    assert detect_red_flags(message) == [], message
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("hamstrings tight for the first mile, fine once I get going", True),
+        ("a bit stiff at the start but gone after ten minutes", True),
+        ("my shin pain used to go once I warmed up, now it lasts the whole run", False),
+        ("when is a niggle a sign to take a week off?", True),
+    ],
+)
+def test_stiffness_gone_once_warm_is_an_ordinary_frame(message: str, expected: bool) -> None:
+    assert ordinary_frame(message) is expected
