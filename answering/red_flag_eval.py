@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 
 Detect = Callable[[str], list[RedFlag]]
 DATA_DIR = Path(__file__).resolve().parent.parent / "tests" / "answering" / "data"
-# red_flags_dev2 to dev5 are the round-1 to round-4 sealed tables, each spent after one
-# measurement (at 7948588, 29f33a8, 1a25f6e and 924fe12).
+# red_flags_dev2 to dev6 are the round-1 to round-5 sealed tables, each spent after one
+# measurement (at 7948588, 29f33a8, 1a25f6e, 924fe12 and a01d1d2).
 HALVES = {
     "dev": (
         "red_flags_dev.jsonl",
@@ -47,8 +47,9 @@ HALVES = {
         "red_flags_dev3.jsonl",
         "red_flags_dev4.jsonl",
         "red_flags_dev5.jsonl",
+        "red_flags_dev6.jsonl",
     ),
-    "test": ("red_flags_test5.jsonl",),
+    "test": ("red_flags_test6.jsonl",),
 }
 EVALSETS_DIR = Path(__file__).resolve().parent.parent / "evaluation" / "evalsets"
 

@@ -4,9 +4,9 @@ The floors sit below what `python -m answering.red_flag_eval dev` measured, with
 the round-1 dev file, and (round 3, rules alone: precision 1.000, recall 0.969) on the whole dev
 half, which adds `red_flags_dev2.jsonl` and `red_flags_dev3.jsonl` (the spent round-1 and
 round-2 sealed tables; round 4 adds `red_flags_dev4.jsonl`, the spent round-3 sealed table, and
-round 5 `red_flags_dev5.jsonl`, the spent round-4 one). The sealed half (`red_flags_test5.jsonl`)
-is not
-read here: it is measured once, by the eval command, and no test prints its rows.
+round 5 `red_flags_dev5.jsonl`, the spent round-4 one, round 6 `red_flags_dev6.jsonl`, the spent
+round-5 one). The sealed half (`red_flags_test6.jsonl`) is not read here: it is measured once,
+by the eval command, and no test prints its rows.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from .dataset import MESSAGES
 
 
 def sealed(path: Path) -> bool:
-    """A sealed table: measured once, never shown (`red_flags_test5.jsonl`, `*.test.jsonl`)."""
+    """A sealed table: measured once, never shown (`red_flags_test6.jsonl`, `*.test.jsonl`)."""
     return "test" in path.stem
 
 
