@@ -27,6 +27,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from answering.models import AnswerMode
+    from answering.pipeline import _Budget
+    from retrieval.models import SearchResult
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_MS = 5.0
@@ -80,10 +86,10 @@ def run(rounds: int = 3, delay_ms: float = 50.0, limit: int = 0) -> dict:
             call_cpu: list[float] = []
             complete = answerer._complete
 
-            def timed_complete(system: str, user: str) -> str:
+            def timed_complete(system: str, user: str, *, budget: _Budget | None = None) -> str:
                 started = time.thread_time()
                 try:
-                    return complete(system, user)
+                    return complete(system, user, budget=budget)
                 finally:
                     call_cpu.append((time.thread_time() - started) * 1000)
 
@@ -103,7 +109,8 @@ def run(rounds: int = 3, delay_ms: float = 50.0, limit: int = 0) -> dict:
                 answerer.answer(question)
                 bare_call(question)
 
-            internal, paired, cpu, modes = [], [], [], {}
+            internal, paired, cpu = [], [], []
+            modes: dict[AnswerMode, int] = {}
             for _ in range(rounds):
                 for question in questions:
                     baseline = bare_call(question)
@@ -159,9 +166,9 @@ class _CachedRetriever:
 
     def __init__(self, retriever) -> None:
         self.retriever = retriever
-        self._results: dict[tuple[str, int], object] = {}
+        self._results: dict[tuple[str, int], SearchResult] = {}
 
-    def search(self, query: str, k: int = 5):
+    def search(self, query: str, k: int = 5) -> SearchResult:
         key = (query, k)
         if key not in self._results:
             self._results[key] = self.retriever.search(query, k)

@@ -24,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 
 from benchmarks._common import summarise
@@ -98,15 +99,15 @@ def run(requests: int = 200, repeat: int = 3, seed: int = 7) -> dict:
     wall, cpu, baseline, audits, markdown, ics = [], [], [], [], [], []
     for _ in range(repeat):
         for request, plan in plans:
-            w, c, _ = timed(lambda request=request: build_plan(request, book))
+            w, c, _ = timed(partial(build_plan, request, book))
             wall.append(w)
             cpu.append(c)
             payload = plan.model_dump_json()
-            baseline.append(timed(lambda payload=payload: Plan.model_validate_json(payload))[0])
+            baseline.append(timed(partial(Plan.model_validate_json, payload))[0])
     for _, plan in plans:
-        audits.append(timed(lambda plan=plan: audit_plan(plan, book))[0])
-        markdown.append(timed(lambda plan=plan: render_markdown(plan, max_chars=4096))[0])
-        ics.append(timed(lambda plan=plan: render_ics(plan))[0])
+        audits.append(timed(partial(audit_plan, plan, book))[0])
+        markdown.append(timed(partial(render_markdown, plan, max_chars=4096))[0])
+        ics.append(timed(partial(render_ics, plan))[0])
     sessions = statistics.mean(sum(len(w.sessions) for w in p.weeks) for _, p in plans)
     return {
         "plans": len(plans),

@@ -15,6 +15,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmarks._common import (
     KNOWLEDGE,
@@ -26,6 +27,10 @@ from benchmarks._common import (
     summarise,
     target,
 )
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 ONE_FILE_TARGET_S = 2.0
 UNCHANGED_TARGET_S = 1.0
@@ -49,7 +54,7 @@ class CopyEmbedder:
     def __init__(self, real) -> None:
         self.real = real
         self.name = real.name
-        self._cache: dict[str, object] = {}
+        self._cache: dict[str, NDArray[np.float32]] = {}
 
     def embed(self, texts):
         import hashlib

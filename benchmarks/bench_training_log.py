@@ -24,8 +24,12 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from benchmarks._common import emit_result, note, print_targets, setup, summarise, target
+
+if TYPE_CHECKING:
+    from planner.models import Plan
 
 REPO = Path(__file__).resolve().parent.parent
 KNOWLEDGE = REPO / "knowledge"
@@ -35,13 +39,13 @@ PLANS_PER_YEAR, WEEKS = 4, 13
 SHAPES = 24  # distinct runner shapes; members share them, each with their own ids and log
 
 
-def season(shape: dict, book) -> list:
-    """Four back-to-back 13-week plans for one runner shape (None if it can't be planned)."""
+def season(shape: dict, book) -> list[Plan]:
+    """Four back-to-back 13-week plans for one runner shape (empty if it can't be planned)."""
     from planner.build import build_plan
     from planner.errors import PlanError
     from planner.models import PlanRequest
 
-    plans = []
+    plans: list[Plan] = []
     fields = {**shape, "weeks": WEEKS, "phase": "base", "race_date": None}
     for i in range(PLANS_PER_YEAR):
         start = shape["today"] + timedelta(weeks=WEEKS * i)
@@ -119,7 +123,7 @@ def run(members: int = 500, sample: int = 40, seed: int = 11) -> dict:
     chunks = [c for p in paths for c in chunk_document(load_document(p, KNOWLEDGE))[0]]
     book = make_playbook(chunks)
     rnd = random.Random(seed)
-    templates = []
+    templates: list[list[Plan]] = []
     for shape in varied_requests(SHAPES * 3, seed):
         if len(templates) == SHAPES:
             break

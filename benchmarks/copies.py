@@ -37,7 +37,9 @@ def mark_paragraphs(text: str, word: str) -> str:
         if not line.strip() or line.lstrip().startswith("#"):
             out.append(line)
             continue
-        prefix, rest = _STRUCTURE.match(line).groups()
+        match = _STRUCTURE.match(line)
+        assert match is not None  # every group is optional or `.*`: any line matches
+        prefix, rest = match.groups()
         out.append(f"{prefix}{word.capitalize()}: {rest}")
     return "\n".join(out)
 

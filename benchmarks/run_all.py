@@ -61,6 +61,7 @@ def run_one(name: str, timeout: float) -> dict:
         text=True,
         bufsize=1,
     )
+    assert proc.stdout is not None  # stdout=PIPE above
     timer = threading.Timer(timeout, proc.kill)
     timer.start()
     results, tail = [], []
