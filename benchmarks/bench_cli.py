@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TypedDict
 
 from benchmarks._common import (
     KNOWLEDGE,
@@ -141,7 +142,14 @@ def run(runs: int = 5, baseline_tree: Path | None = None) -> dict:
     }
 
 
-def time_phases(data_dir: Path) -> dict[str, float]:
+class Phases(TypedDict):
+    """One child process's cumulative step marks (ms), and whether PyTorch got imported."""
+
+    marks: dict[str, float]
+    torch: bool
+
+
+def time_phases(data_dir: Path) -> Phases:
     """Inside one fresh process: cumulative ms at each step a one-shot `coach ask` takes, the
     way `coach ask` takes them (ONNX query encoder from the data dir, no PyTorch)."""
     started = time.perf_counter()

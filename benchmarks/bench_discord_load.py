@@ -22,6 +22,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.app import CoachApp
+    from bot.feedback_store import FeedbackStore
+    from tests.discord.load import LoadResult
 
 REPO = Path(__file__).resolve().parent.parent
 DEFER_TARGET_MS = 1000.0
@@ -102,7 +108,7 @@ def run(count: int = 50, delay_ms: float = 300.0, concurrency: int = 4) -> dict:
 QUESTION_WARMUP = "How often should runners do strength training?"
 
 
-async def _measure(app: object, store: object, count: int) -> tuple[object, float]:
+async def _measure(app: CoachApp, store: FeedbackStore, count: int) -> tuple[LoadResult, float]:
     from tests.discord.conftest import fake_discord
     from tests.discord.load import LagMeter, run_load
 
@@ -110,7 +116,7 @@ async def _measure(app: object, store: object, count: int) -> tuple[object, floa
         await asyncio.sleep(2.0)
     async with fake_discord() as fake:
         started = time.perf_counter()
-        result = await run_load(app, fake, store, count=count)  # type: ignore[arg-type]
+        result = await run_load(app, fake, store, count=count)
         result.seconds = min(result.seconds, time.perf_counter() - started)
     return result, idle.worst_s * 1000
 

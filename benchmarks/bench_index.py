@@ -37,6 +37,7 @@ import pstats
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks._common import (
@@ -158,12 +159,12 @@ def run(copies: int = 8, repeats: int = 3, profile: bool = False) -> dict:
 
         profile_text = ""
         if profile:
-            profile_text = "one file changed:\n" + _profiled(
-                lambda: (
-                    _touch(edited, "A profiled note."),
-                    refresh_index(knowledge_dir, data_dir, store, embedder),
-                )
-            )
+
+            def one_file_changed() -> None:
+                _touch(edited, "A profiled note.")
+                refresh_index(knowledge_dir, data_dir, store, embedder)
+
+            profile_text = "one file changed:\n" + _profiled(one_file_changed)
             profile_text += "\nrebuild:\n" + _profiled(
                 lambda: refresh_index(knowledge_dir, data_dir, store, embedder, rebuild=True)
             )
@@ -234,7 +235,7 @@ def _touch(path: Path, sentence: str) -> None:
         handle.write(f"\n\n{sentence}\n")
 
 
-def _profiled(action) -> str:
+def _profiled(action: Callable[[], object]) -> str:
     profiler = cProfile.Profile()
     profiler.enable()
     action()

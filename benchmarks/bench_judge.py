@@ -72,18 +72,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--judge", default="bundled", help="COACH_JUDGE to measure (a folder)")
     args = parser.parse_args(argv)
     setup()
+    inside = in_process(args.rounds, args.judge)
+    shot = one_shot(args.runs, args.judge)
     report = {
-        "in_process": in_process(args.rounds, args.judge),
-        "one_shot": one_shot(args.runs, args.judge),
+        "in_process": inside,
+        "one_shot": shot,
         "load": None if args.skip_load else load(args.count, args.judge),
     }
     targets = render(report)
     print(f"  machine: {machine()}")
-    ours = report["in_process"]["judge"]
+    ours = inside["judge"]
     headline = (
         f"/ask in process with the judge p50 {ours['p50']:.0f} ms / p95 {ours['p95']:.0f} ms "
-        f"({report['in_process']['p50_ratio']:.2f}x judge off); one-shot ask "
-        f"{report['one_shot']['judge_s']:.2f} s"
+        f"({inside['p50_ratio']:.2f}x judge off); one-shot ask {shot['judge_s']:.2f} s"
     )
     emit_result("judge", report, targets, headline=headline)
     return 0
@@ -96,10 +97,16 @@ def in_process(rounds: int, choice: str = "bundled") -> dict:
 
     embedder = SentenceTransformerEmbedder()
     with tempfile.TemporaryDirectory(prefix="bench-judge-") as tmp:
-        base = {"data_dir": Path(tmp) / "data", "knowledge_dir": KNOWLEDGE, "llm": "extractive"}
+
+        def settings(judge: str) -> Settings:
+            data_dir = Path(tmp) / "data"
+            return Settings(
+                data_dir=data_dir, knowledge_dir=KNOWLEDGE, llm="extractive", judge=judge
+            )
+
         apps = {
-            "judge": CoachApp(Settings(**base, judge=choice), embedder=embedder),
-            "off": CoachApp(Settings(**base, judge="off"), embedder=embedder),
+            "judge": CoachApp(settings(choice), embedder=embedder),
+            "off": CoachApp(settings("off"), embedder=embedder),
         }
         note("building the index and loading the judge")
         judge_name = apps["judge"].judge_name()

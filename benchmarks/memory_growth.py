@@ -29,6 +29,11 @@ QUESTIONS = (
 WARMUP = 5  # generations before the slope is measured: caches and arenas fill first
 
 
+def _switched_off(*args: object, **kwargs: object) -> bool:
+    """Stands in for bot/memory.py's arena cap and trimming: does nothing, as before them."""
+    return False
+
+
 def run_generations(generations: int, *, trace: bool = False, fix: bool = True) -> int:
     """`fix=False` measures the app without bot/memory.py's arena cap and trimming (before)."""
     import bot.app
@@ -37,16 +42,17 @@ def run_generations(generations: int, *, trace: bool = False, fix: bool = True) 
     from retrieval.embedding import SentenceTransformerEmbedder
 
     if not fix:
-        bot.app.limit_malloc_arenas = bot.app.release_free_memory = lambda *a: False
+        bot.app.limit_malloc_arenas = bot.app.release_free_memory = _switched_off
     with tempfile.TemporaryDirectory(prefix="bench-growth-") as tmp:
         knowledge, data = Path(tmp) / "knowledge", Path(tmp) / "data"
         shutil.copytree(KNOWLEDGE, knowledge)
         settings = Settings(knowledge_dir=knowledge, data_dir=data)
-        app = CoachApp(settings, embedder=SentenceTransformerEmbedder(cache_dir=data / "models"))
+        embedder = SentenceTransformerEmbedder(cache_dir=data / "models")
+        app = CoachApp(settings, embedder=embedder)
         app.serving, app.role = True, "bot"
         note("building the index and warming up")
         _ = app.retriever, app.answerer
-        app.embedder.prepare_query_encoder()
+        embedder.prepare_query_encoder()
         # Bot-like threads: the watcher's re-index and the members' questions run in workers.
         pool = ThreadPoolExecutor(max_workers=6)
         list(pool.map(app.ask, QUESTIONS))
