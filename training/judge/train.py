@@ -382,7 +382,7 @@ def _predictor(model: JudgeNet, tokenizer, max_len: int):
 
     def predict(pairs):
         model.eval()
-        out = {t: [] for t in HEADS}
+        out: dict[str, list[np.ndarray]] = {t: [] for t in HEADS}
         with torch.inference_mode():
             for start in range(0, len(pairs), 64):
                 part = pairs[start : start + 64]
