@@ -211,7 +211,7 @@ class Session:
 
     def kb_admin(self, sub: str, args: list[str]) -> None:
         """The coaches' knowledge-base commands, on the same core as `coach kb` and `/kb`."""
-        from library import messages as kb_replies
+        from bot import kb_replies
 
         admin = self.admin()
         who = CONSOLE_USER

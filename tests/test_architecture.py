@@ -129,3 +129,45 @@ def test_the_checks_see_a_circle_and_a_private_import(tmp_path: Path) -> None:
         "pkg.a:7 uses _cache of pkg.b",
         "pkg.a:8 uses _run of pkg.c",
     ]
+
+
+# Data flows one way (README, Architecture): each package may import only these of ours.
+ALLOWED = {
+    "retrieval": set(),
+    "prompts": set(),
+    "answering": {"retrieval", "prompts"},
+    "planner": {"retrieval"},
+    "library": {"retrieval", "answering", "planner"},
+    "evaluation": {"retrieval", "answering"},
+    "training": {"retrieval", "answering"},
+    "bot": {"retrieval", "answering", "planner", "library", "evaluation", "prompts"},
+    "benchmarks": {"retrieval", "answering", "planner", "library", "evaluation", "bot"},
+}
+
+
+def layer_breaches(graph: grimp.ImportGraph) -> list[str]:
+    """Each import from one of our packages into another that the one-way flow forbids."""
+    found = []
+    for importer in sorted(graph.modules):
+        top = importer.split(".")[0]
+        for imported in sorted(graph.find_modules_directly_imported_by(importer)):
+            target = imported.split(".")[0]
+            if target != top and target in ALLOWED and target not in ALLOWED.get(top, set()):
+                found.append(f"{importer} imports {imported}")
+    return found
+
+
+def test_packages_import_only_downstream(graph: grimp.ImportGraph) -> None:
+    assert set(ALLOWED) == set(PACKAGES)
+    found = layer_breaches(graph)
+    assert not found, "imports against the one-way flow:\n" + "\n".join(found)
+
+
+def test_the_layer_check_sees_a_core_package_importing_a_surface() -> None:
+    graph = grimp.ImportGraph()
+    for module in ("library", "library.admin", "bot", "bot.replies"):
+        graph.add_module(module)
+    graph.add_import(importer="bot.replies", imported="library.admin")
+    assert layer_breaches(graph) == []
+    graph.add_import(importer="library.admin", imported="bot.replies")
+    assert layer_breaches(graph) == ["library.admin imports bot.replies"]

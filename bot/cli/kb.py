@@ -64,7 +64,7 @@ def add(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Add without asking.")] = False,
 ) -> None:
     """Preview an article, then add it to the knowledge base and index it."""
-    from library import messages as replies
+    from bot import kb_replies as replies
 
     admin = _admin()
     who = _who()
@@ -92,7 +92,7 @@ def list_files(
     page: Annotated[int, typer.Option(min=1, help="Page of 10 files.")] = 1,
 ) -> None:
     """Files with their passages and last change."""
-    from library import messages as replies
+    from bot import kb_replies as replies
 
     admin = _admin()
     _show(replies.list_reply(run(admin.list_files), page))
@@ -101,7 +101,7 @@ def list_files(
 @kb_app.command("show")
 def show(file: Annotated[str, typer.Argument(help="File name as `coach kb list` shows it.")]):
     """The outline recovered from one file: title, headings, passages, clutter removed."""
-    from library import messages as replies
+    from bot import kb_replies as replies
 
     admin = _admin()
     _show(replies.outline_reply(run(lambda: admin.show(file))))
@@ -113,7 +113,7 @@ def remove(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Remove without asking.")] = False,
 ) -> None:
     """Remove a file (its last version is kept: `coach kb undo` brings it back)."""
-    from library import messages as replies
+    from bot import kb_replies as replies
 
     admin = _admin()
     path = run(lambda: admin.path_of(file))
@@ -127,7 +127,7 @@ def history(
     file: Annotated[str | None, typer.Argument(help="Only this file's changes.")] = None,
 ) -> None:
     """Every add, replace, remove and undo, newest first, with who and when."""
-    from library import messages as replies
+    from bot import kb_replies as replies
 
     admin = _admin()
     _show(replies.history_reply(admin.changes(file), file))
@@ -136,7 +136,7 @@ def history(
 @kb_app.command("undo")
 def undo(change: Annotated[int, typer.Argument(help="Change number (`coach kb history`).")]):
     """Put a file back as it was before a change, and re-index."""
-    from library import messages as replies
+    from bot import kb_replies as replies
 
     admin = _admin()
     _show(replies.change_reply(run(lambda: admin.undo(change, who=_who()))))
@@ -147,7 +147,7 @@ def lint(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per finding.")] = False,
 ) -> None:
     """Problems in the knowledge folder, each with its fix (writes nothing)."""
-    from library import messages as replies
+    from bot import kb_replies as replies
     from library.lint import lint_knowledge
 
     settings = load_settings()

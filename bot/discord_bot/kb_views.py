@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from answering.sanitise import neutralize_mentions
+from bot import kb_replies
 from bot.discord_bot.buttons import HEX_ID, PersistentButton
 from bot.discord_bot.checks import NotCoachError, is_coach
 from bot.discord_bot.delivery import send_followups
 from bot.discord_bot.render import render_messages
 from bot.replies import Reply
 from bot.text_limits import THREAD_NAME
-from library import messages as kb_replies
 from library.admin import ChangeResult, KnowledgeAdmin
 from library.errors import KbError
 from library.gap_digest import DIGEST_WINDOW, DigestState, recheck

@@ -16,7 +16,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands, tasks
 
-from bot import replies
+from bot import kb_replies, replies
 from bot.discord_bot.checks import coach_only
 from bot.discord_bot.client import CoachBot
 from bot.discord_bot.delivery import send_followups
@@ -32,7 +32,6 @@ from bot.discord_bot.kb_views import (
 )
 from bot.discord_bot.render import render_messages
 from bot.replies import Reply
-from library import messages as kb_replies
 from library.admin import KnowledgeAdmin
 from library.errors import KbError
 from library.gap_digest import (

@@ -1,4 +1,5 @@
-"""Messages of the coaches' library, rendered by every surface: `/kb`, `coach kb`, the console."""
+"""Replies of the coaches' library (`/kb`, `coach kb`, the console's `/kb`): its results as
+surface-neutral `Reply` objects, which each surface styles."""
 
 from __future__ import annotations
 
