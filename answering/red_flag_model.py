@@ -10,7 +10,10 @@ count whatever it says), and a weak, question-only one
 ("pain in a joint", "a twinge or niggle") only when the head leans towards a warning: on their
 own they flag ordinary questions ("my hips are stiff and it shortens my stride"). The head alone
 and a weak rule do not overrule a message framed as ordinary talk (how to prevent something, what
-causes it, a healed injury, stiffness gone once warm, "pain cave"): `safety.ordinary_frame`.
+causes it, a healed injury, stiffness gone once warm or settled by the next day, "pain cave"):
+`safety.ordinary_frame`. The head alone needs a clearly higher score when nothing corroborates it
+(`safety.corroborated`: no body part or symptom named, a laugh, or the rules put the words down
+to nerves or hard effort): its false alarms were tiredness, colds and effort slang.
 The thresholds were chosen on the dev tables only (see the json next to the head).
 A long message is also scored sentence by sentence, and counts at its most worrying sentence: a
 warning buried in training chat ("... anyway my foot aches at night now. what pace for
@@ -32,7 +35,14 @@ from pydantic import BaseModel
 
 from retrieval.protocols import Embedder
 
-from .safety import QUESTION_ONLY, URGENT, RedFlag, detect_red_flags, ordinary_frame
+from .safety import (
+    QUESTION_ONLY,
+    URGENT,
+    RedFlag,
+    corroborated,
+    detect_red_flags,
+    ordinary_frame,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +65,9 @@ class HeadInfo(BaseModel):
     embedder: str
     dim: int
     threshold: float  # the head alone flags at this probability
+    # ...when nothing corroborates it (no body part or symptom named, laughed off, or the rules put
+    # the sign's words down to nerves or hard effort); 0 on older cards: `threshold` then.
+    uncorroborated_threshold: float = 0.0
     weak_rule_threshold: float  # a weak rule's hit counts from this probability
     strong_rule_threshold: float = 0.0  # a strong, not urgent rule's hit counts from this one
     sha256: str
@@ -136,12 +149,17 @@ def several_strong(flags: Sequence[RedFlag]) -> bool:
 
 
 def decide(
-    flags: Sequence[RedFlag], probability: float, info: HeadInfo, ordinary: bool = False
+    flags: Sequence[RedFlag],
+    probability: float,
+    info: HeadInfo,
+    ordinary: bool = False,
+    corroborated: bool = True,
 ) -> list[RedFlag]:
     """The combined verdict (pure): the flags to show, [] when the message is ordinary.
 
     `ordinary`: the message is framed as ordinary talk, so neither the head alone nor a weak
-    rule flags it."""
+    rule flags it. `corroborated`: the message names a body part or symptom in earnest, so the
+    head alone flags at its lower bar; otherwise only a clearly higher score does."""
     if (
         urgent(flags)
         or several_strong(flags)
@@ -149,7 +167,8 @@ def decide(
         or (flags and probability >= info.weak_rule_threshold and not ordinary)
     ):
         return list(flags)
-    if probability >= info.threshold and not ordinary:
+    bar = info.threshold if corroborated else max(info.threshold, info.uncorroborated_threshold)
+    if probability >= bar and not ordinary:
         return [RedFlag(label=MODEL_LABEL, phrase="")]
     return []
 
@@ -177,4 +196,4 @@ class RedFlagModel:
         if urgent(flags):
             return flags  # no embedding needed: the rule alone decides
         probability = float(self.probabilities([text])[0])
-        return decide(flags, probability, self.head.info, ordinary_frame(text))
+        return decide(flags, probability, self.head.info, ordinary_frame(text), corroborated(text))

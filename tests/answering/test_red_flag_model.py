@@ -1,7 +1,7 @@
 """The learned red-flag head: the shipped file loads and checks, the combined rule, dev floors.
 
-The floors sit below what `python -m answering.red_flag_eval dev` measured in round 5 (dev half
-of 775 rows: model precision 0.922 / recall 0.965, combined 0.969 / 1.000), with a margin. The
+The floors sit below what `python -m answering.red_flag_eval dev` measured in round 6 (dev half
+of 977 rows: model precision 0.905 / recall 0.970, combined 0.985 / 1.000), with a margin. The
 sealed half is not read here.
 """
 
@@ -31,7 +31,7 @@ from answering.red_flag_model import (
 from answering.safety import RedFlag
 from retrieval.embedding import EMBEDDING_DIM, MODEL_NAME
 
-MODEL_FLOORS = {"precision": 0.90, "recall": 0.92}
+MODEL_FLOORS = {"precision": 0.87, "recall": 0.93}
 COMBINED_FLOORS = {"precision": 0.94, "recall": 0.98}
 
 
@@ -41,6 +41,7 @@ def test_the_shipped_head_matches_its_card() -> None:
     assert head.weights.shape == (EMBEDDING_DIM,)
     assert 0.0 < head.info.strong_rule_threshold <= head.info.weak_rule_threshold
     assert head.info.weak_rule_threshold <= head.info.threshold < 1.0
+    assert head.info.threshold < head.info.uncorroborated_threshold < 1.0
     assert head.info.training_rows >= 1000
 
 
@@ -61,6 +62,7 @@ CARD = HeadInfo(
     threshold=0.5,
     weak_rule_threshold=0.3,
     strong_rule_threshold=0.05,
+    uncorroborated_threshold=0.8,
     sha256="",
 )
 URGENT = [RedFlag(label="chest pain", phrase="chest pain")]
@@ -89,6 +91,27 @@ def test_the_combined_rule(
     flags: list[RedFlag], probability: float, ordinary: bool, expected: list[str]
 ) -> None:
     assert [f.label for f in decide(flags, probability, CARD, ordinary)] == expected
+
+
+@pytest.mark.parametrize(
+    ("probability", "corroborated", "expected"),
+    [
+        (0.5, True, [MODEL_LABEL]),
+        (0.79, False, []),  # "was dying on the last interval": nothing names a body in trouble
+        (0.8, False, [MODEL_LABEL]),  # the head is clearly sure
+    ],
+)
+def test_the_head_alone_needs_corroboration_or_a_higher_score(
+    probability: float, corroborated: bool, expected: list[str]
+) -> None:
+    assert [f.label for f in decide([], probability, CARD, False, corroborated)] == expected
+    # a rule's hit is judged as before, corroborated or not
+    assert decide(WEAK, 0.3, CARD, False, corroborated) == WEAK
+
+
+def test_an_older_card_has_one_bar_for_the_head_alone() -> None:
+    older = CARD.model_copy(update={"uncorroborated_threshold": 0.0})
+    assert [f.label for f in decide([], 0.5, older, False, False)] == [MODEL_LABEL]
 
 
 def test_an_older_card_counts_every_strong_rule() -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from answering.red_flag_eval import DATA_DIR, load_file, load_rows, main, score
-from answering.safety import detect_red_flags, ordinary_frame
+from answering.safety import corroborated, detect_red_flags, explained_away, ordinary_frame
 
 DEV_RECALL_FLOOR = 0.95
 DEV_PRECISION_FLOOR = 0.93
@@ -197,3 +197,40 @@ def test_feelings_and_fitness_lost_stay_ordinary(message: str) -> None:
 )
 def test_stiffness_gone_once_warm_is_an_ordinary_frame(message: str, expected: bool) -> None:
     assert ordinary_frame(message) is expected
+
+
+# Our own sentences: it came and went within the session or by the next day (round 6).
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("hip a little grumpy on the first climb then fine after that", True),
+        ("ankle felt odd on the track warm-up but loosened up fine", True),
+        ("bit of a twinge behind the knee on sunday, gone today, ok for the tempo?", True),
+        ("used to ache on the first mile then fine, these days it hurts the whole way", False),
+        ("my knee aches after every run and won't settle", False),
+    ],
+)
+def test_pain_that_settled_is_an_ordinary_frame(message: str, expected: bool) -> None:
+    assert ordinary_frame(message) is expected
+
+
+# Our own sentences: what the head alone needs at its lower bar (round 6).
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("my toes feel strange on long runs lately", True),
+        ("threw up after the relay and still feel rough", True),
+        ("absolutely dead after that session, is it the heat?", False),  # nothing bodily named
+        ("can I run with a stuffy nose?", False),
+        ("abs are sore from the plank challenge lol", False),  # laughed off
+        ("heart thumping from the excitement of my first race", False),  # put down to a feeling
+    ],
+)
+def test_what_corroborates_the_head_alone(message: str, expected: bool) -> None:
+    assert corroborated(message) is expected
+
+
+def test_a_sign_put_down_to_a_feeling_is_explained_away() -> None:
+    assert explained_away("dizzy with joy after my first marathon")
+    assert not explained_away("dizzy at the top of the stairs after the run")
+    assert detect_red_flags("dizzy at the top of the stairs after the run")

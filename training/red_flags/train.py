@@ -6,16 +6,20 @@
    class-balanced logistic regression by Newton's method (numpy; deterministic).
 2. On the dev red-flag tables only (`answering.red_flag_eval` dev half), scoring each message
    as the app does (a long one at its most worrying sentence), choose the head's threshold:
-   the highest recall with precision >= 0.95, and of the tied thresholds the one a quarter of
-   the way up. Dev recall saturates over a range: its top edge sits right at the hardest dev red
+   the highest recall with precision >= 0.95, and of the tied thresholds the middle one.
+   Dev recall saturates over a range: its top edge sits right at the hardest dev red
    flag (the sealed round-2 table lost 6 of 80 red flags that way), its bottom edge spends all
    the precision margin (round 3 took it: dev 0.94, sealed 0.875). The middle (round 4) drifts
    up as the rules learn the dev tables, so the head, which carries the red flags the rules have
    not seen, gets stricter on fresh text (round 4: sealed recall 0.946); a quarter of the way up
-   leans towards recall, which matters more, and keeps dev precision off the 0.95 edge. The
-   target is recall 0.98 at precision 0.90. The rules' two bars are fixed (see
-   STRONG_RULE_THRESHOLD, WEAK_RULE_THRESHOLD). A stratified k-fold run (fixed seed) reports
-   how the choice holds on rows it was not chosen on.
+   leaned towards recall (round 5: sealed recall 1.000, precision 0.886). Round 6 raises the
+   bar for the head alone when nothing corroborates it (UNCORROBORATED_THRESHOLD), which removes
+   most of its false alarms: the tied range then runs down to the weak-rule bar where the grid
+   starts (0.30), so a quarter of the way up would sit near a floor that is not an edge of the
+   data; the middle keeps 0.1 below the hardest dev red flag the head catches alone. The
+   target is recall 0.98 at precision 0.90. The other three bars are fixed (see
+   STRONG_RULE_THRESHOLD, WEAK_RULE_THRESHOLD, UNCORROBORATED_THRESHOLD). A stratified k-fold
+   run (fixed seed) reports how the choice holds on rows it was not chosen on.
 3. Write `answering/data/red_flag_head.npy` (weights + bias, float32) and its card
    `red_flag_head.json` (threshold, sha256, dev figures).
 """
@@ -35,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from answering.red_flag_model import HEAD_FILE, INFO_FILE, HeadInfo, max_over_pieces
-from answering.safety import QUESTION_ONLY, URGENT, detect_red_flags, ordinary_frame
+from answering.safety import QUESTION_ONLY, URGENT, corroborated, detect_red_flags, ordinary_frame
 
 from .dataset import load_messages
 
@@ -58,6 +62,12 @@ STRONG_RULE_THRESHOLD = 0.05
 # the retrieval dev questions lose a sixth of their false alarms ("my hips are stiff..."). 0.30
 # leaves a margin below the hardest dev row.
 WEAK_RULE_THRESHOLD = 0.30
+# The head alone, when nothing corroborates it (`safety.corroborated`). On the 977-row dev half
+# (round 6) every red flag the head caught alone names a body part or a symptom, so dev recall is
+# the same for any bar from the threshold to 0.95; the head's uncorroborated false alarms (colds,
+# tiredness, effort slang, 'dizzy with excitement') scored up to 0.75. 0.80 sits above them and
+# well below the head's confident warnings (0.9 and more).
+UNCORROBORATED_THRESHOLD = 0.80
 FOLDS = 5
 GRID = np.round(np.arange(0.05, 0.96, 0.01), 2)
 
@@ -87,18 +97,20 @@ class Rule:
     threshold: float
     weak_rule_threshold: float = WEAK_RULE_THRESHOLD
     strong_rule_threshold: float = STRONG_RULE_THRESHOLD
+    uncorroborated_threshold: float = UNCORROBORATED_THRESHOLD
 
 
 @dataclass(frozen=True)
 class Hits:
     """Per text: an urgent rule hit, a strong one, two strong kinds, any rule hit, an ordinary
-    frame."""
+    frame, a corroborated one."""
 
     urgent: np.ndarray
     strong: np.ndarray
     several: np.ndarray
     any: np.ndarray
     ordinary: np.ndarray
+    corroborated: np.ndarray
 
     def __getitem__(self, mask: np.ndarray) -> Hits:
         return Hits(
@@ -107,6 +119,7 @@ class Hits:
             self.several[mask],
             self.any[mask],
             self.ordinary[mask],
+            self.corroborated[mask],
         )
 
 
@@ -117,7 +130,8 @@ def predict(prob: np.ndarray, hits: Hits, rule: Rule) -> np.ndarray:
         | hits.several
         | (hits.strong & (prob >= rule.strong_rule_threshold))
         | (hits.any & (prob >= rule.weak_rule_threshold) & ~hits.ordinary)
-        | ((prob >= rule.threshold) & ~hits.ordinary)
+        | ((prob >= rule.threshold) & ~hits.ordinary & hits.corroborated)
+        | ((prob >= max(rule.threshold, rule.uncorroborated_threshold)) & ~hits.ordinary)
     )
 
 
@@ -128,8 +142,8 @@ def precision_recall(pred: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def choose_rule(prob: np.ndarray, hits: Hits, y: np.ndarray) -> Rule:
-    """Highest recall at precision >= MIN_PRECISION; of the tied thresholds, the one a quarter of
-    the way up (leaning towards recall, off the precision edge)."""
+    """Highest recall at precision >= MIN_PRECISION; of the tied thresholds, the middle one
+    (a margin towards both recall and precision)."""
     found: list[tuple[float, float]] = []  # (recall, threshold)
     for t in GRID[GRID >= WEAK_RULE_THRESHOLD]:
         precision, recall = precision_recall(predict(prob, hits, Rule(float(t))), y)
@@ -139,7 +153,7 @@ def choose_rule(prob: np.ndarray, hits: Hits, y: np.ndarray) -> Rule:
         return Rule(float(GRID[-1]))
     best = max(recall for recall, _ in found)
     tied = [t for recall, t in found if recall == best]
-    return Rule(tied[len(tied) // 4])
+    return Rule(tied[len(tied) // 2])
 
 
 def cross_validated(prob: np.ndarray, hits: Hits, y: np.ndarray, seed: int) -> np.ndarray:
@@ -166,6 +180,7 @@ def rule_hits(texts: Sequence[str]) -> Hits:
         several=np.array([len(found - QUESTION_ONLY) >= 2 for found in labels]),
         any=np.array([bool(found) for found in labels]),
         ordinary=np.array([ordinary_frame(text) for text in texts]),
+        corroborated=np.array([corroborated(text) for text in texts]),
     )
 
 
@@ -216,6 +231,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         threshold=rule.threshold,
         weak_rule_threshold=rule.weak_rule_threshold,
         strong_rule_threshold=rule.strong_rule_threshold,
+        uncorroborated_threshold=rule.uncorroborated_threshold,
         sha256=hashlib.sha256(raw).hexdigest(),
         training_rows=len(messages),
         seed=args.seed,
@@ -231,7 +247,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"{len(messages)} training messages, {len(dev)} dev rows ({len(texts)} scored)")
     print(
         f"threshold {rule.threshold:.2f}, weak-rule threshold {rule.weak_rule_threshold:.2f}, "
-        f"strong-rule threshold {rule.strong_rule_threshold:.2f}"
+        f"strong-rule threshold {rule.strong_rule_threshold:.2f}, "
+        f"uncorroborated threshold {rule.uncorroborated_threshold:.2f}"
     )
     for name, (p, r) in figures.items():
         print(f"  dev {name:12s} precision {p:.3f} recall {r:.3f}")
