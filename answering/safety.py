@@ -551,8 +551,10 @@ _SETTLED_RE = re.compile(
 # ("my feet", "a throbbing", "threw up"). Without one, or when the member laughs it off ("sore
 # abs lol", "lungs burning but i made it 💪"), only a clearly higher score flags it: on dev the
 # head's false alarms were tiredness, colds and effort slang ("was dying on the last interval").
+# "Back in", "back into", "back to" is coming back to running, not the back.
 _BODY_RE = re.compile(
-    rf"\b(?:{JOINTS}|{MUSCLES}|calf|hamstrings?|quads?|thighs?|legs?|back|neck|chest|heart"
+    rf"\b(?:{JOINTS}|{MUSCLES}|calf|hamstrings?|quads?|thighs?|legs?|back(?! (?:in|into|to)\b)"
+    r"|neck|chest|heart"
     r"|lungs?|breath\w*|head|headache|stomach|tummy|tiptoe|vision|eyes?|face|jaw|arms?|hands?"
     r"|fingers?|skin|pee|urine|wee|pulse)\b"
 )

@@ -222,6 +222,7 @@ def test_pain_that_settled_is_an_ordinary_frame(message: str, expected: bool) ->
         ("threw up after the relay and still feel rough", True),
         ("absolutely dead after that session, is it the heat?", False),  # nothing bodily named
         ("can I run with a stuffy nose?", False),
+        ("getting back into running after flu, how slowly?", False),  # not the back
         ("abs are sore from the plank challenge lol", False),  # laughed off
         ("heart thumping from the excitement of my first race", False),  # put down to a feeling
     ],
