@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 SCRIPT = """
 from pathlib import Path
 from retrieval.embedding import SentenceTransformerEmbedder
@@ -20,6 +22,7 @@ print("loaded")
 """
 
 
+@pytest.mark.slow  # a fresh process loads the real model's weights
 def test_loading_weights_after_the_embedder_is_built_shows_no_progress_bar(tmp_path: Path) -> None:
     root = Path(__file__).resolve().parents[2]
     env = {
