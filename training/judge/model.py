@@ -57,6 +57,12 @@ class JudgeNet(nn.Module):
             token_type_ids=token_type_ids,
             position_ids=positions.expand_as(input_ids),
         ).last_hidden_state
+        return self.heads(hidden, attention_mask)
+
+    def heads(
+        self, hidden: torch.Tensor, attention_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Both heads' logits from the last layer: mean-pooled over the real tokens."""
         mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
         pooled = self.dropout((hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9))
         return self.relevance(pooled), self.support(pooled)

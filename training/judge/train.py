@@ -22,7 +22,7 @@ import os
 import random
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -255,9 +255,16 @@ def _listwise_loss(
     return torch.stack(losses).mean()
 
 
-def _extended_mask(mask: torch.Tensor) -> torch.Tensor:
-    """The additive attention mask BERT's eager attention reads: 0 on tokens, -inf-ish on pad."""
-    return (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+def _run_layers(
+    layers: Iterable[nn.Module], hidden: torch.Tensor, mask: torch.Tensor
+) -> torch.Tensor:
+    """BERT layers in turn, with the additive mask eager attention reads (0 on tokens, -inf-ish
+    on padding), as the encoder's own forward runs them."""
+    extended = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
+    for layer in layers:
+        out = layer(hidden, attention_mask=extended)
+        hidden = out[0] if isinstance(out, tuple) else out
+    return hidden
 
 
 @torch.inference_mode()
@@ -282,10 +289,7 @@ def _cache_lower(model: JudgeNet, encoded: list[dict], below: int, path: Path) -
         hidden = encoder.embeddings(
             input_ids=ids, token_type_ids=batch["token_type_ids"], position_ids=positions
         )
-        ext = _extended_mask(batch["attention_mask"])
-        for layer in encoder.encoder.layer[:below]:
-            out = layer(hidden, attention_mask=ext)
-            hidden = out[0] if isinstance(out, tuple) else out
+        hidden = _run_layers(encoder.encoder.layer[:below], hidden, batch["attention_mask"])
         for i, it in enumerate(items):
             it["hidden"] = hidden[i, : len(it["input_ids"])].to(torch.float16).clone()
     torch.save({"key": key, "hidden": [it["hidden"] for it in encoded]}, path)
@@ -296,15 +300,9 @@ def _upper_forward(
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The trained layers and heads from the cached lower output: the model's own forward,
     started part-way up."""
-    hidden = batch["hidden"]
     mask = batch["attention_mask"]
-    ext = _extended_mask(mask)
-    for layer in model.encoder.encoder.layer[below:]:
-        out = layer(hidden, attention_mask=ext)
-        hidden = out[0] if isinstance(out, tuple) else out
-    m = mask.unsqueeze(-1).to(hidden.dtype)
-    pooled = model.dropout((hidden * m).sum(1) / m.sum(1).clamp(min=1e-9))
-    return model.relevance(pooled), model.support(pooled)
+    hidden = _run_layers(model.encoder.encoder.layer[below:], batch["hidden"], mask)
+    return model.heads(hidden, mask)
 
 
 def _score(figures: dict[str, float]) -> float:
