@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from retrieval import vector_files
 from retrieval.errors import (
     CoachError,
     IndexUnavailableError,
@@ -174,6 +175,7 @@ class ChromaStore:
         chunks: list[Chunk] = []
         vectors: list[np.ndarray] = []
         headings: list[np.ndarray] = []
+        self._check_files(collection)
         with self.guarded("reading the index"):
             for start in range(0, len(ids), _READ_BATCH):
                 part = list(ids[start : start + _READ_BATCH])
@@ -200,6 +202,20 @@ class ChromaStore:
         for matrix in joined:
             self._check_vectors(matrix)
         return chunks, *joined
+
+    def _check_files(self, collection) -> None:
+        """An embedded segment's vector files are as long as their header says (see
+        `vector_files`); a server's files are the server's business."""
+        if self.path is None:
+            return
+        try:
+            folders = vector_files.segment_folders(self.path, str(collection.id))
+        except sqlite3.Error as exc:
+            raise _translate(exc, self.path, None, "reading the index") from exc
+        for folder in folders:
+            reason = vector_files.problem(folder)
+            if reason is not None:
+                raise self.damaged(reason)
 
     def _check_vectors(self, matrix: np.ndarray) -> None:
         if not matrix.size:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import gc
 import os
 import sqlite3
 import time
@@ -60,10 +59,6 @@ class Site:
             return CliRunner().invoke(app, list(args), env=self.env)
         finally:
             forget_client(self.data / STORE_DIR)  # flushes, as a process exit does
-            # A client still held by a reference cycle is dropped (and flushes its vector files)
-            # only when the collector runs: after an exit there is none left. Without this, a
-            # late flush could rewrite a file the test damaged next (seen once, under load).
-            gc.collect()
 
     def feedback_rows(self) -> list[tuple]:
         with sqlite3.connect(self.data / FEEDBACK) as db:
