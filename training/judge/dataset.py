@@ -23,6 +23,7 @@ and `build/dataset.json` (counts).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import random
@@ -54,6 +55,8 @@ _CLAIM_LABELS = {"supported": 0, "contradicted": 1, "unsupported": 2}
 DEV_SHARE = 0.10
 RANK_K = 10
 HARD_NEGATIVES = 2
+# The retriever's top passages other than the labelled one, written out for labelling.
+LABEL_CANDIDATES = 5
 # A claim is paired with one sentence alone only when that sentence is clearly the one it
 # paraphrases (cosine of the bundled MiniLM vectors), not when it spans two sentences.
 SENTENCE_MIN_SIM = 0.55
@@ -131,6 +134,7 @@ def build(seed: int, out: Path) -> dict:
     windows = _answer_windows(embedder, items, gold, corpus)
     rows: list[dict] = []
     ranking: list[dict] = []
+    candidates: list[dict] = []
     for i, item in enumerate(items):
         if i in unmapped:
             continue
@@ -142,8 +146,12 @@ def build(seed: int, out: Path) -> dict:
             _question_pairs(
                 emit, item, gold.get(i), retrieved[item.text], corpus, rng, windows.get(i)
             )
-            if split == "dev" and item.label == "answers" and not item.out_of_scope:
-                ranking.append(_ranking_row(item, gold[i], retrieved[item.text], corpus))
+            if item.label == "answers" and not item.out_of_scope:
+                if split == "dev":
+                    ranking.append(_ranking_row(item, gold[i], retrieved[item.text], corpus))
+                candidates.append(
+                    _candidate_row(item, split, gold[i], retrieved[item.text], corpus)
+                )
         else:
             _claim_pairs(emit, item, gold[i], corpus, rng, vectors.get(i))
     rng.shuffle(rows)
@@ -160,6 +168,7 @@ def build(seed: int, out: Path) -> dict:
     }
     _write_jsonl(out / "pairs.jsonl", rows)
     _write_jsonl(out / "ranking_dev.jsonl", ranking)
+    _write_jsonl(out / "candidates.jsonl", candidates)
     (out / "dataset.json").write_text(json.dumps(stats, indent=1) + "\n", encoding="utf-8")
     log.info("wrote %d pairs (%s)", len(rows), json.dumps(stats["pairs"]))
     return stats
@@ -317,6 +326,27 @@ def _claim_pairs(
     if label == 0:
         other = _random_row(corpus, rng, exclude=item.article)
         emit("support", text, corpus.passage(other), 2, "random")
+
+
+def passage_key(passage: str) -> str:
+    """A short fingerprint of a passage as the judge reads it: a label written for one text
+    is never applied to another (articles or the pipeline may change)."""
+    return hashlib.sha1(passage.encode("utf-8")).hexdigest()[:12]
+
+
+def _candidate_row(item: Item, split: str, gold: int, hits: list[int], corpus: Corpus) -> dict:
+    """An "answers" question with the retriever's top passages other than its own, for
+    labelling: many of those answer it too, and an unlabelled one is no negative."""
+    others = [row for row in hits if row != gold][:LABEL_CANDIDATES]
+    return {
+        "question": item.text,
+        "article": item.article,
+        "split": split,
+        "own_passage": corpus.passage(gold),
+        "candidates": [
+            {"key": passage_key(corpus.passage(r)), "passage": corpus.passage(r)} for r in others
+        ],
+    }
 
 
 def _ranking_row(item: Item, gold: int, hits: list[int], corpus: Corpus) -> dict:
