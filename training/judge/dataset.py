@@ -46,6 +46,7 @@ log = logging.getLogger("training.judge.dataset")
 HERE = Path(__file__).resolve().parent
 ARTICLES = HERE / "articles"
 ITEMS = HERE / "items"
+LABELS = HERE / "labels"
 BUILD = HERE / "build"
 
 RELEVANCE = ("answers", "touches", "not_covered")
@@ -112,6 +113,7 @@ def main(argv: Iterable[str] | None = None) -> None:
 def build(seed: int, out: Path) -> dict:
     rng = random.Random(seed)
     items = load_items()
+    labels = load_labels()
     out.mkdir(parents=True, exist_ok=True)
     from retrieval.embedding import SentenceTransformerEmbedder
 
@@ -144,11 +146,22 @@ def build(seed: int, out: Path) -> dict:
         emit = _Emitter(rows, split, item)
         if item.kind == "question":
             _question_pairs(
-                emit, item, gold.get(i), retrieved[item.text], corpus, rng, windows.get(i)
+                emit,
+                item,
+                gold.get(i),
+                retrieved[item.text],
+                corpus,
+                rng,
+                windows.get(i),
+                labels.get(item.text, {}),
             )
             if item.label == "answers" and not item.out_of_scope:
                 if split == "dev":
-                    ranking.append(_ranking_row(item, gold[i], retrieved[item.text], corpus))
+                    ranking.append(
+                        _ranking_row(
+                            item, gold[i], retrieved[item.text], corpus, labels.get(item.text, {})
+                        )
+                    )
                 candidates.append(
                     _candidate_row(item, split, gold[i], retrieved[item.text], corpus)
                 )
@@ -165,6 +178,7 @@ def build(seed: int, out: Path) -> dict:
         "pairs": dict(Counter(f"{r['split']}/{r['task']}/{r['label_name']}" for r in rows)),
         "sources": dict(Counter(f"{r['task']}/{r['source']}" for r in rows)),
         "ranking_dev_questions": len(ranking),
+        "labelled_candidates": sum(len(v) for v in labels.values()),
     }
     _write_jsonl(out / "pairs.jsonl", rows)
     _write_jsonl(out / "ranking_dev.jsonl", ranking)
@@ -206,6 +220,19 @@ def load_items() -> list[Item]:
                 )
             )
     return items
+
+
+def load_labels() -> dict[str, dict[str, int]]:
+    """Question -> {passage key -> label} for the retriever's candidates labelled by reading
+    (`labels/*.jsonl`, see the README): "answers", "touches" or "not"."""
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for path in sorted(LABELS.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                raw = json.loads(line)
+                question = " ".join(str(raw["question"]).split())
+                out[question][raw["key"]] = _QUESTION_LABELS[raw["label"]]
+    return out
 
 
 def map_items(items: list[Item], corpus: Corpus) -> tuple[dict[int, int], set[int]]:
@@ -282,7 +309,11 @@ def _question_pairs(
     corpus: Corpus,
     rng: random.Random,
     windows: tuple[str, str | None] | None = None,
+    labelled: dict[str, int] | None = None,
 ) -> None:
+    """`labelled` holds read labels of the retriever's candidates for this question: with
+    them, those candidates are pairs as labelled (many answer too), and no unlabelled
+    candidate is taken for a negative."""
     q = item.text
     if item.out_of_scope:
         for row in hits[:2]:
@@ -293,9 +324,17 @@ def _question_pairs(
     label = _QUESTION_LABELS[item.label]
     emit("relevance", q, corpus.passage(gold), label, "gold")
     if label == 0:
-        negatives = [row for row in hits[:6] if row != gold][:HARD_NEGATIVES]
-        for row in negatives:
-            emit("relevance", q, corpus.passage(row), 2, "hard-negative")
+        candidates = [row for row in hits if row != gold][:LABEL_CANDIDATES]
+        if labelled:
+            read = [r for r in candidates if passage_key(corpus.passage(r)) in labelled]
+            for row in read:
+                passage = corpus.passage(row)
+                emit("relevance", q, passage, labelled[passage_key(passage)], "labelled")
+            negatives = [r for r in read if labelled[passage_key(corpus.passage(r))] == 2]
+        else:
+            negatives = candidates[:HARD_NEGATIVES]
+            for row in negatives:
+                emit("relevance", q, corpus.passage(row), 2, "hard-negative")
         if windows is not None:
             best, far = windows
             emit("relevance", q, best, 0, "window-best")
@@ -349,11 +388,21 @@ def _candidate_row(item: Item, split: str, gold: int, hits: list[int], corpus: C
     }
 
 
-def _ranking_row(item: Item, gold: int, hits: list[int], corpus: Corpus) -> dict:
+def _ranking_row(
+    item: Item, gold: int, hits: list[int], corpus: Corpus, labelled: dict[str, int]
+) -> dict:
+    """A dev question with the retriever's top 10; `answering` also holds the candidates read
+    as answering it, so a judge that puts one of those first is not counted wrong."""
+    answering = [corpus.chunks[gold].chunk_id] + [
+        corpus.chunks[r].chunk_id
+        for r in hits
+        if r != gold and labelled.get(passage_key(corpus.passage(r))) == 0
+    ]
     return {
         "question": item.text,
         "article": item.article,
         "gold": corpus.chunks[gold].chunk_id,
+        "answering": answering,
         "candidates": [
             {"chunk_id": corpus.chunks[r].chunk_id, "passage": corpus.passage(r)} for r in hits
         ],

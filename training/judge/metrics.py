@@ -55,15 +55,19 @@ def rank_first(predict: Predict, ranking: list[dict]) -> dict[str, float]:
     """Gold first: by today's retriever, and by the judge's P(answers) over the same top 10."""
     if not ranking:
         return {}
-    judge = retriever = reachable = 0
+    judge = retriever = reachable = judge_any = retriever_any = 0
     for q in ranking:
         ids = [c["chunk_id"] for c in q["candidates"]]
+        answering = set(q.get("answering", [q["gold"]]))
+        pairs = [(q["question"], c["passage"]) for c in q["candidates"]]
+        probs = softmax(predict(pairs)["relevance"])
+        top = ids[int(probs[:, 0].argmax())]
+        judge_any += top in answering
+        retriever_any += ids[0] in answering
         if q["gold"] not in ids:
             continue
         reachable += 1
-        pairs = [(q["question"], c["passage"]) for c in q["candidates"]]
-        probs = softmax(predict(pairs)["relevance"])
-        judge += ids[int(probs[:, 0].argmax())] == q["gold"]
+        judge += top == q["gold"]
         retriever += ids[0] == q["gold"]
     n = len(ranking)
     return {
@@ -71,6 +75,9 @@ def rank_first(predict: Predict, ranking: list[dict]) -> dict[str, float]:
         "gold_in_top10": reachable / n,
         "gold_first_retriever": retriever / n,
         "gold_first_judge": judge / n,
+        # A passage read as answering (the gold one or a labelled candidate) ranked first.
+        "answering_first_retriever": retriever_any / n,
+        "answering_first_judge": judge_any / n,
     }
 
 
@@ -89,6 +96,8 @@ def headline(m: dict[str, float]) -> str:
         "answers_vs_not_auc",
         "gold_first_judge",
         "gold_first_retriever",
+        "answering_first_judge",
+        "answering_first_retriever",
         "support_acc",
         "supported_precision",
         "supported_recall",
