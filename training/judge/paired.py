@@ -63,7 +63,7 @@ class Head(nn.Module):
 class PairGraph(nn.Module):
     """What ships: pair tokens in, both heads' logits out (the encoder run once per side)."""
 
-    def __init__(self, encoder: nn.Module, head: Head) -> None:
+    def __init__(self, encoder: nn.Module, head: nn.Module) -> None:
         super().__init__()
         self.encoder = encoder
         self.head = head
