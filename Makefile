@@ -51,8 +51,8 @@ JUDGE_SEED ?= 13
 judge: $(STAMP)
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.check_disjoint
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.dataset --seed $(JUDGE_SEED)
-	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.paired train --seed $(JUDGE_SEED)
-	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.paired export
+	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.late train --seed $(JUDGE_SEED)
+	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.late export
 
 # The learned red-flag head (answering/data/red_flag_head.npy + .json), rebuilt from
 # training/red_flags/messages.jsonl: check the text shares none with any eval set, embed it

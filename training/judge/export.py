@@ -37,6 +37,7 @@ MAX_SIZE = 30 * 1024 * 1024
 # int8 may cost at most this much dev accuracy on either head.
 MAX_INT8_LOSS = 0.01
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+_FP32_NODES = "/encoder/layer.0/"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -133,12 +134,21 @@ def _export_onnx(model: torch.nn.Module, path: Path) -> None:
 
 
 def _quantize(source: Path, target: Path) -> None:
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    # The first encoder layer stays fp32 (+5 MB): int8 activations are scaled per batch, and
+    # with that layer quantised the late-interaction judge's verdict on one pair moved with
+    # its batch neighbours (P(answers) 0.65 alone, 0.82 beside two other passages; fp32 0.86);
+    # kept fp32, 0.971 against 0.964, and training-dev answers-vs-not AUC 0.893 (all int8:
+    # 0.868, fp32: 0.898).
+    kept = [n.name for n in onnx.load(str(source)).graph.node if _FP32_NODES in n.name]
     # The quantiser logs every tensor it skips at INFO on the root logger.
     logging.disable(logging.INFO)
     try:
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8)
+        quantize_dynamic(
+            str(source), str(target), weight_type=QuantType.QInt8, nodes_to_exclude=kept
+        )
     finally:
         logging.disable(logging.NOTSET)
 
