@@ -25,18 +25,17 @@ _KEEP_RATIO = 0.8
 # With a judge in force, each candidate sentence's score is the judge's "answers" probability
 # (+ JUDGE_TOUCHES x "touches") read under its passage's title and heading with the next
 # JUDGE_WINDOW sentences, + JUDGE_RANK_PRIOR per passage rank above the third, + JUDGE_RULES_SHARE
-# x today's similarity score; the best leads, others join at JUDGE_KEEP_RATIO of it. Chosen on
-# the round-4 dev sets with answer_contains (`python -m evaluation.tune_judge --recent`): the
-# first sentence carried the answer for 59/110 dev questions against 47/110 with today's
-# choice; the judge alone (no similarity) did far worse (6-22/110). With the shipped judge
-# (65ba59f) and the rules ordering passages: 48/110 against 47/110, carried anywhere 76/110
-# against 72/110 (first two 65 against 66): a narrow win, kept.
+# x today's similarity score; the best leads, others join at JUDGE_KEEP_RATIO of it. Chosen with
+# the late-interaction judge (03407f66…) on every dev set with answer_contains (290 questions,
+# four corpora; `python -m evaluation.tune_judge`): the first sentence carried the answer for
+# 0.541 of them, against 0.417 with the judge off and 0.455 with the previous judge file; the
+# judge alone (rules share 0) 0.42-0.48.
 JUDGE_SENTENCES = True
 JUDGE_WINDOW = 0
 JUDGE_KEEP_RATIO = 0.5
-JUDGE_TOUCHES = 0.0
+JUDGE_TOUCHES = 0.5
 JUDGE_RANK_PRIOR = 0.1
-JUDGE_RULES_SHARE = 1.0
+JUDGE_RULES_SHARE = 0.5
 
 
 def compose_extractive_answer(

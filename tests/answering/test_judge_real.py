@@ -1,5 +1,5 @@
 """The shipped judge model wired in, on the bundled guides: what it changes and what it must
-leave as the rules decide (the jobs where the dev sets kept the rules). One session judge."""
+never do (reorder beyond the passages it read, keep a reversed claim). One session judge."""
 
 from __future__ import annotations
 
@@ -47,15 +47,15 @@ def test_the_shipped_judge_reads_pairs_in_order(judge) -> None:
 
 
 @pytest.mark.parametrize("question", QUESTIONS)
-def test_retrieval_and_answerability_stay_with_the_rules(readers, question) -> None:
-    """The dev sets kept the rules for ranking and abstention with this model: no passage is
-    sent to the judge, and the result is today's."""
+def test_ranking_and_answerability_read_the_judge(readers, question) -> None:
+    """The dev sets gave the judge a say in ranking and abstention with this model: it reads
+    the rules' top candidates, and only reorders those."""
     judged, off = readers
     a, evidence = judged.search_with_evidence(question)
-    b = off.search(question)
-    assert evidence.judge_answers is None
-    assert [h.chunk_id for h in a.hits] == [h.chunk_id for h in b.hits]
-    assert a.support == b.support
+    assert evidence.judge_answers is not None and 0.0 <= evidence.judge_answers <= 1.0
+    depth = judged.config.judge_depth
+    candidates = {h.chunk_id for h in off.search(question, depth).hits}
+    assert {h.chunk_id for h in a.hits} <= candidates
 
 
 def test_the_extractive_answer_quotes_what_it_cites(readers, embedder, judge) -> None:
@@ -70,10 +70,13 @@ def test_the_extractive_answer_quotes_what_it_cites(readers, embedder, judge) ->
         assert sentence.strip().rstrip(".")[:40] in texts
 
 
-def test_the_grounding_check_stays_with_the_rules(judge) -> None:
-    passage = "Run first and lift afterwards when endurance is the priority."
-    for claim in ("Run first, then lift, when endurance matters most [1].",
-                  "Lift first and run afterwards when endurance is the priority [1]."):  # fmt: skip
-        ruled = ground_answer(claim, [passage])
-        judged = ground_answer(claim, [passage], policy=GroundingPolicy(), judge=judge)
-        assert judged.kept_cited == ruled.kept_cited
+def test_the_grounding_check_never_keeps_a_reversal(judge) -> None:
+    """The shipped policy consults the judge, and a flipped order is dropped with it as
+    without it."""
+    policy = GroundingPolicy()
+    assert policy.judge_keep <= 1 and policy.judge_drop <= 1
+    passage = "Strength › Order\n\nRun first and lift afterwards when endurance is the priority."
+    for claim in ("Lift first and run afterwards when endurance is the priority [1].",
+                  "When endurance is the priority, lift before you run [1]."):  # fmt: skip
+        judged = ground_answer(claim, [passage], policy=policy, judge=judge)
+        assert not judged.kept_cited, claim
