@@ -17,17 +17,21 @@ features. MiniLM stays frozen, so each text is encoded once and a step costs mil
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import random
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
+from training.judge.common import (
+    question_groups,
+    seed_everything,
+    start_logging,
+    step_parser,
+    write_summary,
+)
 from training.judge.metrics import evaluate, headline, load_jsonl
 from training.judge.model import HEADS
 from training.judge.paired import HIDDEN, MAX_LEN, PairGraph, load_encoder, side_inputs
@@ -35,6 +39,7 @@ from training.judge.paired import HIDDEN, MAX_LEN, PairGraph, load_encoder, side
 log = logging.getLogger("training.judge.late")
 
 BUILD = Path(__file__).resolve().parent / "build"
+EPOCHS = 8
 CLS, SEP = 101, 102  # the bundled tokenizer's [CLS] and [SEP]
 PROJECTED = 128
 # Each question's labelled candidates, its own passage and random ones, ranked together.
@@ -157,27 +162,8 @@ class Sides:
         return hidden, mask
 
 
-def _groups(rows: list[dict]) -> list[list[int]]:
-    """Per "answers" question: one passage that answers it, then its not-covered passages."""
-    by_question: dict[str, list[int]] = {}
-    for i, r in enumerate(rows):
-        if r["task"] == "relevance":
-            by_question.setdefault(r["text"], []).append(i)
-    groups = []
-    for members in by_question.values():
-        answers = [i for i in members if rows[i]["label"] == 0]
-        others = [i for i in members if rows[i]["label"] == 2]
-        if answers and others:
-            groups.append([answers[0], *others[: GROUP - 1]])
-    return groups
-
-
 def train(build: Path, seed: int, epochs: int, rank_weight: float) -> dict:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    seed_everything(seed, 1)
     started = time.perf_counter()
     from transformers import AutoTokenizer
 
@@ -196,7 +182,7 @@ def train(build: Path, seed: int, epochs: int, rank_weight: float) -> dict:
     log.info("second sides done: %d texts (%.0f s)", len(sides.states), elapsed)
 
     train_rows = [r for r in rows if r["split"] == "train" and r["source"] != "hard-negative"]
-    groups = _groups(train_rows)
+    groups = question_groups(train_rows, GROUP)
     task = torch.tensor([HEADS.index(r["task"]) for r in train_rows])
     label = torch.tensor([r["label"] for r in train_rows])
     weights = {}
@@ -258,35 +244,25 @@ def train(build: Path, seed: int, epochs: int, rank_weight: float) -> dict:
     dev = [r for r in rows if r["split"] == "dev"]
     figures = evaluate(predict, dev, ranking)
     log.info("dev (PyTorch): %s", headline(figures))
-    summary = {
-        "design": "late: frozen MiniLM per side, trained MaxSim + paired features",
-        "seed": seed,
-        "epochs": epochs,
-        "rank_weight": rank_weight,
-        "max_len": MAX_LEN,
-        "train_pairs": len(train_rows),
-        "dev_pairs": len(dev),
-        "dev": figures,
-        "seconds": round(time.perf_counter() - started, 1),
-    }
-    (build / "train.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
-    return summary
+    return write_summary(
+        build,
+        started,
+        figures,
+        design="late: frozen MiniLM per side, trained MaxSim + paired features",
+        seed=seed,
+        epochs=epochs,
+        rank_weight=rank_weight,
+        max_len=MAX_LEN,
+        train_pairs=len(train_rows),
+        dev_pairs=len(dev),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("step", choices=["train", "export"])
-    parser.add_argument("--build", type=Path, default=BUILD)
-    parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--epochs", type=int, default=8)
+    parser = step_parser(__doc__ or "", BUILD, EPOCHS)
     parser.add_argument("--rank-weight", type=float, default=1.0)
     args = parser.parse_args(argv)
-    args.build.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(message)s",
-        handlers=[logging.FileHandler(args.build / f"{args.step}.log"), logging.StreamHandler()],
-    )
+    start_logging(args.build, args.step)
     if args.step == "train":
         train(args.build, args.seed, args.epochs, args.rank_weight)
     else:

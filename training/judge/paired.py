@@ -18,10 +18,7 @@ each, exactly as the training features are made (see `side_inputs`).
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
-import random
 import time
 from pathlib import Path
 
@@ -29,12 +26,14 @@ import numpy as np
 import torch
 from torch import nn
 
+from training.judge.common import seed_everything, start_logging, step_parser, write_summary
 from training.judge.metrics import evaluate, headline, load_jsonl
 from training.judge.model import HEADS, base_model_dir
 
 log = logging.getLogger("training.judge.paired")
 
 BUILD = Path(__file__).resolve().parent / "build"
+EPOCHS = 20
 # Long enough that a question and a whole passage (<= 1,200 characters) are rarely cut.
 MAX_LEN = 320
 HIDDEN = 384
@@ -146,11 +145,7 @@ def encode_sides(encoder, tokenizer, texts: list[str], second: bool) -> np.ndarr
 
 
 def train(build: Path, seed: int, epochs: int) -> dict:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-    torch.set_num_threads(1)
-    torch.use_deterministic_algorithms(True, warn_only=True)
+    seed_everything(seed, 1)
     started = time.perf_counter()
     from transformers import AutoTokenizer
 
@@ -221,34 +216,24 @@ def train(build: Path, seed: int, epochs: int) -> dict:
 
     figures = evaluate(predict, dev, ranking)
     log.info("dev (PyTorch): %s", headline(figures))
-    summary = {
-        "design": "paired: frozen MiniLM per side + trained head",
-        "seed": seed,
-        "epochs": epochs,
-        "dropped_sources": list(DROPPED_SOURCES),
-        "max_len": MAX_LEN,
-        "train_pairs": len(train_rows),
-        "dev_pairs": len(dev),
-        "dev": figures,
-        "seconds": round(time.perf_counter() - started, 1),
-    }
-    (build / "train.json").write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
-    return summary
+    return write_summary(
+        build,
+        started,
+        figures,
+        design="paired: frozen MiniLM per side + trained head",
+        seed=seed,
+        epochs=epochs,
+        dropped_sources=list(DROPPED_SOURCES),
+        max_len=MAX_LEN,
+        train_pairs=len(train_rows),
+        dev_pairs=len(dev),
+    )
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("step", choices=["train", "export"])
-    parser.add_argument("--build", type=Path, default=BUILD)
-    parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--epochs", type=int, default=20)
+    parser = step_parser(__doc__ or "", BUILD, EPOCHS)
     args = parser.parse_args(argv)
-    args.build.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(
-        level=logging.INFO,
-        format="%(asctime)s %(message)s",
-        handlers=[logging.FileHandler(args.build / f"{args.step}.log"), logging.StreamHandler()],
-    )
+    start_logging(args.build, args.step)
     if args.step == "train":
         train(args.build, args.seed, args.epochs)
     else:
