@@ -34,7 +34,14 @@ from training.judge.common import (
 )
 from training.judge.metrics import evaluate, headline, load_jsonl
 from training.judge.model import HEADS
-from training.judge.paired import HIDDEN, MAX_LEN, PairGraph, load_encoder, side_inputs
+from training.judge.paired import (
+    HIDDEN,
+    MAX_LEN,
+    PairGraph,
+    load_encoder,
+    side_batches,
+    side_inputs,
+)
 
 log = logging.getLogger("training.judge.late")
 
@@ -111,25 +118,10 @@ class LateGraph(PairGraph):
 
 def encode_tokens(encoder, tokenizer, texts: list[str], second: bool) -> list[torch.Tensor]:
     """Each text's token vectors as one side of a pair (fp16; what `LateGraph` computes)."""
-    rows = side_inputs(tokenizer, texts, second)
-    out: list[torch.Tensor] = [torch.zeros(0)] * len(rows)
-    order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
-    with torch.inference_mode():
-        for start in range(0, len(order), 32):
-            part = order[start : start + 32]
-            width = max(len(rows[i]) for i in part)
-            ids = torch.tensor([rows[i] + [0] * (width - len(rows[i])) for i in part])
-            mask = (ids != 0).long()
-            positions = torch.cumsum(mask, dim=1)
-            positions = positions * mask if second else (positions - 1).clamp(min=0)
-            hidden = encoder(
-                input_ids=ids,
-                attention_mask=mask,
-                token_type_ids=torch.zeros_like(ids),
-                position_ids=positions,
-            ).last_hidden_state
-            for j, i in enumerate(part):
-                out[i] = hidden[j, : len(rows[i])].to(torch.float16).clone()
+    out: list[torch.Tensor] = [torch.zeros(0)] * len(texts)
+    for part, hidden, mask in side_batches(encoder, tokenizer, texts, second):
+        for j, i in enumerate(part):
+            out[i] = hidden[j, : int(mask[j].sum())].to(torch.float16).clone()
     return out
 
 

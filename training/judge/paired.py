@@ -118,13 +118,11 @@ def side_inputs(tokenizer, texts: list[str], second: bool) -> list[list[int]]:
     return [row[1:] if second else row for row in ids]
 
 
-def encode_sides(encoder, tokenizer, texts: list[str], second: bool) -> np.ndarray:
-    """Mean-pooled vectors of each text as one side of a pair (what `PairGraph` computes)."""
-    if not texts:
-        return np.zeros((0, HIDDEN), dtype=np.float32)
+def side_batches(encoder, tokenizer, texts: list[str], second: bool):
+    """(row numbers, hidden states, mask) for batches of texts of similar length, each text
+    encoded alone as one side of a pair (as `PairGraph` encodes it)."""
     rows = side_inputs(tokenizer, texts, second)
     order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
-    out = np.zeros((len(rows), HIDDEN), dtype=np.float32)
     with torch.inference_mode():
         for start in range(0, len(order), 32):
             part = order[start : start + 32]
@@ -139,8 +137,15 @@ def encode_sides(encoder, tokenizer, texts: list[str], second: bool) -> np.ndarr
                 token_type_ids=torch.zeros_like(ids),
                 position_ids=positions,
             ).last_hidden_state
-            m = mask.unsqueeze(-1).float()
-            out[part] = ((hidden * m).sum(1) / m.sum(1)).numpy()
+            yield part, hidden, mask
+
+
+def encode_sides(encoder, tokenizer, texts: list[str], second: bool) -> np.ndarray:
+    """Mean-pooled vectors of each text as one side of a pair (what `PairGraph` computes)."""
+    out = np.zeros((len(texts), HIDDEN), dtype=np.float32)
+    for part, hidden, mask in side_batches(encoder, tokenizer, texts, second):
+        m = mask.unsqueeze(-1).float()
+        out[part] = ((hidden * m).sum(1) / m.sum(1)).numpy()
     return out
 
 
