@@ -128,8 +128,9 @@ class ChromaStore:
             )
 
     def get(self, name: str):
+        """A written segment, opened for reading; its vector files checked once, here."""
         try:
-            return self.client.get_collection(name, embedding_function=None)
+            collection = self.client.get_collection(name, embedding_function=None)
         except Exception as exc:
             if exc.__class__.__name__ == "NotFoundError" or "does not exist" in str(exc):
                 raise IndexUnavailableError(
@@ -137,6 +138,8 @@ class ChromaStore:
                     "run `coach index --rebuild`."
                 ) from exc
             raise _translate(exc, self.path, self.url, "opening an index segment") from exc
+        self._check_files(collection)
+        return collection
 
     def drop(self, name: str) -> None:
         try:
@@ -175,7 +178,6 @@ class ChromaStore:
         chunks: list[Chunk] = []
         vectors: list[np.ndarray] = []
         headings: list[np.ndarray] = []
-        self._check_files(collection)
         with self.guarded("reading the index"):
             for start in range(0, len(ids), _READ_BATCH):
                 part = list(ids[start : start + _READ_BATCH])
@@ -282,8 +284,7 @@ class ChromaStore:
         if self.path is None or not self.path.is_dir():
             return []
         try:
-            uri = f"file:{self.path / 'chroma.sqlite3'}?mode=ro"
-            with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
+            with vector_files.catalogue(self.path) as db:
                 owned = {row[0] for row in db.execute("SELECT id FROM segments")}
         except sqlite3.Error as exc:
             log.debug("not pruning vector folders: %s", exc)

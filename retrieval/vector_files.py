@@ -48,10 +48,15 @@ def problem(folder: Path) -> str | None:
     return None
 
 
+def catalogue(store_path: Path) -> contextlib.closing[sqlite3.Connection]:
+    """The embedded store's own sqlite catalogue, read-only (never written behind Chroma)."""
+    uri = f"file:{store_path / 'chroma.sqlite3'}?mode=ro"
+    return contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5))
+
+
 def segment_folders(store_path: Path, collection_id: str) -> list[Path]:
     """The vector segment folders of one collection, from the store's own catalogue."""
-    uri = f"file:{store_path / 'chroma.sqlite3'}?mode=ro"
-    with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
+    with catalogue(store_path) as db:
         rows = db.execute(
             "SELECT id FROM segments WHERE collection = ? AND scope = 'VECTOR'", (collection_id,)
         ).fetchall()

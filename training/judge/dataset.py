@@ -326,11 +326,11 @@ def _question_pairs(
     if label == 0:
         candidates = [row for row in hits if row != gold][:LABEL_CANDIDATES]
         if labelled:
-            read = [r for r in candidates if passage_key(corpus.passage(r)) in labelled]
-            for row in read:
-                passage = corpus.passage(row)
-                emit("relevance", q, passage, labelled[passage_key(passage)], "labelled")
-            negatives = [r for r in read if labelled[passage_key(corpus.passage(r))] == 2]
+            keys = {r: passage_key(corpus.passage(r)) for r in candidates}
+            read = {r: labelled[k] for r, k in keys.items() if k in labelled}
+            for row, given in read.items():
+                emit("relevance", q, corpus.passage(row), given, "labelled")
+            negatives = [r for r, given in read.items() if given == 2]
         else:
             negatives = candidates[:HARD_NEGATIVES]
             for row in negatives:
