@@ -40,6 +40,7 @@ HALVES = {
         "grounding_dev2.jsonl",
         "grounding_dev3.jsonl",
         "grounding_dev4.jsonl",
+        "grounding_dev5.jsonl",
     ),
     "test": ("grounding_test.jsonl",),
 }

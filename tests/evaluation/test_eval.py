@@ -125,6 +125,8 @@ def test_eval_sets_are_well_formed(name: str) -> None:
         "messy-r4.dev.jsonl",
         "knowledge-r4sealed.dev.jsonl",
         "messy-r4sealed.dev.jsonl",
+        "knowledge-r5sealed.dev.jsonl",
+        "messy-r5sealed.dev.jsonl",
         "knowledge.test.jsonl",
         "messy.test.jsonl",
     ],
