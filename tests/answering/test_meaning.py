@@ -21,7 +21,7 @@ SHIN_QUESTION = "My shin hurts when I run, what should I do?"
 # P 0.913 R 0.929; the round-3 sealed table (163, scored once; `grounding_dev3.jsonl`, dev since
 # round 4) P 0.773 R 0.810. It never chose a rule while sealed (see the README for its history).
 # The round-4 sealed table (`grounding_dev4.jsonl` since round 5) was measured once at 4658099;
-# The round-5 sealed table (`grounding_dev5.jsonl` since round 6) was measured once at 273d805;
+# the round-5 sealed table (`grounding_dev5.jsonl` since round 6) was measured once at 273d805;
 # the round-6 sealed table (`grounding_test.jsonl`) gets its floor after its one measurement.
 FLOORS = {
     ("grounding_dev.jsonl", "grounding_dev2.jsonl"): (0.88, 0.89),
