@@ -112,11 +112,16 @@ def in_process(rounds: int, choice: str = "bundled") -> dict:
         judge_name = apps["judge"].judge_name()
         for app in apps.values():
             app.ask(QUESTIONS[0])  # warm-up: index, calibration, ONNX sessions
-        times: dict[str, list[float]] = {name: [] for name in apps}
-        note(f"{rounds} rounds of {len(QUESTIONS)} questions, judge on and off interleaved")
+        # "cold": the judge's kept passage vectors dropped before the question, as for a
+        # question over passages no one asked about since the bot started.
+        passages = getattr(apps["judge"].judge, "passages", None)
+        times: dict[str, list[float]] = {name: [] for name in (*apps, "cold")}
+        note(f"{rounds} rounds of {len(QUESTIONS)} questions, judge on, cold and off interleaved")
         for _ in range(rounds):
             for question in QUESTIONS:
-                for name, app in apps.items():
+                for name, app in (*apps.items(), ("cold", apps["judge"])):
+                    if name == "cold" and passages is not None:
+                        passages.clear()
                     started = time.perf_counter()
                     app.ask(question)
                     times[name].append((time.perf_counter() - started) * 1000)
@@ -124,6 +129,7 @@ def in_process(rounds: int, choice: str = "bundled") -> dict:
     return {
         "judge_name": judge_name,
         "judge": judge,
+        "cold": summarise(times["cold"]),
         "off": off,
         "p50_ratio": round(judge["p50"] / off["p50"], 2),
         "p95_ratio": round(judge["p95"] / off["p95"], 2),
@@ -169,7 +175,7 @@ def load(count: int, choice: str = "bundled") -> dict:
 def render(report: dict) -> list[dict]:
     inner, shot, loaded = report["in_process"], report["one_shot"], report["load"]
     print(f"judge: {inner['judge_name']}")
-    for name in ("judge", "off"):
+    for name in ("judge", "cold", "off"):
         s = inner[name]
         print(
             f"  /ask in process, {name:5}: p50 {s['p50']:.0f} ms  "

@@ -63,6 +63,7 @@ class CoachApp:
         self._notify = notify or (lambda message: log.info("%s", message))
         self._progress = progress
         self._lock = threading.RLock()
+        self._judge_lock = threading.Lock()
         self._retriever: HybridRetriever | None = None
         # A long-running surface (bot, console): repairs a damaged store by itself at start
         # and exports the ONNX query encoder in the background. Set before first use.
@@ -93,13 +94,29 @@ class CoachApp:
     @property
     def judge(self) -> Judge | None:
         """The judge model COACH_JUDGE names (None when `off`), loaded once."""
-        with self._lock:
+        # Its own lock: a background load (`load_judge_in_background`) never holds up the
+        # index and model the app lock guards.
+        with self._judge_lock:
             if not self._judge_built:
                 from retrieval.judge import make_judge
 
                 self._judge = make_judge(self.settings.judge)
                 self._judge_built = True
             return self._judge
+
+    def load_judge_in_background(self) -> threading.Thread:
+        """Load the judge model beside the index and query encoder (a one-shot `coach ask`
+        would otherwise load it after them, ~0.2 s on the critical path). A failure is left
+        for the first question to report. Join the thread before exit: native code must not
+        be cut off mid-load."""
+
+        def load() -> None:
+            with contextlib.suppress(JudgeError):
+                _ = self.judge
+
+        thread = threading.Thread(target=load, name="judge-load", daemon=True)
+        thread.start()
+        return thread
 
     def judge_name(self) -> str:
         """Which judge is in force, for `coach status`: its name, "off", or why it can't load."""

@@ -184,8 +184,12 @@ def ask(
     settings = load_settings()
     stamp = _index_stamp(settings)
     coach = make_app(settings, quiet=as_json)
+    loading = coach.load_judge_in_background()
     started = time.perf_counter()
-    answer = run(lambda: coach.ask(asked))
+    try:
+        answer = run(lambda: coach.ask(asked))
+    finally:
+        loading.join()
     answer.timings_ms.setdefault("total", round((time.perf_counter() - started) * 1000, 3))
     if as_json:
         print(answer.model_dump_json())

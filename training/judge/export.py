@@ -17,7 +17,7 @@ import logging
 import shutil
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,7 +37,9 @@ MAX_SIZE = 30 * 1024 * 1024
 # int8 may cost at most this much dev accuracy on either head.
 MAX_INT8_LOSS = 0.01
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-_FP32_NODES = "/encoder/layer.0/"
+_SIDE_INPUTS = ("input_ids", "attention_mask", "position_ids")
+_HEAD_INPUTS = ("hq", "mq", "hp", "mp")
+ONNX_FILE, HEAD_FILE = "judge.onnx", "judge_head.onnx"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -62,6 +64,42 @@ def export(build: Path, out: Path) -> dict:
 
 def export_graph(model: torch.nn.Module, build: Path, out: Path = BUNDLED_DIR) -> dict:
     """Any judge graph with pair inputs and two heads' logits: export, quantise, measure, ship."""
+
+    def write(folder: Path) -> None:
+        _export_onnx(model, folder / ONNX_FILE)
+
+    def check(judge: OnnxJudge, rows: list[dict], max_len: int) -> None:
+        _check_against_torch(model, judge, rows, max_len)
+
+    return _ship(build, out, write, check, {"layout": "pair", "inputs": list(_INPUTS)})
+
+
+def export_sides(encoder: torch.nn.Module, head: torch.nn.Module, build: Path,
+                 out: Path = BUNDLED_DIR) -> dict:  # fmt: skip
+    """The late-interaction judge as two graphs: the side encoder (`judge.onnx`, quantised)
+    reads each text alone, so the app keeps a passage's token vectors between questions; the
+    small head (`judge_head.onnx`, fp32) compares two sides."""
+
+    def write(folder: Path) -> None:
+        _export_side_encoder(encoder, folder / ONNX_FILE)
+        _export_head(head, folder / HEAD_FILE)
+
+    def check(judge: OnnxJudge, rows: list[dict], max_len: int) -> None:
+        _check_sides_against_torch(encoder, head, judge, rows, max_len)
+
+    layout = {"layout": "sides", "head": HEAD_FILE, "inputs": list(_SIDE_INPUTS)}
+    return _ship(build, out, write, check, layout)
+
+
+def _ship(
+    build: Path,
+    out: Path,
+    write: Callable[[Path], None],
+    check: Callable[[OnnxJudge, list[dict], int], None],
+    layout: dict,
+) -> dict:
+    """Write the fp32 graphs, quantise the encoder, measure both through `OnnxJudge` on the
+    dev pairs, and ship int8 unless it costs more than `MAX_INT8_LOSS`."""
     trained = json.loads((build / "train.json").read_text(encoding="utf-8"))
     max_len = int(trained["max_len"])
     rows = [r for r in load_jsonl(build / "pairs.jsonl") if r["split"] == "dev"]
@@ -70,19 +108,21 @@ def export_graph(model: torch.nn.Module, build: Path, out: Path = BUNDLED_DIR) -
         fp32_dir, int8_dir = Path(tmp) / "fp32", Path(tmp) / "int8"
         fp32_dir.mkdir()
         int8_dir.mkdir()
-        _export_onnx(model, fp32_dir / "judge.onnx")
-        _quantize(fp32_dir / "judge.onnx", int8_dir / "judge.onnx")
+        write(fp32_dir)
+        _quantize(fp32_dir / ONNX_FILE, int8_dir / ONNX_FILE)
+        if (fp32_dir / HEAD_FILE).exists():
+            shutil.copyfile(fp32_dir / HEAD_FILE, int8_dir / HEAD_FILE)
         figures: dict[str, dict] = {}
         for precision, folder in (("fp32", fp32_dir), ("int8", int8_dir)):
-            _write_config(folder, max_len, precision, {})
+            _write_config(folder, max_len, precision, layout)
             judge = OnnxJudge(folder)
             if precision == "fp32":
-                _check_against_torch(model, judge, rows, max_len)
+                check(judge, rows, max_len)
             # The ranking check (1,000 long pairs) runs on int8 only: fp32 (86 MB) is over the
             # 30 MB budget, so it is the reference for accuracy, never what ships.
             ranked = ranking if precision == "int8" else []
             figures[precision] = evaluate(judge.logits, rows, ranked)
-            size = (folder / "judge.onnx").stat().st_size
+            size = sum(f.stat().st_size for f in folder.glob("*.onnx"))
             figures[precision]["size_mb"] = round(size / 2**20, 2)
             log.info("%s (%.1f MB): %s", precision, size / 2**20, headline(figures[precision]))
         loss = max(
@@ -97,15 +137,18 @@ def export_graph(model: torch.nn.Module, build: Path, out: Path = BUNDLED_DIR) -
                         loss, MAX_SIZE // 2**20)  # fmt: skip
         chosen = int8_dir if precision == "int8" else fp32_dir
         out.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(chosen / "judge.onnx", out / "judge.onnx")
+        (out / HEAD_FILE).unlink(missing_ok=True)
+        for graph in chosen.glob("*.onnx"):
+            shutil.copyfile(graph, out / graph.name)
     info = {
+        **layout,
         "int8_accuracy_loss": round(loss, 4),
         "dev": {p: {k: round(v, 4) for k, v in f.items()} for p, f in figures.items()},
         "training": {k: trained[k] for k in trained if k not in ("dev",)},
     }
     config = _write_config(out, max_len, precision, info)
-    log.info("shipped %s judge: %s (%d bytes, sha256 %s)", precision, out / "judge.onnx",
-             (out / "judge.onnx").stat().st_size, config["sha256"])  # fmt: skip
+    log.info("shipped %s judge: %s (%d bytes, sha256 %s)", precision, out / ONNX_FILE,
+             (out / ONNX_FILE).stat().st_size, config["sha256"])  # fmt: skip
     return config
 
 
@@ -115,40 +158,59 @@ def _export_onnx(model: torch.nn.Module, path: Path) -> None:
     example = AutoTokenizer.from_pretrained(str(base_model_dir()))(
         ["how often should I lift"], ["Strength › Frequency\n\nTwice a week."], return_tensors="pt"
     )
-    args = tuple(example[name] for name in _INPUTS)
+    axes = {name: {0: "batch", 1: "tokens"} for name in _INPUTS}
+    axes.update({head: {0: "batch"} for head in HEADS})
+    _to_onnx(model, tuple(example[name] for name in _INPUTS), path, _INPUTS, HEADS, axes)
+
+
+def _export_side_encoder(encoder: torch.nn.Module, path: Path) -> None:
+    from transformers import AutoTokenizer
+
+    ids = AutoTokenizer.from_pretrained(str(base_model_dir()))(
+        ["how often should I lift"], return_tensors="pt"
+    )["input_ids"]
+    args = (ids, torch.ones_like(ids), torch.arange(ids.shape[1]).unsqueeze(0))
+    _to_onnx(encoder, args, path, _SIDE_INPUTS, ("hidden",),
+             {name: {0: "batch", 1: "tokens"} for name in (*_SIDE_INPUTS, "hidden")})  # fmt: skip
+
+
+def _export_head(head: torch.nn.Module, path: Path) -> None:
+    from training.judge.paired import HIDDEN as hidden
+    args = (torch.randn(2, 5, hidden), torch.ones(2, 5, dtype=torch.long),
+            torch.randn(2, 9, hidden), torch.ones(2, 9, dtype=torch.long))  # fmt: skip
+    axes = {"hq": {0: "batch", 1: "q_tokens"}, "mq": {0: "batch", 1: "q_tokens"},
+            "hp": {0: "batch", 1: "p_tokens"}, "mp": {0: "batch", 1: "p_tokens"},
+            **{h: {0: "batch"} for h in HEADS}}  # fmt: skip
+    _to_onnx(head, args, path, _HEAD_INPUTS, HEADS, axes)
+
+
+def _to_onnx(model, args, path: Path, inputs, outputs, axes) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
             model,
             args,
             str(path),
-            input_names=list(_INPUTS),
-            output_names=list(HEADS),
-            dynamic_axes={
-                **{name: {0: "batch", 1: "tokens"} for name in _INPUTS},
-                **{head: {0: "batch"} for head in HEADS},
-            },
+            input_names=list(inputs),
+            output_names=list(outputs),
+            dynamic_axes=axes,
             opset_version=17,
             dynamo=False,
         )
 
 
 def _quantize(source: Path, target: Path) -> None:
-    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    # The first encoder layer stays fp32 (+5 MB): int8 activations are scaled per batch, and
-    # with that layer quantised the late-interaction judge's verdict on one pair moved with
-    # its batch neighbours (P(answers) 0.65 alone, 0.82 beside two other passages; fp32 0.86);
-    # kept fp32, 0.971 against 0.964, and training-dev answers-vs-not AUC 0.893 (all int8:
-    # 0.868, fp32: 0.898).
-    kept = [n.name for n in onnx.load(str(source)).graph.node if _FP32_NODES in n.name]
+    # Per-channel weights, every layer int8. Chosen on the training-dev pairs for the sides
+    # layout (each text encoded alone, so no verdict moves with batch neighbours): per-channel
+    # all-int8 answers-vs-not AUC 0.899 / support acc 0.603 (22.5 MB) against per-tensor with
+    # the first layer fp32 0.890 / 0.571 (27.4 MB), per-tensor all-int8 0.870 / 0.567; fp32
+    # 0.898 / 0.610 (86.8 MB, over budget).
     # The quantiser logs every tensor it skips at INFO on the root logger.
     logging.disable(logging.INFO)
     try:
-        quantize_dynamic(
-            str(source), str(target), weight_type=QuantType.QInt8, nodes_to_exclude=kept
-        )
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
     finally:
         logging.disable(logging.NOTSET)
 
@@ -178,6 +240,29 @@ def _check_against_torch(
             raise SystemExit(f"the ONNX export disagrees with PyTorch on {head}: {diff:.5f}")
 
 
+def _check_sides_against_torch(
+    encoder: torch.nn.Module, head: torch.nn.Module, judge: OnnxJudge, rows: list[dict],
+    max_len: int,
+) -> None:  # fmt: skip
+    """The fp32 graphs must reproduce PyTorch's sides and head (as training computes them)."""
+    from transformers import AutoTokenizer
+
+    from training.judge.late import Sides
+
+    sides = Sides(encoder.encoder, AutoTokenizer.from_pretrained(str(base_model_dir())))
+    pairs = [(r["text"], r["passage"]) for r in rows[:24]]
+    sides.add({a for a, _ in pairs}, second=False)
+    sides.add({b for _, b in pairs}, second=True)
+    with torch.inference_mode():
+        want = head(*sides.batch([a for a, _ in pairs], second=False),
+                    *sides.batch([b for _, b in pairs], second=True))  # fmt: skip
+    got = judge.logits(pairs)
+    for name, expected in zip(HEADS, want, strict=True):
+        diff = float(np.abs(got[name] - expected.numpy()).max())
+        if diff > 1e-2:
+            raise SystemExit(f"the ONNX export disagrees with PyTorch on {name}: {diff:.5f}")
+
+
 def _write_config(folder: Path, max_len: int, precision: str, extra: dict) -> dict:
     config = {
         "name": NAME,
@@ -186,9 +271,13 @@ def _write_config(folder: Path, max_len: int, precision: str, extra: dict) -> di
         "max_len": max_len,
         "tokenizer": TOKENIZER_SOURCE,
         "heads": {"relevance": list(RELEVANCE_LABELS), "support": list(SUPPORT_LABELS)},
-        "inputs": list(_INPUTS),
         "pair_order": "(question or claim, passage); passage = 'title › heading\\n\\ntext'",
-        "sha256": hashlib.sha256((folder / "judge.onnx").read_bytes()).hexdigest(),
+        "sha256": hashlib.sha256((folder / ONNX_FILE).read_bytes()).hexdigest(),
+        **(
+            {"head_sha256": hashlib.sha256((folder / HEAD_FILE).read_bytes()).hexdigest()}
+            if (folder / HEAD_FILE).exists()
+            else {}
+        ),
         **extra,
     }
     (folder / "judge.json").write_text(json.dumps(config, indent=1) + "\n", encoding="utf-8")

@@ -12,7 +12,8 @@ question's labelled candidates; the heads read MaxSim (trained and raw) beside t
 features. MiniLM stays frozen, so each text is encoded once and a step costs milliseconds.
 
     python -m training.judge.late train   # build/late.pt, build/train.json
-    python -m training.judge.late export  # retrieval/data/judge/judge.onnx + judge.json
+    python -m training.judge.late export  # retrieval/data/judge/: judge.onnx (the side
+                                          # encoder), judge_head.onnx, judge.json
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ from training.judge.model import HEADS
 from training.judge.paired import (
     HIDDEN,
     MAX_LEN,
-    PairGraph,
     load_encoder,
     side_batches,
     side_inputs,
@@ -98,26 +98,25 @@ def _maxsim(
     return ((best * w).sum(-1) / w.sum(-1).clamp(min=1e-9)).unsqueeze(-1)
 
 
-class LateGraph(PairGraph):
-    """What ships: pair tokens in, both heads' logits out (the encoder run once, both sides
-    stacked, as `PairGraph` runs it)."""
+class SideEncoder(nn.Module):
+    """What ships as `judge.onnx`: one side's token vectors, each text encoded alone (so a
+    passage's vectors do not depend on the question and the app can keep them)."""
 
-    def forward(self, input_ids, attention_mask, token_type_ids):
-        first = self._side_masks(attention_mask, (token_type_ids == 0).long(), second=False)
-        second = self._side_masks(attention_mask, token_type_ids.long(), second=True)
-        hidden = self.encoder(
-            input_ids=torch.cat([input_ids, input_ids]),
-            attention_mask=torch.cat([first[0], second[0]]),
-            token_type_ids=torch.zeros_like(torch.cat([input_ids, input_ids])),
-            position_ids=torch.cat([first[1], second[1]]),
+    def __init__(self, encoder: nn.Module) -> None:
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, input_ids, attention_mask, position_ids):
+        return self.encoder(
+            input_ids=input_ids,
+            attention_mask=attention_mask,
+            token_type_ids=torch.zeros_like(input_ids),
+            position_ids=position_ids,
         ).last_hidden_state
-        hq, hp = hidden.chunk(2)
-        content = ((input_ids != CLS) & (input_ids != SEP)).long()
-        return self.head(hq, first[0] * content, hp, second[0] * content)
 
 
 def encode_tokens(encoder, tokenizer, texts: list[str], second: bool) -> list[torch.Tensor]:
-    """Each text's token vectors as one side of a pair (fp16; what `LateGraph` computes)."""
+    """Each text's token vectors as one side of a pair (fp16; what `SideEncoder` computes)."""
     out: list[torch.Tensor] = [torch.zeros(0)] * len(texts)
     for part, hidden, mask in side_batches(encoder, tokenizer, texts, second):
         for j, i in enumerate(part):
@@ -258,11 +257,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.step == "train":
         train(args.build, args.seed, args.epochs, args.rank_weight)
     else:
-        from training.judge.export import export_graph
+        from training.judge.export import export_sides
 
         head = LateHead()
         head.load_state_dict(torch.load(args.build / "late.pt", map_location="cpu"))
-        export_graph(LateGraph(load_encoder(), head.eval()).eval(), args.build)
+        export_sides(SideEncoder(load_encoder()).eval(), head.eval(), args.build)
 
 
 if __name__ == "__main__":
