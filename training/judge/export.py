@@ -176,6 +176,7 @@ def _export_side_encoder(encoder: torch.nn.Module, path: Path) -> None:
 
 def _export_head(head: torch.nn.Module, path: Path) -> None:
     from training.judge.paired import HIDDEN as hidden
+
     args = (torch.randn(2, 5, hidden), torch.ones(2, 5, dtype=torch.long),
             torch.randn(2, 9, hidden), torch.ones(2, 9, dtype=torch.long))  # fmt: skip
     axes = {"hq": {0: "batch", 1: "q_tokens"}, "mq": {0: "batch", 1: "q_tokens"},
