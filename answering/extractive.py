@@ -9,10 +9,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from answering.models import Answer, Citation
-from retrieval.judge.models import Judge
+from retrieval.judge.models import Judge, Relevance
 from retrieval.models import Hit, SearchResult, passage_for_judge
 from retrieval.protocols import Embedder
-from retrieval.text import split_prose, tokenize
+from retrieval.text import sentence_spans, split_prose, tokenize
 
 NOT_COVERED = "That isn't covered in our guides, so I won't guess."
 PARTIAL_CAVEAT = "Our guides touch on this, but not directly:"
@@ -31,6 +31,7 @@ _KEEP_RATIO = 0.8
 # 0.541 of them, against 0.417 with the judge off and 0.455 with the previous judge file; the
 # judge alone (rules share 0) 0.42-0.48.
 JUDGE_SENTENCES = True
+SPAN_SENTENCES = True
 JUDGE_WINDOW = 0
 JUDGE_KEEP_RATIO = 0.5
 JUDGE_TOUCHES = 0.5
@@ -147,6 +148,37 @@ def judge_windows(
     return out
 
 
+def judged_sentences(
+    question: str,
+    hits: Sequence[Hit],
+    candidates: Sequence[tuple[int, int, str]],
+    judge: Judge,
+) -> list[Relevance]:
+    """The judge's verdict on each candidate sentence: read inside its whole passage when the
+    judge can (`span_relevance`: the passage it just reranked, no new encoding), else alone
+    under its passage's title and heading."""
+    span_relevance = getattr(judge, "span_relevance", None)
+    out: list[Relevance | None] = [None] * len(candidates)
+    if span_relevance is not None and SPAN_SENTENCES:
+        by_hit: dict[int, list[int]] = {}
+        for i, (h, _, _) in enumerate(candidates):
+            by_hit.setdefault(h, []).append(i)
+        for h, rows in by_hit.items():
+            hit = hits[h]
+            passage = passage_for_judge(hit.title, hit.heading, hit.text)
+            base = len(passage) - len(hit.text)
+            spans = sentence_spans(hit.text, [candidates[i][2] for i in rows])
+            found = span_relevance(question, passage, [(base + a, base + b) for a, b in spans])
+            for i, verdict in zip(rows, found, strict=True):
+                out[i] = verdict
+    missing = [i for i, v in enumerate(out) if v is None]
+    if missing:
+        windows = judge_windows(hits, [candidates[i] for i in missing])
+        for i, verdict in zip(missing, judge.relevance(question, windows), strict=True):
+            out[i] = verdict
+    return [v for v in out if v is not None]
+
+
 def _choose_judged(
     question: str,
     hits: Sequence[Hit],
@@ -156,7 +188,7 @@ def _choose_judged(
 ) -> list[tuple[int, int, str]]:
     """The sentence the judge finds answers the question first, then up to two more that
     score near it, in reading order (one batched call)."""
-    verdicts = judge.relevance(question, judge_windows(hits, candidates))
+    verdicts = judged_sentences(question, hits, candidates, judge)
     scores = np.array(
         [
             v.answers + JUDGE_TOUCHES * v.touches + JUDGE_RANK_PRIOR * (MAX_PASSAGES - c[0])

@@ -81,6 +81,10 @@ class CachedJudge:
     def support(self, pairs):
         return self.judge.support(pairs)
 
+    def __getattr__(self, name: str) -> Any:
+        # Anything else the judge offers (e.g. `span_relevance`), uncached.
+        return getattr(self.judge, name)
+
 
 class CachedEmbedder:
     """Embeddings remembered per text: every grid point searches the same questions again."""

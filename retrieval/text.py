@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import Stemmer
 
@@ -107,6 +107,21 @@ def split_prose(text: str) -> list[str]:
         block = _LIST_MARKER_RE.sub("", " ".join(block.split()))
         sentences.extend(split_sentences(block))
     return sentences
+
+
+def sentence_spans(text: str, sentences: Sequence[str]) -> list[tuple[int, int]]:
+    """Where each sentence (as `split_prose` returns it: wraps and list markers gone) sits in
+    `text`, searched in order; (0, 0) when it cannot be found."""
+    spans, cursor = [], 0
+    for sentence in sentences:
+        pattern = r"\s+".join(re.escape(word) for word in sentence.split())
+        match = re.compile(pattern).search(text, cursor) if pattern else None
+        if match is None:
+            spans.append((0, 0))
+            continue
+        spans.append(match.span())
+        cursor = match.end()
+    return spans
 
 
 # -- fitting text into a limit -----------------------------------------------------------------

@@ -123,6 +123,36 @@ class OnnxJudge:
             out["support"][rows] = support
         return out
 
+    def span_relevance(
+        self, question: str, passage: str, spans: Sequence[tuple[int, int]]
+    ) -> list[Relevance | None]:
+        """Each span of `passage` (character start, end) judged in its passage's context: the
+        passage is read once, as a whole (and kept), and the head compares the question with
+        the span's tokens and the passage's title and heading (as `make judge` trains it on
+        labelled answering sentences). None for a span with no token read (past max_len)."""
+        if self._head is None:
+            raise JudgeError("span verdicts need the sides layout")
+        hq, mq, _ = self._sides([question], second=False)[question]
+        hidden, content, offsets = self._sides([passage], second=True)[passage]
+        masks = span_masks(offsets, content, spans, passage.find("\n\n"))
+        read = [i for i, m in enumerate(masks) if m.any()]
+        out: list[Relevance | None] = [None] * len(spans)
+        if not read:
+            return out
+        n = len(read)
+        relevance, _ = self._head.run(
+            list(HEADS),
+            {
+                "hq": np.repeat(hq[None].astype(np.float32), n, axis=0),
+                "mq": np.repeat(mq[None], n, axis=0),
+                "hp": np.repeat(hidden[None].astype(np.float32), n, axis=0),
+                "mp": masks[read],
+            },
+        )
+        for i, (a, t, nc) in zip(read, softmax(relevance).tolist(), strict=True):
+            out[i] = Relevance(answers=a, touches=t, not_covered=nc)
+        return out
+
     def _sides(self, texts: list[str], second: bool) -> dict[str, SideState]:
         """Each distinct text's token vectors, encoded alone (one text per run, so a text's
         vectors never depend on its batch neighbours: int8 activations are scaled per run)."""
@@ -138,10 +168,11 @@ class OnnxJudge:
 
     def _encode_side(self, text: str, second: bool) -> SideState:
         with self._lock:
-            ids = self._tokenizer.encode(text).ids
+            encoding = self._tokenizer.encode(text)
+        ids, offsets = encoding.ids, encoding.offsets
         # A second side sits after the first's [CLS]: no [CLS] of its own, positions from 1.
         if second:
-            ids = ids[1:]
+            ids, offsets = ids[1:], offsets[1:]
         first = 1 if second else 0
         (hidden,) = self._session.run(
             ["hidden"],
@@ -153,18 +184,33 @@ class OnnxJudge:
         )
         content = np.asarray([i not in self._markers for i in ids], dtype=np.int64)
         # fp16, as training keeps each side's vectors.
-        return hidden[0].astype(np.float16), content
+        return hidden[0].astype(np.float16), content, np.asarray(offsets, dtype=np.int32)
 
     def _probabilities(self, pairs: list[tuple[str, str]], head: str) -> np.ndarray:
         return softmax(self.logits(pairs)[head])
 
 
+def span_masks(
+    offsets: np.ndarray, content: np.ndarray, spans: Sequence[tuple[int, int]], heading_end: int
+) -> np.ndarray:
+    """One matching mask per span: its own tokens plus the title and heading (tokens ending by
+    `heading_end`); all zero for a span with no token read. Mirrors training's `span_masks`."""
+    starts, ends = offsets[:, 0], offsets[:, 1]
+    body = content.astype(bool)
+    heading = body & (ends <= heading_end) if heading_end > 0 else np.zeros_like(body)
+    rows = []
+    for start, end in spans:
+        inside = body & (starts >= start) & (ends <= end) & (ends > 0)
+        rows.append(inside | heading if inside.any() else inside)
+    return np.asarray(rows, dtype=np.int64).reshape(len(spans), len(content))
+
+
 def _stacked(states: list[SideState]) -> tuple[np.ndarray, np.ndarray]:
     """Sides padded to the longest: vectors [B, L, H] (fp32) and masks [B, L] (0 on padding)."""
-    width = max(len(m) for _, m in states)
+    width = max(len(m) for _, m, _ in states)
     hidden = np.zeros((len(states), width, states[0][0].shape[1]), dtype=np.float32)
     mask = np.zeros((len(states), width), dtype=np.int64)
-    for i, (h, m) in enumerate(states):
+    for i, (h, m, _) in enumerate(states):
         hidden[i, : len(m)] = h
         mask[i, : len(m)] = m
     return hidden, mask

@@ -12,8 +12,9 @@ from collections import OrderedDict
 
 import numpy as np
 
-# One side's token vectors (fp16, [tokens, hidden]) and its matching mask ([tokens]).
-SideState = tuple[np.ndarray, np.ndarray]
+# One side's token vectors (fp16, [tokens, hidden]), its matching mask ([tokens]) and each
+# token's character span in the text ([tokens, 2]).
+SideState = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 DEFAULT_MAX_BYTES = 64 * 2**20
 
@@ -60,4 +61,4 @@ class SideCache:
 
 
 def _size(state: SideState) -> int:
-    return int(state[0].nbytes + state[1].nbytes)
+    return sum(int(part.nbytes) for part in state)

@@ -14,7 +14,7 @@ from answering.pipeline import CoachAnswerer, make_answerer
 from bot.settings import Settings
 from retrieval.models import Hit, SearchResult
 from tests.answering.helpers import StaticRetriever
-from tests.fakes.judge import FakeJudge
+from tests.fakes.judge import FakeJudge, FakeSpanJudge
 from tests.fakes.openai_server import FakeOpenAIServer
 
 QUESTION = "how many times a week should runners lift"
@@ -67,6 +67,40 @@ def test_the_judge_reads_each_sentence_under_its_heading(embedder) -> None:
     judge = FakeJudge(answers=["Guide › Part 2\n\nA good session"])
     answer = compose_extractive_answer(QUESTION, result_of(PASSAGES), embedder, judge)
     assert cited_units(answer.answer)[0].startswith("A good session starts")
+
+
+def test_a_span_judge_reads_each_sentence_inside_its_whole_passage(embedder) -> None:
+    """A judge that offers `span_relevance` gets each passage once, as it reads passages for
+    ranking, with the character spans of its candidate sentences; no sentence goes alone."""
+    judge = FakeSpanJudge(answers=[ANSWERING])
+    wrapped = [p.replace(". ", ".\n- ", 1) for p in PASSAGES]  # a wrap and a list marker
+    answer = compose_extractive_answer(QUESTION, result_of(wrapped), embedder, judge)
+    assert cited_units(answer.answer)[0].startswith(ANSWERING)
+    assert judge.relevance_calls == []
+    assert [call[1].split("\n\n")[0] for call in judge.span_calls] == [
+        "Guide › Part 1",
+        "Guide › Part 2",
+        "Guide › Part 3",
+    ]
+    for (_, passage, spans), original in zip(judge.span_calls, PASSAGES, strict=True):
+        # Each span is one sentence as written (the wrap and marker stay outside it).
+        first, second = original.split(". ", 1)
+        assert spans == [f"{first}.", second]
+        assert passage.endswith(spans[1])
+
+
+def test_a_sentence_the_span_judge_cannot_read_is_judged_alone(embedder) -> None:
+    """A span past what the judge read (None) falls back to the sentence under its heading."""
+
+    class Short(FakeSpanJudge):
+        def span_relevance(self, question, passage, spans):
+            found = super().span_relevance(question, passage, spans)
+            return [*found[:1], *([None] * (len(found) - 1))]
+
+    judge = Short(answers=[ANSWERING])
+    answer = compose_extractive_answer(QUESTION, result_of(PASSAGES), embedder, judge)
+    assert cited_units(answer.answer)[0].startswith(ANSWERING)  # the 1st sentence of Part 3
+    assert judge.relevance_calls == [(QUESTION, 3)]  # each passage's 2nd sentence, alone
 
 
 def test_refused_search_asks_no_judge(embedder) -> None:

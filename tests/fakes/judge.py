@@ -59,6 +59,27 @@ class FakeJudge:
         return out
 
 
+class FakeSpanJudge(FakeJudge):
+    """Also judges sentences inside their passage (`span_relevance`, as the shipped judge
+    does): a span is scored on its own text, and the calls are recorded."""
+
+    name = "fake-judge (word overlap, spans)"
+
+    def __init__(self, **kwargs: Sequence[str]) -> None:
+        super().__init__(**kwargs)
+        self.span_calls: list[tuple[str, str, list[str]]] = []  # (question, passage, spans)
+
+    def span_relevance(
+        self, question: str, passage: str, spans: Sequence[tuple[int, int]]
+    ) -> list[Relevance | None]:
+        texts = [passage[a:b] for a, b in spans]
+        self.span_calls.append((question, passage, texts))
+        heading = passage.split("\n\n")[0]
+        found = FakeJudge.relevance(self, question, [f"{heading}\n\n{t}" for t in texts])
+        self.relevance_calls.pop()  # not a call of the window path
+        return [None if not t else v for t, v in zip(texts, found, strict=True)]
+
+
 def _overlap(text: str, passage: str) -> float:
     asked = set(tokenize(text))
     return len(asked & set(tokenize(passage))) / (len(asked) or 1)

@@ -265,3 +265,43 @@ def test_training_data_shares_no_eight_word_run_with_eval_text() -> None:
     overlaps, protected, lines = find_overlaps()
     assert protected > 40 and lines > 1000
     assert not overlaps, [f"{o.file}:{o.line}" for o in overlaps]
+
+
+def test_span_masks_read_a_sentence_with_its_heading_only() -> None:
+    import numpy as np
+
+    from retrieval.judge.onnx_judge import span_masks
+
+    # "T › H\n\nAb. Cd." as five tokens (the last one [SEP], no text)
+    offsets = np.array([[0, 1], [4, 5], [7, 10], [11, 14], [0, 0]])
+    content = np.array([1, 1, 1, 1, 0])
+    masks = span_masks(offsets, content, [(7, 10), (11, 14), (20, 25)], heading_end=5)
+    assert masks.tolist() == [[1, 1, 1, 0, 0], [1, 1, 0, 1, 0], [0, 0, 0, 0, 0]]
+    no_heading = span_masks(offsets, content, [(11, 14)], heading_end=-1)
+    assert no_heading.tolist() == [[0, 0, 0, 1, 0]]
+
+
+_SPAN_PASSAGE = (
+    "Strength › Rest between sets\n\n"
+    "Many runners rush through the gym because they want to get back on the road. "
+    "Rest two to three minutes between heavy sets so each one is done at full quality. "
+    "Stretching while you wait is fine but not needed."
+)
+
+
+@pytest.mark.slow
+def test_shipped_judge_picks_the_answering_sentence_inside_its_passage(shipped) -> None:
+    """Sentences read inside their passage: the one that answers scores highest, and a span
+    past what the judge reads (its max_len) gets None, for the caller to judge alone."""
+    from retrieval.text import sentence_spans, split_prose
+
+    body = _SPAN_PASSAGE.split("\n\n", 1)[1]
+    base = len(_SPAN_PASSAGE) - len(body)
+    spans = [(base + a, base + b) for a, b in sentence_spans(body, split_prose(body))]
+    verdicts = shipped.span_relevance("how long should I rest between squat sets?",
+                                      _SPAN_PASSAGE, spans)  # fmt: skip
+    answers = [v.answers for v in verdicts]
+    assert answers.index(max(answers)) == 1
+    long = _SPAN_PASSAGE + " Filler words." * 400
+    tail = (len(long) - len("Filler words."), len(long))
+    assert shipped.span_relevance("rest between sets?", long, [spans[1], tail])[1] is None

@@ -12,6 +12,7 @@ from retrieval.text import (
     ELLIPSIS,
     FENCE,
     STOPWORDS,
+    sentence_spans,
     split_lines,
     split_message,
     split_prose,
@@ -175,3 +176,14 @@ def test_split_pieces_fit_and_keep_every_word(text: str, limit: int) -> None:
     assert all(0 < len(p) <= limit for p in pieces)
     kept = "".join("".join(pieces).split()).replace("`", "")
     assert kept == "".join(text.split()).replace("`", "")
+
+
+def test_sentence_spans_find_prose_sentences_where_they_are_written() -> None:
+    text = "Lift twice a week.\n- Keep the sets\n  short and heavy. Rest well.\n\nNothing else."
+    sentences = split_prose(text)
+    spans = sentence_spans(text, sentences)
+    assert [" ".join(text[a:b].split()) for a, b in spans] == sentences
+    # Searched in order: a repeated sentence maps to its own occurrence.
+    twice = "Rest well. Run easy. Rest well."
+    assert sentence_spans(twice, ["Rest well.", "Run easy.", "Rest well."])[2] == (21, 31)
+    assert sentence_spans(text, ["Never written here."]) == [(0, 0)]

@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.models import Chunk, passage_for_judge
-from retrieval.text import CITATION_RE, split_prose
+from retrieval.text import CITATION_RE, sentence_spans, split_prose
 
 log = logging.getLogger("training.judge.dataset")
 
@@ -47,6 +47,9 @@ HERE = Path(__file__).resolve().parent
 ARTICLES = HERE / "articles"
 ITEMS = HERE / "items"
 LABELS = HERE / "labels"
+# Which sentence of its own passage answers an "answers" question, labelled by reading
+# (`sentence_labels/*.jsonl`, see the README): trains the judge to pick the first sentence.
+SENTENCE_LABELS = HERE / "sentence_labels"
 BUILD = HERE / "build"
 
 RELEVANCE = ("answers", "touches", "not_covered")
@@ -137,6 +140,8 @@ def build(seed: int, out: Path) -> dict:
     rows: list[dict] = []
     ranking: list[dict] = []
     candidates: list[dict] = []
+    spans: list[dict] = []
+    sentence_labels = load_sentence_labels()
     for i, item in enumerate(items):
         if i in unmapped:
             continue
@@ -165,6 +170,9 @@ def build(seed: int, out: Path) -> dict:
                 candidates.append(
                     _candidate_row(item, split, gold[i], retrieved[item.text], corpus)
                 )
+                chosen = sentence_labels.get((item.text, item.article))
+                if chosen is not None:
+                    spans.append(_span_row(item, split, gold[i], corpus, *chosen))
         else:
             _claim_pairs(emit, item, gold[i], corpus, rng, vectors.get(i))
     rng.shuffle(rows)
@@ -179,10 +187,12 @@ def build(seed: int, out: Path) -> dict:
         "sources": dict(Counter(f"{r['task']}/{r['source']}" for r in rows)),
         "ranking_dev_questions": len(ranking),
         "labelled_candidates": sum(len(v) for v in labels.values()),
+        "span_groups": dict(Counter(r["split"] for r in spans)),
     }
     _write_jsonl(out / "pairs.jsonl", rows)
     _write_jsonl(out / "ranking_dev.jsonl", ranking)
     _write_jsonl(out / "candidates.jsonl", candidates)
+    _write_jsonl(out / "spans.jsonl", spans)
     (out / "dataset.json").write_text(json.dumps(stats, indent=1) + "\n", encoding="utf-8")
     log.info("wrote %d pairs (%s)", len(rows), json.dumps(stats["pairs"]))
     return stats
@@ -233,6 +243,38 @@ def load_labels() -> dict[str, dict[str, int]]:
                 question = " ".join(str(raw["question"]).split())
                 out[question][raw["key"]] = _QUESTION_LABELS[raw["label"]]
     return out
+
+
+def load_sentence_labels() -> dict[tuple[str, str], tuple[int, list[int]]]:
+    """(question, article) -> (the answering sentence, other sentences that carry part of the
+    answer), 0-based in `split_prose` order; questions no single sentence answers are left out."""
+    out: dict[tuple[str, str], tuple[int, list[int]]] = {}
+    for path in sorted(SENTENCE_LABELS.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row.get("best") is not None:
+                also = [n - 1 for n in row.get("also") or [] if n != row["best"]]
+                out[(row["question"], row["article"])] = (row["best"] - 1, also)
+    return out
+
+
+def _span_row(item: Item, split: str, row: int, corpus: Corpus, best: int, also: list[int]) -> dict:
+    """A question, its own passage as the judge reads it, and where each sentence sits in it."""
+    chunk = corpus.chunks[row]
+    passage = corpus.passage(row)
+    base = len(passage) - len(chunk.text)
+    spans = sentence_spans(chunk.text, split_prose(chunk.text))
+    return {
+        "text": item.text,
+        "passage": passage,
+        "spans": [[base + a, base + b] for a, b in spans],
+        "best": best,
+        "also": also,
+        "split": split,
+        "article": item.article,
+    }
 
 
 def map_items(items: list[Item], corpus: Corpus) -> tuple[dict[int, int], set[int]]:

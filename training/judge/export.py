@@ -122,6 +122,8 @@ def _ship(
             # 30 MB budget, so it is the reference for accuracy, never what ships.
             ranked = ranking if precision == "int8" else []
             figures[precision] = evaluate(judge.logits, rows, ranked)
+            if judge.layout == "sides" and (build / "spans.jsonl").exists():
+                figures[precision]["span_first"] = _span_first(judge, build / "spans.jsonl")
             size = sum(f.stat().st_size for f in folder.glob("*.onnx"))
             figures[precision]["size_mb"] = round(size / 2**20, 2)
             log.info("%s (%.1f MB): %s", precision, size / 2**20, headline(figures[precision]))
@@ -150,6 +152,20 @@ def _ship(
     log.info("shipped %s judge: %s (%d bytes, sha256 %s)", precision, out / ONNX_FILE,
              (out / ONNX_FILE).stat().st_size, config["sha256"])  # fmt: skip
     return config
+
+
+def _span_first(judge: OnnxJudge, path: Path) -> float:
+    """Training-dev share of questions whose top sentence, read inside its own passage, is
+    the labelled answering one (or another that carries part of the answer)."""
+    groups = [r for r in load_jsonl(path) if r["split"] == "dev"]
+    right = 0
+    for row in groups:
+        spans = [(a, b) for a, b in row["spans"]]
+        verdicts = judge.span_relevance(row["text"], row["passage"], spans)
+        scored = [(v.answers, i) for i, v in enumerate(verdicts) if v is not None]
+        top = max(scored)[1] if scored else -1
+        right += top == row["best"] or top in row["also"]
+    return right / max(len(groups), 1)
 
 
 def _export_onnx(model: torch.nn.Module, path: Path) -> None:

@@ -131,6 +131,13 @@ class Sides:
         self.encoder, self.tokenizer = encoder, tokenizer
         self.states: dict[tuple[bool, str], tuple[torch.Tensor, torch.Tensor]] = {}
 
+    def offsets(self, text: str) -> torch.Tensor:
+        """Each token's character span in `text`, read as a second side: [tokens, 2]."""
+        found = self.tokenizer(
+            [text], truncation=True, max_length=MAX_LEN, return_offsets_mapping=True
+        )["offset_mapping"][0]
+        return torch.tensor(found[1:], dtype=torch.long)
+
     def add(self, texts: set[str], second: bool) -> None:
         todo = sorted(t for t in texts if (second, t) not in self.states)
         if not todo:
@@ -153,7 +160,73 @@ class Sides:
         return hidden, mask
 
 
-def train(build: Path, seed: int, epochs: int, rank_weight: float) -> dict:
+def span_masks(
+    offsets: torch.Tensor, content: torch.Tensor, spans: list[list[int]], heading_end: int
+) -> torch.Tensor:
+    """One matching mask per sentence span of a passage: the sentence's own tokens plus the
+    title and heading (up to `heading_end`); all zero for a sentence past the cut. As
+    `OnnxJudge.span_relevance` builds them."""
+    starts, ends = offsets[:, 0], offsets[:, 1]
+    body = content.bool()
+    heading = body & (ends <= heading_end) if heading_end > 0 else torch.zeros_like(body)
+    rows = []
+    for start, end in spans:
+        inside = body & (starts >= start) & (ends <= end) & (ends > 0)
+        rows.append((inside | heading) if inside.any() else inside)
+    return torch.stack(rows).long()
+
+
+class SpanGroup:
+    """A question and its own passage's sentences: which one answers it (`best`), and which
+    others carry part of the answer (not counted as wrong)."""
+
+    def __init__(self, row: dict, sides: Sides) -> None:
+        self.text, self.passage = row["text"], row["passage"]
+        _, content = sides.states[(True, self.passage)]
+        masks = span_masks(
+            sides.offsets(self.passage), content, row["spans"], self.passage.find("\n\n")
+        )
+        read = masks.sum(1) > 0  # sentences with tokens inside the cut
+        self.masks = masks
+        self.best = int(row["best"])
+        self.valid = bool(self.best < len(masks) and masks[self.best].sum() > 0)
+        self.allowed = read.clone()
+        for other in row["also"]:
+            if other < len(masks):
+                self.allowed[other] = False
+
+    def scores(self, head: LateHead, sides: Sides) -> torch.Tensor:
+        """log P(answers) of each sentence read in its passage."""
+        hq, mq = sides.batch([self.text], second=False)
+        hp, _ = sides.batch([self.passage], second=True)
+        n = len(self.masks)
+        relevance, _ = head(hq.expand(n, -1, -1), mq.expand(n, -1), hp.expand(n, -1, -1),
+                            self.masks)  # fmt: skip
+        return torch.log_softmax(relevance, dim=1)[:, 0]
+
+    def loss(self, head: LateHead, sides: Sides) -> torch.Tensor:
+        keep = self.allowed.clone()
+        keep[self.best] = True
+        scores = self.scores(head, sides).masked_fill(~keep, float("-inf"))
+        return -torch.log_softmax(scores, dim=0)[self.best]
+
+    def right_first(self, head: LateHead, sides: Sides) -> bool:
+        scores = self.scores(head, sides).masked_fill(self.masks.sum(1) == 0, float("-inf"))
+        top = int(scores.argmax())
+        return top == self.best or not bool(self.allowed[top])
+
+
+def span_first(groups: list[SpanGroup], head: LateHead, sides: Sides) -> float:
+    """Share of questions whose top sentence (read in its passage) is one that answers."""
+    if not groups:
+        return 0.0
+    with torch.inference_mode():
+        return sum(g.right_first(head, sides) for g in groups) / len(groups)
+
+
+def train(
+    build: Path, seed: int, epochs: int, rank_weight: float, span_weight: float = 1.0
+) -> dict:
     seed_everything(seed, 1)
     started = time.perf_counter()
     from transformers import AutoTokenizer
@@ -165,12 +238,21 @@ def train(build: Path, seed: int, epochs: int, rank_weight: float) -> dict:
     sides = Sides(load_encoder(), AutoTokenizer.from_pretrained(str(base_model_dir())))
     sides.add({r["text"] for r in rows} | {q["question"] for q in ranking}, second=False)
     log.info("first sides done (%.0f s)", time.perf_counter() - started)
+    span_rows = load_jsonl(build / "spans.jsonl") if (build / "spans.jsonl").exists() else []
+    sides.add({r["text"] for r in span_rows}, second=False)
     passages = {r["passage"] for r in rows} | {
         c["passage"] for q in ranking for c in q["candidates"]
     }
-    sides.add(passages, second=True)
+    sides.add(passages | {r["passage"] for r in span_rows}, second=True)
     elapsed = time.perf_counter() - started
     log.info("second sides done: %d texts (%.0f s)", len(sides.states), elapsed)
+    span_groups: dict[str, list[SpanGroup]] = {"train": [], "dev": []}
+    for r in span_rows:
+        group = SpanGroup(r, sides)
+        if group.valid:
+            span_groups[r["split"]].append(group)
+    log.info("%d / %d span groups (train / dev)", len(span_groups["train"]),
+             len(span_groups["dev"]))  # fmt: skip
 
     train_rows = [r for r in rows if r["split"] == "train" and r["source"] != "hard-negative"]
     groups = question_groups(train_rows, GROUP)
@@ -195,6 +277,8 @@ def train(build: Path, seed: int, epochs: int, rank_weight: float) -> dict:
         perm = torch.randperm(len(train_rows)).tolist()
         order = list(range(len(groups)))
         random.shuffle(order)
+        span_order = list(range(len(span_groups["train"])))
+        random.shuffle(span_order)
         total = 0.0
         steps = 0
         for start in range(0, len(perm), 64):
@@ -215,6 +299,12 @@ def train(build: Path, seed: int, epochs: int, rank_weight: float) -> dict:
                     losses.append(-torch.log_softmax(scores[at : at + len(g)], dim=0)[0])
                     at += len(g)
                 loss = loss + rank_weight * torch.stack(losses).mean()
+            if span_weight and span_order:
+                chosen = [
+                    span_groups["train"][span_order.pop()] for _ in range(min(4, len(span_order)))
+                ]
+                spans_loss = torch.stack([g.loss(head, sides) for g in chosen]).mean()
+                loss = loss + span_weight * spans_loss
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -234,7 +324,10 @@ def train(build: Path, seed: int, epochs: int, rank_weight: float) -> dict:
 
     dev = [r for r in rows if r["split"] == "dev"]
     figures = evaluate(predict, dev, ranking)
-    log.info("dev (PyTorch): %s", headline(figures))
+    figures["span_first"] = span_first(span_groups["dev"], head, sides)
+    figures["span_n"] = float(len(span_groups["dev"]))
+    log.info("dev (PyTorch): %s span_first=%.3f (n=%d)", headline(figures),
+             figures["span_first"], len(span_groups["dev"]))  # fmt: skip
     return write_summary(
         build,
         started,
@@ -243,6 +336,7 @@ def train(build: Path, seed: int, epochs: int, rank_weight: float) -> dict:
         seed=seed,
         epochs=epochs,
         rank_weight=rank_weight,
+        span_weight=span_weight,
         max_len=MAX_LEN,
         train_pairs=len(train_rows),
         dev_pairs=len(dev),
@@ -252,10 +346,11 @@ def train(build: Path, seed: int, epochs: int, rank_weight: float) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = step_parser(__doc__ or "", BUILD, EPOCHS)
     parser.add_argument("--rank-weight", type=float, default=1.0)
+    parser.add_argument("--span-weight", type=float, default=1.0)
     args = parser.parse_args(argv)
     start_logging(args.build, args.step)
     if args.step == "train":
-        train(args.build, args.seed, args.epochs, args.rank_weight)
+        train(args.build, args.seed, args.epochs, args.rank_weight, args.span_weight)
     else:
         from training.judge.export import export_sides
 
