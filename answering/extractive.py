@@ -23,13 +23,16 @@ _MIN_WORDS = 5
 # A sentence must score at least this share of the best one to join the answer.
 _KEEP_RATIO = 0.8
 # With a judge in force, each candidate sentence's score is the judge's "answers" probability
-# (+ JUDGE_TOUCHES x "touches") read under its passage's title and heading with the next
-# JUDGE_WINDOW sentences, + JUDGE_RANK_PRIOR per passage rank above the third, + JUDGE_RULES_SHARE
-# x today's similarity score; the best leads, others join at JUDGE_KEEP_RATIO of it. Chosen with
-# the late-interaction judge (03407f66…) on every dev set with answer_contains (290 questions,
-# four corpora; `python -m evaluation.tune_judge`): the first sentence carried the answer for
-# 0.541 of them, against 0.417 with the judge off and 0.455 with the previous judge file; the
-# judge alone (rules share 0) 0.42-0.48.
+# (+ JUDGE_TOUCHES x "touches"), read inside its whole passage (`judged_sentences`; alone under
+# the passage's title and heading with the next JUDGE_WINDOW sentences when the judge cannot),
+# + JUDGE_RANK_PRIOR per passage rank above the third, + JUDGE_RULES_SHARE x today's similarity
+# score; the best leads, others join at JUDGE_KEEP_RATIO of it. Chosen with the sides judge
+# (head 9a6db138…) on every dev set with answer_contains (482 questions, four corpora;
+# `python -m evaluation.tune_judge`): the first sentence carries the answer for 0.535 of them
+# (tied best of the grid), against 0.405 with the judge off and 0.429 with the judged ranking
+# and today's sentence choice; the judge alone (rules share 0, no rank prior) 0.44. With the
+# earlier head, sentences read inside the passage gave 0.523 against 0.508 read alone
+# (`python -m evaluation.suite --split dev`).
 JUDGE_SENTENCES = True
 SPAN_SENTENCES = True
 JUDGE_WINDOW = 0

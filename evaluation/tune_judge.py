@@ -56,10 +56,10 @@ TOUCHES = (0.0, 0.5)
 DEPTHS = (5, 10)  # fewer passages judged per question: cheaper, if recall holds
 SHARES = (0.0, 0.3, 0.5, 0.7, 0.85, 1.0)  # 0: the rules' own blend and bands
 SIGNAL_TOUCHES = (0.0, 0.25, 0.5, 1.0)
-WINDOWS = (0, 1, 2)
+WINDOWS = (0,)  # only read for a sentence the judge cannot read inside its passage
 KEEP_RATIOS = (0.5, 0.8)
-RANK_PRIORS = (0.0, 0.1)
-RULES_SHARES = (0.0, 0.5, 1.0)
+RANK_PRIORS = (0.0, 0.1, 0.2)
+RULES_SHARES = (0.0, 0.25, 0.5, 1.0)
 MAX_CAVEAT = 0.10
 
 
