@@ -104,22 +104,23 @@ def in_process(rounds: int, choice: str = "bundled") -> dict:
                 data_dir=data_dir, knowledge_dir=KNOWLEDGE, llm="extractive", judge=judge
             )
 
+        # "cold": an app of its own (its own judge, so its own kept passage vectors), emptied
+        # before each question, as for passages no one asked about since the bot started.
         apps = {
             "judge": CoachApp(settings(choice), embedder=embedder),
             "off": CoachApp(settings("off"), embedder=embedder),
+            "cold": CoachApp(settings(choice), embedder=embedder),
         }
         note("building the index and loading the judge")
         judge_name = apps["judge"].judge_name()
         for app in apps.values():
             app.ask(QUESTIONS[0])  # warm-up: index, calibration, ONNX sessions
-        # "cold": the judge's kept passage vectors dropped before the question, as for a
-        # question over passages no one asked about since the bot started.
-        passages = getattr(apps["judge"].judge, "passages", None)
-        times: dict[str, list[float]] = {name: [] for name in (*apps, "cold")}
+        passages = getattr(apps["cold"].judge, "passages", None)
+        times: dict[str, list[float]] = {name: [] for name in apps}
         note(f"{rounds} rounds of {len(QUESTIONS)} questions, judge on, cold and off interleaved")
         for _ in range(rounds):
             for question in QUESTIONS:
-                for name, app in (*apps.items(), ("cold", apps["judge"])):
+                for name, app in apps.items():
                     if name == "cold" and passages is not None:
                         passages.clear()
                     started = time.perf_counter()
