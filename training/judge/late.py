@@ -356,7 +356,34 @@ def main(argv: list[str] | None = None) -> None:
 
         head = LateHead()
         head.load_state_dict(torch.load(args.build / "late.pt", map_location="cpu"))
-        export_sides(SideEncoder(load_encoder()).eval(), head.eval(), args.build)
+        encoder = SideEncoder(load_encoder()).eval()
+        export_sides(
+            encoder,
+            head.eval(),
+            HIDDEN,
+            args.build,
+            lambda judge, rows, _max_len: check_export(encoder, head, judge, rows),
+        )
+
+
+def check_export(encoder: SideEncoder, head: LateHead, judge, rows: list[dict]) -> None:
+    """The fp32 graphs must reproduce PyTorch's sides and head, as training computes them."""
+    from transformers import AutoTokenizer
+
+    from training.judge.model import base_model_dir
+
+    sides = Sides(encoder.encoder, AutoTokenizer.from_pretrained(str(base_model_dir())))
+    pairs = [(r["text"], r["passage"]) for r in rows[:24]]
+    sides.add({a for a, _ in pairs}, second=False)
+    sides.add({b for _, b in pairs}, second=True)
+    with torch.inference_mode():
+        want = head(*sides.batch([a for a, _ in pairs], second=False),
+                    *sides.batch([b for _, b in pairs], second=True))  # fmt: skip
+    got = judge.logits(pairs)
+    for name, expected in zip(HEADS, want, strict=True):
+        diff = float((torch.from_numpy(got[name]) - expected).abs().max())
+        if diff > 1e-2:
+            raise SystemExit(f"the ONNX export disagrees with PyTorch on {name}: {diff:.5f}")
 
 
 if __name__ == "__main__":
