@@ -129,9 +129,10 @@ class OnnxJudge:
         """Each span of `passage` (character start, end) judged in its passage's context: the
         passage is read once, as a whole (and kept), and the head compares the question with
         the span's tokens and the passage's title and heading (as `make judge` trains it on
-        labelled answering sentences). None for a span with no token read (past max_len)."""
-        if self._head is None:
-            raise JudgeError("span verdicts need the sides layout")
+        labelled answering sentences). None for a span with no token read (past max_len), and
+        for every span with the pair layout: the caller judges those sentences alone."""
+        if self._head is None:  # the pair layout cannot read a span in place
+            return [None] * len(spans)
         hq, mq, _ = self._sides([question], second=False)[question]
         hidden, content, offsets = self._sides([passage], second=True)[passage]
         masks = span_masks(offsets, content, spans, passage.find("\n\n"))

@@ -130,6 +130,8 @@ def test_an_onnx_folder_of_the_pair_layout_still_loads(tmp_path: Path) -> None:
     sup = judge.support([("Lift twice a week.", "Twice a week.")])
     assert len(rel) == 2 and rel[0] != rel[1]
     assert sup[0].supported + sup[0].contradicted + sup[0].unsupported == pytest.approx(1.0)
+    # No sentence is read in place: the extractive answer judges each one alone instead.
+    assert judge.span_relevance("q?", "T › H\n\nOne. Two.", [(7, 11), (12, 16)]) == [None, None]
     (folder / "judge.json").write_text(json.dumps({"heads": heads, "layout": "columns"}))
     with pytest.raises(JudgeError, match="layout 'columns'"):
         make_judge(str(folder))
