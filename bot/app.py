@@ -100,7 +100,11 @@ class CoachApp:
             if not self._judge_built:
                 from retrieval.judge import make_judge
 
-                self._judge = make_judge(self.settings.judge)
+                # Passages' vectors are kept beside the index: a one-shot `coach ask` reads
+                # them instead of encoding every passage it judges again.
+                self._judge = make_judge(
+                    self.settings.judge, cache_dir=self.settings.data_dir / "judge-cache"
+                )
                 self._judge_built = True
             return self._judge
 

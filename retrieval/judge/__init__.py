@@ -20,10 +20,11 @@ ONNX_FILE = "judge.onnx"
 CONFIG_FILE = "judge.json"
 
 
-def make_judge(choice: str) -> Judge | None:
+def make_judge(choice: str, *, cache_dir: Path | None = None) -> Judge | None:
     """'bundled' (default): the shipped ONNX file; 'off': None; otherwise a path to a local
     sentence-transformers CrossEncoder folder (or an ONNX folder of ours).
 
+    `cache_dir` keeps passages' token vectors between processes (our ONNX judge only).
     Unknown or missing choices raise `JudgeError` with a message a club member can act on.
     Heavy libraries are imported only when a model is actually loaded.
     """
@@ -33,7 +34,7 @@ def make_judge(choice: str) -> Judge | None:
     if name.lower() in ("", "bundled"):
         if not (BUNDLED_DIR / ONNX_FILE).is_file():
             raise JudgeError("the bundled judge model is missing: run `make judge`")
-        return _onnx_judge(BUNDLED_DIR)
+        return _onnx_judge(BUNDLED_DIR, cache_dir)
     folder = Path(name).expanduser()
     if not folder.exists():
         raise JudgeError(
@@ -46,7 +47,7 @@ def make_judge(choice: str) -> Judge | None:
             "(a sentence-transformers CrossEncoder folder, or a folder with judge.onnx)"
         )
     if (folder / ONNX_FILE).is_file():
-        return _onnx_judge(folder)
+        return _onnx_judge(folder, cache_dir)
     if (folder / "config.json").is_file():
         from retrieval.judge.cross_encoder import CrossEncoderJudge
 
@@ -57,7 +58,7 @@ def make_judge(choice: str) -> Judge | None:
     )
 
 
-def _onnx_judge(folder: Path) -> Judge:
+def _onnx_judge(folder: Path, cache_dir: Path | None) -> Judge:
     from retrieval.judge.onnx_judge import OnnxJudge
 
-    return OnnxJudge(folder)
+    return OnnxJudge(folder, cache_dir=cache_dir)

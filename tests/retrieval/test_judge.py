@@ -307,3 +307,28 @@ def test_shipped_judge_picks_the_answering_sentence_inside_its_passage(shipped) 
     long = _SPAN_PASSAGE + " Filler words." * 400
     tail = (len(long) - len("Filler words."), len(long))
     assert shipped.span_relevance("rest between sets?", long, [spans[1], tail])[1] is None
+
+
+@pytest.mark.slow
+def test_passage_vectors_kept_on_disk_serve_a_later_process(tmp_path: Path) -> None:
+    """A judge with a cache folder writes each passage's vectors once; a later judge (a new
+    process, as a one-shot `coach ask` is) reads them instead of encoding again: the same
+    verdicts, and changed files change them."""
+    question, answering, off_topic = _RELEVANCE_PAIRS[0]
+    first = make_judge("bundled", cache_dir=tmp_path)
+    assert first is not None
+    before = first.relevance(question, [answering, off_topic])
+    files = sorted(tmp_path.rglob("*.npz"))
+    assert len(files) == 2
+    again = make_judge("bundled", cache_dir=tmp_path)
+    assert again is not None
+    assert again.relevance(question, [answering, off_topic]) == before
+    import numpy as np
+
+    for f in files:  # the passages as zero vectors: no longer the same verdicts
+        with np.load(f) as saved:
+            parts = {k: saved[k] for k in saved.files}
+        np.savez(f, **{**parts, "hidden": np.zeros_like(parts["hidden"])})
+    third = make_judge("bundled", cache_dir=tmp_path)
+    assert third is not None
+    assert third.relevance(question, [answering, off_topic]) != before
