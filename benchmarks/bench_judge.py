@@ -117,7 +117,10 @@ def in_process(rounds: int, choice: str = "bundled") -> dict:
         judge_name = apps["judge"].judge_name()
         for app in apps.values():
             app.ask(QUESTIONS[0])  # warm-up: index, calibration, ONNX sessions
-        passages = getattr(apps["cold"].judge, "passages", None)
+        cold_judge = apps["cold"].judge
+        passages = getattr(cold_judge, "passages", None)
+        if getattr(cold_judge, "files", None) is not None:
+            cold_judge.files = None  # type: ignore[union-attr]  # nor on disk (shared data dir)
         times: dict[str, list[float]] = {name: [] for name in apps}
         note(f"{rounds} rounds of {len(QUESTIONS)} questions, judge on, cold and off interleaved")
         for _ in range(rounds):
