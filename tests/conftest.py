@@ -151,9 +151,10 @@ def _share_the_judge(monkeypatch: pytest.MonkeyPatch) -> None:
     of loading the model again; `off` and folders go through the real factory."""
     import retrieval.judge
 
-    def make_judge(choice: str):
+    def make_judge(choice: str, *, cache_dir=None):
+        # The shared judge keeps passages in memory only: tests must not share files.
         if choice.strip().lower() in ("", "bundled"):
             return _SESSION_JUDGE.get()
-        return _REAL_MAKE_JUDGE(choice)
+        return _REAL_MAKE_JUDGE(choice, cache_dir=cache_dir)
 
     monkeypatch.setattr(retrieval.judge, "make_judge", make_judge)
