@@ -190,7 +190,7 @@ def _choose_judged(
     embedder: Embedder,
 ) -> list[tuple[int, int, str]]:
     """The sentence the judge finds answers the question first, then up to two more that
-    score near it, in reading order (one batched call)."""
+    score near it, in reading order."""
     verdicts = judged_sentences(question, hits, candidates, judge)
     scores = np.array(
         [

@@ -211,7 +211,7 @@ def span_masks(
     offsets: np.ndarray, content: np.ndarray, spans: Sequence[tuple[int, int]], heading_end: int
 ) -> np.ndarray:
     """One matching mask per span: its own tokens plus the title and heading (tokens ending by
-    `heading_end`); all zero for a span with no token read. Mirrors training's `span_masks`."""
+    `heading_end`); all zero for a span with no token read. Training reads spans through it too."""
     starts, ends = offsets[:, 0], offsets[:, 1]
     body = content.astype(bool)
     heading = body & (ends <= heading_end) if heading_end > 0 else np.zeros_like(body)

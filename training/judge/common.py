@@ -60,6 +60,33 @@ def step_parser(doc: str, build: Path, epochs: int) -> argparse.ArgumentParser:
     return parser
 
 
+def class_weights(task: torch.Tensor, label: torch.Tensor) -> dict[int, torch.Tensor]:
+    """Per task, each class weighted by the square root of its inverse frequency (mean 1)."""
+    weights = {}
+    for t in range(2):
+        counts = torch.bincount(label[task == t], minlength=3).float().clamp(min=1)
+        w = (counts.sum() / (3 * counts)).sqrt()
+        weights[t] = w / w.mean()
+    return weights
+
+
+def task_loss(
+    heads: tuple[torch.Tensor, torch.Tensor],
+    task: torch.Tensor,
+    label: torch.Tensor,
+    weights: dict[int, torch.Tensor],
+) -> torch.Tensor:
+    """Each pair's class-weighted cross-entropy on its own task's head (relevance or support),
+    each task weighted by its share of the batch."""
+    loss = torch.zeros(())
+    for t, logits in enumerate(heads):
+        m = task == t
+        if m.any():
+            ce = torch.nn.functional.cross_entropy(logits[m], label[m], weight=weights[t])
+            loss = loss + m.float().mean() * ce
+    return loss
+
+
 def write_summary(build: Path, started: float, figures: dict, **fields: object) -> dict:
     """`build/train.json`: how the run was made and its training-dev figures (export reads it)."""
     summary = {**fields, "dev": figures, "seconds": round(time.perf_counter() - started, 1)}

@@ -26,11 +26,14 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from retrieval.judge.onnx_judge import span_masks
 from training.judge.common import (
+    class_weights,
     question_groups,
     seed_everything,
     start_logging,
     step_parser,
+    task_loss,
     write_summary,
 )
 from training.judge.metrics import evaluate, headline, load_jsonl
@@ -160,22 +163,6 @@ class Sides:
         return hidden, mask
 
 
-def span_masks(
-    offsets: torch.Tensor, content: torch.Tensor, spans: list[list[int]], heading_end: int
-) -> torch.Tensor:
-    """One matching mask per sentence span of a passage: the sentence's own tokens plus the
-    title and heading (up to `heading_end`); all zero for a sentence past the cut. As
-    `OnnxJudge.span_relevance` builds them."""
-    starts, ends = offsets[:, 0], offsets[:, 1]
-    body = content.bool()
-    heading = body & (ends <= heading_end) if heading_end > 0 else torch.zeros_like(body)
-    rows = []
-    for start, end in spans:
-        inside = body & (starts >= start) & (ends <= end) & (ends > 0)
-        rows.append((inside | heading) if inside.any() else inside)
-    return torch.stack(rows).long()
-
-
 class SpanGroup:
     """A question and its own passage's sentences: which one answers it (`best`), and which
     others carry part of the answer (not counted as wrong)."""
@@ -183,8 +170,14 @@ class SpanGroup:
     def __init__(self, row: dict, sides: Sides) -> None:
         self.text, self.passage = row["text"], row["passage"]
         _, content = sides.states[(True, self.passage)]
-        masks = span_masks(
-            sides.offsets(self.passage), content, row["spans"], self.passage.find("\n\n")
+        # The app's own masks (numpy), so training reads spans exactly as the judge will.
+        masks = torch.from_numpy(
+            span_masks(
+                sides.offsets(self.passage).numpy(),
+                content.numpy(),
+                [(a, b) for a, b in row["spans"]],
+                self.passage.find("\n\n"),
+            )
         )
         read = masks.sum(1) > 0  # sentences with tokens inside the cut
         self.masks = masks
@@ -258,11 +251,7 @@ def train(
     groups = question_groups(train_rows, GROUP)
     task = torch.tensor([HEADS.index(r["task"]) for r in train_rows])
     label = torch.tensor([r["label"] for r in train_rows])
-    weights = {}
-    for t in range(2):
-        counts = torch.bincount(label[task == t], minlength=3).float().clamp(min=1)
-        w = (counts.sum() / (3 * counts)).sqrt()
-        weights[t] = w / w.mean()
+    weights = class_weights(task, label)
     head = LateHead()
     opt = torch.optim.AdamW(head.parameters(), lr=1e-3, weight_decay=0.01)
 
@@ -283,13 +272,7 @@ def train(
         steps = 0
         for start in range(0, len(perm), 64):
             idx = perm[start : start + 64]
-            rel, sup = run(idx)
-            loss = torch.zeros(())
-            for t, logits in enumerate((rel, sup)):
-                m = task[idx] == t
-                if m.any():
-                    ce = nn.functional.cross_entropy(logits[m], label[idx][m], weight=weights[t])
-                    loss = loss + m.float().mean() * ce
+            loss = task_loss(run(idx), task[idx], label[idx], weights)
             if rank_weight and order:
                 picked = [groups[order.pop()] for _ in range(min(4, len(order)))]
                 flat = [i for g in picked for i in g]

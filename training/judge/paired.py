@@ -26,7 +26,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from training.judge.common import seed_everything, start_logging, step_parser, write_summary
+from training.judge.common import (
+    class_weights,
+    seed_everything,
+    start_logging,
+    step_parser,
+    task_loss,
+    write_summary,
+)
 from training.judge.metrics import evaluate, headline, load_jsonl
 from training.judge.model import HEADS, base_model_dir
 
@@ -179,24 +186,14 @@ def train(build: Path, seed: int, epochs: int) -> dict:
     u, v, task, label = tensors(train_rows)
     head = Head()
     opt = torch.optim.AdamW(head.parameters(), lr=1e-3, weight_decay=0.01)
-    weights = {}
-    for t in range(2):
-        counts = torch.bincount(label[task == t], minlength=3).float().clamp(min=1)
-        w = (counts.sum() / (3 * counts)).sqrt()
-        weights[t] = w / w.mean()
+    weights = class_weights(task, label)
     for epoch in range(epochs):
         head.train()
         perm = torch.randperm(len(label))
         total = 0.0
         for start in range(0, len(perm), 64):
             idx = perm[start : start + 64]
-            rel, sup = head(u[idx], v[idx])
-            loss = torch.zeros(())
-            for t, logits in enumerate((rel, sup)):
-                m = task[idx] == t
-                if m.any():
-                    ce = nn.functional.cross_entropy(logits[m], label[idx][m], weight=weights[t])
-                    loss = loss + m.float().mean() * ce
+            loss = task_loss(head(u[idx], v[idx]), task[idx], label[idx], weights)
             opt.zero_grad()
             loss.backward()
             opt.step()
