@@ -34,6 +34,7 @@ HEADS = ("relevance", "support")
 # Pairs per ONNX run: a call's pairs go in one run up to this, longer lists in slices of
 # similar length (every pair in a run is padded to the longest).
 MAX_BATCH = 32
+QUESTION_BYTES = 4 * 2**20
 
 
 class OnnxJudge:
@@ -64,6 +65,9 @@ class OnnxJudge:
         if self.layout == "sides":
             self._head = _open_session(folder / str(config.get("head", "judge_head.onnx")), threads)
         self.passages = SideCache()
+        # The last questions and claims too: one answer reads its question for the rerank and
+        # again for each passage's sentences (a few kB each).
+        self._questions = SideCache(max_bytes=QUESTION_BYTES)
         self.files: SideFiles | None = None
         if cache_dir is not None and self.layout == "sides":
             key = f"{config.get('sha256', '')}{config.get('head_sha256', '')}" or "unversioned"
@@ -167,19 +171,20 @@ class OnnxJudge:
     def _sides(self, texts: list[str], second: bool) -> dict[str, SideState]:
         """Each distinct text's token vectors, encoded alone (one text per run, so a text's
         vectors never depend on its batch neighbours: int8 activations are scaled per run)."""
+        memory = self.passages if second else self._questions
+        files = self.files if second else None
         out: dict[str, SideState] = {}
         for text in dict.fromkeys(texts):
-            state = self.passages.get(text) if second else None
-            if state is None and second and self.files is not None:
-                state = self.files.get(text)
+            state = memory.get(text)
+            if state is None and files is not None:
+                state = files.get(text)
                 if state is not None:
-                    self.passages.put(text, state)
+                    memory.put(text, state)
             if state is None:
                 state = self._encode_side(text, second)
-                if second:
-                    self.passages.put(text, state)
-                    if self.files is not None:
-                        self.files.put(text, state)
+                memory.put(text, state)
+                if files is not None:
+                    files.put(text, state)
             out[text] = state
         return out
 
