@@ -41,6 +41,7 @@ HALVES = {
         "grounding_dev3.jsonl",
         "grounding_dev4.jsonl",
         "grounding_dev5.jsonl",
+        "grounding_dev6.jsonl",
     ),
     "test": ("grounding_test.jsonl",),
 }

@@ -127,6 +127,8 @@ def test_eval_sets_are_well_formed(name: str) -> None:
         "messy-r4sealed.dev.jsonl",
         "knowledge-r5sealed.dev.jsonl",
         "messy-r5sealed.dev.jsonl",
+        "knowledge-r6sealed.dev.jsonl",
+        "messy-r6sealed.dev.jsonl",
         "knowledge.test.jsonl",
         "messy.test.jsonl",
     ],
