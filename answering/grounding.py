@@ -74,6 +74,9 @@ class GroundingPolicy:
     # the rules' (0.6 / 0.9: P 0.843 R 0.789; 0.5 / 2.0: P 0.762 R 0.870).
     judge_keep: float = 0.7
     judge_drop: float = 0.9
+    # With a judge: a cited sentence it finds supported with at least this skips only the
+    # word-coverage checks (a paraphrase's new words); numbers and meaning are still compared.
+    judge_words: float = 2.0
 
 
 @dataclass
@@ -119,7 +122,7 @@ def ground_answer(
     result = GroundedAnswer(text="")
     lines = [_split_line(line) for line in answer.splitlines()]
     verdicts: dict[tuple[str, int], Support] = {}
-    if judge is not None and (policy.judge_keep <= 1 or policy.judge_drop <= 1):
+    if judge is not None and min(policy.judge_keep, policy.judge_drop, policy.judge_words) <= 1:
         verdicts = _judge_all(
             judge, [s for _, sentences in lines for s in sentences], judge_passages or passages
         )
@@ -283,14 +286,18 @@ def _check(
             return None
         valid = [best]
         sentence = _with_citations(sentence, valid)
-    elif problem := _judged_problem(sentence, valid, verdicts or {}, policy) or (
-        _unsupported(sentence, stems, [refs[n - 1] for n in valid], question, similarity, policy)
-        if not _judge_vouches(sentence, valid, verdicts or {}, policy)
-        else None
-    ):
-        result.dropped.append(Dropped(sentence, f"passage(s) {valid}: {problem}"))
-        return None
     else:
+        judged = verdicts or {}
+        problem = _judged_problem(sentence, valid, judged, policy)
+        if problem is None and not _judge_vouches(sentence, valid, judged, policy.judge_keep):
+            vouched = _judge_vouches(sentence, valid, judged, policy.judge_words)
+            cited = [refs[n - 1] for n in valid]
+            problem = _unsupported(
+                sentence, stems, cited, question, similarity, policy, words_vouched=vouched
+            )
+        if problem:
+            result.dropped.append(Dropped(sentence, f"passage(s) {valid}: {problem}"))
+            return None
         sentence = _with_citations(sentence, valid)
     result.kept_cited += 1
     result.used.extend(n for n in valid if n not in result.used)
@@ -304,13 +311,15 @@ def _unsupported(
     question: _Reference,
     similarity: Similarity | None,
     policy: GroundingPolicy,
+    *,
+    words_vouched: bool = False,
 ) -> str | None:
     """Why the passages don't support the sentence, or None when they do."""
     allowed_numbers = question.numbers.union(*(r.numbers for r in refs))
     if extra := numbers_in(sentence) - allowed_numbers:
         return f"states a number the passage doesn't ({', '.join(sorted(extra))})"
     claim = stems - GENERIC_STEMS
-    if claim:
+    if claim and not words_vouched:
         vocabulary = frozenset().union(*(r.stems for r in refs))
         novel = claim - vocabulary - question.stems
         if len(claim & vocabulary) / len(claim) < policy.min_support:
@@ -345,10 +354,10 @@ def _judge_vouches(
     sentence: str,
     valid: Sequence[int],
     verdicts: dict[tuple[str, int], Support],
-    policy: GroundingPolicy,
+    threshold: float,
 ) -> bool:
     verdict = _judged(sentence, valid, verdicts)
-    return verdict is not None and verdict.supported >= policy.judge_keep
+    return verdict is not None and verdict.supported >= threshold
 
 
 def _judged_problem(

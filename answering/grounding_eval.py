@@ -202,20 +202,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             _print(score, name, args.json, args.show_errors)
         if args.sweep and judge is not None:
             cached = systems[1][1]
-            for keep, drop in _grid():
-                policy = GroundingPolicy(judge_keep=keep, judge_drop=drop)
+            for keep, drop, words in _grid():
+                policy = GroundingPolicy(judge_keep=keep, judge_drop=drop, judge_words=words)
                 score = evaluate(
                     rows, passages, similarity, half, judge=cached, policy=policy, titles=titles
                 )
-                _print(score, f"sweep keep>={keep} drop>={drop}", args.json, False)
+                name = f"sweep keep>={keep} drop>={drop} words>={words}"
+                _print(score, name, args.json, False)
     return 0
 
 
-def _grid() -> list[tuple[float, float]]:
-    """judge_keep x judge_drop; 2.0 turns a side off (replace: keep = 1 - drop)."""
+def _grid() -> list[tuple[float, float, float]]:
+    """judge_keep x judge_drop x judge_words; 2.0 turns a side off (replace: keep = 1 - drop)."""
     keeps = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 2.0)
     drops = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 2.0)
-    return [(k, d) for k in keeps for d in drops]
+    words = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 2.0)
+    return [(k, d, w) for k in keeps for d in drops for w in words if w < k or w == 2.0]
 
 
 def _print(score: Score, name: str, as_json: bool, show_errors: bool) -> None:

@@ -135,6 +135,24 @@ def test_judge_keeps_a_supported_paraphrase_the_rules_drop() -> None:
     assert checked.kept_cited == 1 and checked.text.endswith("[1].")
 
 
+WORDS_ONLY = GroundingPolicy(judge_keep=2.0, judge_drop=2.0, judge_words=0.9)
+
+
+def test_judge_vouching_for_words_still_leaves_numbers_and_meaning_to_the_rules() -> None:
+    judge = FakeJudge(supported=["breather", "five to six", "before your form"])
+    paraphrase = "Between your heaviest sets, take a breather of a couple of minutes [1]."
+    kept = ground_answer(paraphrase, [PASSAGE], policy=WORDS_ONLY, judge=judge)
+    assert kept.kept_cited == 1  # its new words no longer sink it
+    # A number the passage doesn't state, and a reversal, are still dropped by the rules.
+    number = "Take a breather of five to six minutes between heavy sets [1]."
+    assert ground_answer(number, [PASSAGE], policy=WORDS_ONLY, judge=judge).kept_cited == 0
+    reversal = "Keep grinding out more reps before your form breaks down, never stop a set [1]."
+    assert ground_answer(reversal, [PASSAGE], policy=WORDS_ONLY, judge=judge).kept_cited == 0
+    # Judged unsure, the word rules decide as before.
+    unsure = ground_answer(paraphrase, [PASSAGE], policy=WORDS_ONLY, judge=FakeJudge())
+    assert unsure.kept_cited == 0
+
+
 def test_judge_is_asked_once_per_answer_and_never_about_instructions() -> None:
     judge = FakeJudge()
     text = (

@@ -54,16 +54,30 @@ CLS, SEP = 101, 102  # the bundled tokenizer's [CLS] and [SEP]
 PROJECTED = 128
 # Each question's labelled candidates, its own passage and random ones, ranked together.
 GROUP = 8
+# Width of the alignment read (0: none, the round-6 head).
+ALIGN = 64
 
 
 class LateHead(nn.Module):
-    """Two 3-way heads over the paired features (u*v, |u-v|, cos) and two MaxSim scores."""
+    """Two 3-way heads over the paired features (u*v, |u-v|, cos), two MaxSim scores and, with
+    `align` > 0, an alignment read: each question/claim token attends over the passage's tokens
+    and a small layer compares it with what it found (as ESIM does for entailment), pooled."""
 
-    def __init__(self, width: int = 128, dropout: float = 0.1) -> None:
+    def __init__(self, width: int = 128, dropout: float = 0.1, align: int = ALIGN) -> None:
         super().__init__()
+        self.align = align
         self.project = nn.Linear(HIDDEN, PROJECTED, bias=False)
         self.weigh = nn.Linear(HIDDEN, 1)
-        self.body = nn.Sequential(nn.Linear(2 * HIDDEN + 3, width), nn.GELU(), nn.Dropout(dropout))
+        extra = 0
+        if align:
+            self.query = nn.Linear(HIDDEN, align)
+            self.key = nn.Linear(HIDDEN, align)
+            self.value = nn.Linear(HIDDEN, align)
+            self.compare = nn.Sequential(nn.Linear(4 * align, align), nn.GELU())
+            extra = 2 * align
+        self.body = nn.Sequential(
+            nn.Linear(2 * HIDDEN + 3 + extra, width), nn.GELU(), nn.Dropout(dropout)
+        )
         self.relevance = nn.Linear(width, 3)
         self.support = nn.Linear(width, 3)
 
@@ -78,8 +92,27 @@ class LateHead(nn.Module):
         raw = _maxsim(hq, mq, hp, mp, torch.ones_like(mq))
         weights = nn.functional.softplus(self.weigh(hq).squeeze(-1))
         trained = _maxsim(self.project(hq), mq, self.project(hp), mp, weights)
-        h = self.body(torch.cat([u * v, (u - v).abs(), cos, raw, trained], dim=-1))
+        features = [u * v, (u - v).abs(), cos, raw, trained]
+        if self.align:
+            features.append(self._aligned(hq, mq, hp, mp))
+        h = self.body(torch.cat(features, dim=-1))
         return self.relevance(h), self.support(h)
+
+    def _aligned(
+        self, hq: torch.Tensor, mq: torch.Tensor, hp: torch.Tensor, mp: torch.Tensor
+    ) -> torch.Tensor:
+        """Mean and max over question tokens of their comparison with what they attend to."""
+        q = self.query(hq)
+        k = self.key(hp)
+        scores = torch.matmul(q, k.transpose(1, 2)) / float(self.align) ** 0.5
+        scores = scores + (mp.unsqueeze(1).to(scores.dtype) - 1.0) * 1e4
+        found = torch.matmul(torch.softmax(scores, dim=-1), self.value(hp))
+        mine = self.value(hq)
+        local = self.compare(torch.cat([mine, found, mine * found, (mine - found).abs()], -1))
+        m = mq.unsqueeze(-1).to(local.dtype)
+        mean = (local * m).sum(1) / m.sum(1).clamp(min=1e-9)
+        top = (local + (m - 1.0) * 1e4).max(dim=1).values
+        return torch.cat([mean, top], dim=-1)
 
 
 def _mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -218,7 +251,12 @@ def span_first(groups: list[SpanGroup], head: LateHead, sides: Sides) -> float:
 
 
 def train(
-    build: Path, seed: int, epochs: int, rank_weight: float, span_weight: float = 1.0
+    build: Path,
+    seed: int,
+    epochs: int,
+    rank_weight: float,
+    span_weight: float = 1.0,
+    align: int = ALIGN,
 ) -> dict:
     seed_everything(seed, 1)
     started = time.perf_counter()
@@ -252,7 +290,7 @@ def train(
     task = torch.tensor([HEADS.index(r["task"]) for r in train_rows])
     label = torch.tensor([r["label"] for r in train_rows])
     weights = class_weights(task, label)
-    head = LateHead()
+    head = LateHead(align=align)
     opt = torch.optim.AdamW(head.parameters(), lr=1e-3, weight_decay=0.01)
 
     def run(part: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -320,6 +358,7 @@ def train(
         epochs=epochs,
         rank_weight=rank_weight,
         span_weight=span_weight,
+        align=align,
         max_len=MAX_LEN,
         train_pairs=len(train_rows),
         dev_pairs=len(dev),
@@ -330,14 +369,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = step_parser(__doc__ or "", BUILD, EPOCHS)
     parser.add_argument("--rank-weight", type=float, default=1.0)
     parser.add_argument("--span-weight", type=float, default=1.0)
+    parser.add_argument("--align", type=int, default=ALIGN, help="alignment width (0: none)")
     args = parser.parse_args(argv)
     start_logging(args.build, args.step)
     if args.step == "train":
-        train(args.build, args.seed, args.epochs, args.rank_weight, args.span_weight)
+        train(args.build, args.seed, args.epochs, args.rank_weight, args.span_weight, args.align)
     else:
+        import json
+
         from training.judge.export import export_sides
 
-        head = LateHead()
+        trained = json.loads((args.build / "train.json").read_text(encoding="utf-8"))
+        head = LateHead(align=int(trained.get("align", 0)))
         head.load_state_dict(torch.load(args.build / "late.pt", map_location="cpu"))
         encoder = SideEncoder(load_encoder()).eval()
         export_sides(
