@@ -6,9 +6,9 @@ data dir, the bundled embedder), so a passage here is exactly what the judge rea
 names its passage. Pairs:
 
 - relevance (question, passage) -> answers / touches / not_covered: every question with its own
-  passage, as labelled; "answers" questions with the retriever's top non-gold passages (hard
-  negatives) and a random passage as `not_covered`; out-of-scope questions with their top
-  retrieved and a random passage as `not_covered`.
+  passage, as labelled; "answers" questions with the retriever's top non-gold passages as read
+  (`labels/`; an unread one is no negative) and a random passage as `not_covered`;
+  out-of-scope questions with their top retrieved and a random passage as `not_covered`.
 - support (claim, passage) -> supported / contradicted / unsupported: every claim with its passage,
   and with its closest sentence when that sentence alone carries it; claims with other articles'
   passages as `unsupported`.
@@ -58,7 +58,6 @@ _QUESTION_LABELS = {"answers": 0, "touches": 1, "not": 2, "not_covered": 2}
 _CLAIM_LABELS = {"supported": 0, "contradicted": 1, "unsupported": 2}
 DEV_SHARE = 0.10
 RANK_K = 10
-HARD_NEGATIVES = 2
 # The retriever's top passages other than the labelled one, written out for labelling.
 LABEL_CANDIDATES = 5
 # A claim is paired with one sentence alone only when that sentence is clearly the one it
@@ -367,16 +366,13 @@ def _question_pairs(
     emit("relevance", q, corpus.passage(gold), label, "gold")
     if label == 0:
         candidates = [row for row in hits if row != gold][:LABEL_CANDIDATES]
-        if labelled:
-            keys = {r: passage_key(corpus.passage(r)) for r in candidates}
-            read = {r: labelled[k] for r, k in keys.items() if k in labelled}
-            for row, given in read.items():
-                emit("relevance", q, corpus.passage(row), given, "labelled")
-            negatives = [r for r, given in read.items() if given == 2]
-        else:
-            negatives = candidates[:HARD_NEGATIVES]
-            for row in negatives:
-                emit("relevance", q, corpus.passage(row), 2, "hard-negative")
+        # Only candidates read as "not" are negatives: an unlabelled top passage answers too
+        # as often as not (written to answer one sentence, round 7's questions have no labels).
+        keys = {r: passage_key(corpus.passage(r)) for r in candidates}
+        read = {r: labelled[k] for r, k in keys.items() if labelled and k in labelled}
+        for row, given in read.items():
+            emit("relevance", q, corpus.passage(row), given, "labelled")
+        negatives = [r for r, given in read.items() if given == 2]
         if windows is not None:
             best, far = windows
             emit("relevance", q, best, 0, "window-best")

@@ -26,6 +26,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from retrieval.judge import BUNDLED_DIR
 from retrieval.judge.onnx_judge import span_masks
 from training.judge.common import (
     class_weights,
@@ -56,6 +57,8 @@ PROJECTED = 128
 GROUP = 8
 # Width of the alignment read (0: none, the round-6 head).
 ALIGN = 64
+# The support head on a body of its own (lost on training-dev in round 7: one body ships).
+SPLIT = False
 
 
 class LateHead(nn.Module):
@@ -63,9 +66,12 @@ class LateHead(nn.Module):
     `align` > 0, an alignment read: each question/claim token attends over the passage's tokens
     and a small layer compares it with what it found (as ESIM does for entailment), pooled."""
 
-    def __init__(self, width: int = 128, dropout: float = 0.1, align: int = ALIGN) -> None:
+    def __init__(
+        self, width: int = 128, dropout: float = 0.1, align: int = ALIGN, split: bool = SPLIT
+    ) -> None:
         super().__init__()
         self.align = align
+        self.split = split
         self.project = nn.Linear(HIDDEN, PROJECTED, bias=False)
         self.weigh = nn.Linear(HIDDEN, 1)
         extra = 0
@@ -75,9 +81,17 @@ class LateHead(nn.Module):
             self.value = nn.Linear(HIDDEN, align)
             self.compare = nn.Sequential(nn.Linear(4 * align, align), nn.GELU())
             extra = 2 * align
-        self.body = nn.Sequential(
-            nn.Linear(2 * HIDDEN + 3 + extra, width), nn.GELU(), nn.Dropout(dropout)
-        )
+
+        def body() -> nn.Sequential:
+            return nn.Sequential(
+                nn.Linear(2 * HIDDEN + 3 + extra, width), nn.GELU(), nn.Dropout(dropout)
+            )
+
+        self.body = body()
+        # A body of its own for the support head: claims then cannot pull the relevance
+        # head's features their way.
+        if split:
+            self.support_body = body()
         self.relevance = nn.Linear(width, 3)
         self.support = nn.Linear(width, 3)
 
@@ -95,8 +109,9 @@ class LateHead(nn.Module):
         features = [u * v, (u - v).abs(), cos, raw, trained]
         if self.align:
             features.append(self._aligned(hq, mq, hp, mp))
-        h = self.body(torch.cat(features, dim=-1))
-        return self.relevance(h), self.support(h)
+        x = torch.cat(features, dim=-1)
+        h = self.body(x)
+        return self.relevance(h), self.support(self.support_body(x) if self.split else h)
 
     def _aligned(
         self, hq: torch.Tensor, mq: torch.Tensor, hp: torch.Tensor, mp: torch.Tensor
@@ -257,6 +272,7 @@ def train(
     rank_weight: float,
     span_weight: float = 1.0,
     align: int = ALIGN,
+    split: bool = SPLIT,
 ) -> dict:
     seed_everything(seed, 1)
     started = time.perf_counter()
@@ -285,12 +301,12 @@ def train(
     log.info("%d / %d span groups (train / dev)", len(span_groups["train"]),
              len(span_groups["dev"]))  # fmt: skip
 
-    train_rows = [r for r in rows if r["split"] == "train" and r["source"] != "hard-negative"]
+    train_rows = [r for r in rows if r["split"] == "train"]
     groups = question_groups(train_rows, GROUP)
     task = torch.tensor([HEADS.index(r["task"]) for r in train_rows])
     label = torch.tensor([r["label"] for r in train_rows])
     weights = class_weights(task, label)
-    head = LateHead(align=align)
+    head = LateHead(align=align, split=split)
     opt = torch.optim.AdamW(head.parameters(), lr=1e-3, weight_decay=0.01)
 
     def run(part: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -359,6 +375,7 @@ def train(
         rank_weight=rank_weight,
         span_weight=span_weight,
         align=align,
+        split=split,
         max_len=MAX_LEN,
         train_pairs=len(train_rows),
         dev_pairs=len(dev),
@@ -370,6 +387,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rank-weight", type=float, default=1.0)
     parser.add_argument("--span-weight", type=float, default=1.0)
     parser.add_argument("--align", type=int, default=ALIGN, help="alignment width (0: none)")
+    parser.add_argument(
+        "--out", type=Path, default=BUNDLED_DIR, help="where export writes the judge files"
+    )
+    parser.add_argument(
+        "--one-body", dest="split", action="store_false", help="both heads on one body"
+    )
     args = parser.parse_args(argv)
     start_logging(args.build, args.step)
     if args.step == "train":
@@ -380,7 +403,7 @@ def main(argv: list[str] | None = None) -> None:
         from training.judge.export import export_sides
 
         trained = json.loads((args.build / "train.json").read_text(encoding="utf-8"))
-        head = LateHead(align=int(trained.get("align", 0)))
+        head = LateHead(align=int(trained.get("align", 0)), split=bool(trained.get("split")))
         head.load_state_dict(torch.load(args.build / "late.pt", map_location="cpu"))
         encoder = SideEncoder(load_encoder()).eval()
         export_sides(
@@ -389,6 +412,7 @@ def main(argv: list[str] | None = None) -> None:
             HIDDEN,
             args.build,
             lambda judge, rows, _max_len: check_export(encoder, head, judge, rows),
+            args.out,
         )
 
 
