@@ -48,10 +48,12 @@ soak: $(STAMP)
 # frozen MiniLM, export to ONNX (int8). Never part of `make test` or CI (they use the shipped
 # file); ~25 minutes on 2 busy cores.
 JUDGE_SEED ?= 13
+# One head per seed; the best on training-dev ships (see the README).
+JUDGE_SEEDS ?= 13 14 15
 judge: $(STAMP)
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.check_disjoint
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.dataset --seed $(JUDGE_SEED)
-	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.late train --seed $(JUDGE_SEED)
+	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.late train --seeds $(JUDGE_SEEDS)
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.late export
 
 # The learned red-flag head (answering/data/red_flag_head.npy + .json), rebuilt from
