@@ -441,7 +441,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     start_logging(args.build, args.step)
     if args.step == "train":
-        train(args.build, args.seed, args.epochs, args.rank_weight, args.span_weight, args.align)
+        seeds = args.seeds or [args.seed]
+        weights = (args.rank_weight, args.span_weight)
+        train(args.build, seeds, args.epochs, *weights, args.align, args.split)
     else:
         import json
 
