@@ -32,7 +32,9 @@ _KEEP_RATIO = 0.8
 # (tied best of the grid), against 0.405 with the judge off and 0.429 with the judged ranking
 # and today's sentence choice; the judge alone (rules share 0, no rank prior) 0.44. With the
 # earlier head, sentences read inside the passage gave 0.523 against 0.508 read alone
-# (`python -m evaluation.suite --split dev`).
+# (`python -m evaluation.suite --split dev`). Round 7's judge (head 195642b2…), 674 dev
+# questions (round-6 sealed sets added): the same constants, tied best at 0.531 against 0.407
+# judge off and 0.429 with the judged ranking and today's sentence choice.
 JUDGE_SENTENCES = True
 SPAN_SENTENCES = True
 JUDGE_WINDOW = 0

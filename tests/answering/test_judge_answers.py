@@ -167,7 +167,7 @@ def test_judge_is_asked_once_per_answer_and_never_about_instructions() -> None:
 def test_without_judge_thresholds_the_rules_alone_decide() -> None:
     judge = FakeJudge(contradicted=["stop a set"])
     sentence = "Stop a set when your form breaks down rather than grinding out reps [1]."
-    off = GroundingPolicy(judge_keep=2.0, judge_drop=2.0)
+    off = GroundingPolicy(judge_keep=2.0, judge_drop=2.0, judge_words=2.0)
     assert ground_answer(sentence, [PASSAGE], policy=off, judge=judge).kept_cited == 1
     assert judge.support_calls == []
 

@@ -74,9 +74,38 @@ def test_the_grounding_check_never_keeps_a_reversal(judge) -> None:
     """The shipped policy consults the judge, and a flipped order is dropped with it as
     without it."""
     policy = GroundingPolicy()
-    assert policy.judge_keep <= 1 and policy.judge_drop <= 1
+    assert min(policy.judge_keep, policy.judge_drop, policy.judge_words) <= 1
     passage = "Strength › Order\n\nRun first and lift afterwards when endurance is the priority."
     for claim in ("Lift first and run afterwards when endurance is the priority [1].",
                   "When endurance is the priority, lift before you run [1]."):  # fmt: skip
         judged = ground_answer(claim, [passage], policy=policy, judge=judge)
         assert not judged.kept_cited, claim
+
+
+# The shipped policy with the shipped judge on the two newest dev tables (round-5 and round-6
+# sealed tables, dev since; 355 sentences): measured with the round-7 judge (head 195642b2…)
+# P 0.750 R 0.444 against the rules' P 0.649 R 0.228; floors a few sentences below. The rules
+# are measured in the same test, so what is held is the judge's share.
+JUDGE_TABLES = ("grounding_dev5.jsonl", "grounding_dev6.jsonl")
+PRECISION_FLOOR, RECALL_FLOOR = 0.70, 0.39
+
+
+def test_the_judge_lifts_recall_on_the_dev_tables_at_no_cost_in_precision(embedder, judge) -> None:
+    from answering.grounding_eval import DATA_DIR, Row, evaluate, titled_sections
+    from answering.similarity import SentenceSimilarity
+
+    sections = titled_sections()
+    passages = {key: text for key, (_, text) in sections.items()}
+    titles = {key: title for key, (title, _) in sections.items()}
+    rows = [
+        Row.model_validate_json(line)
+        for name in JUDGE_TABLES
+        for line in (DATA_DIR / name).read_text().splitlines()
+        if line and line[0] != "#"
+    ]
+    similarity = SentenceSimilarity(embedder)
+    rules = evaluate(rows, passages, similarity, titles=titles)
+    judged = evaluate(rows, passages, similarity, judge=judge, titles=titles)
+    assert judged.precision >= PRECISION_FLOOR and judged.recall >= RECALL_FLOOR
+    assert judged.precision >= rules.precision - 0.01
+    assert judged.recall > rules.recall + 0.05
