@@ -87,8 +87,13 @@ class Score:
 
 
 def load_rows(half: str, data_dir: Path = DATA_DIR) -> list[Row]:
+    return load_tables(HALVES[half], data_dir)
+
+
+def load_tables(names: Sequence[str], data_dir: Path = DATA_DIR) -> list[Row]:
+    """The labelled rows of the named tables, in order (`#` lines are comments)."""
     rows: list[Row] = []
-    for name in HALVES[half]:
+    for name in names:
         path = data_dir / name
         if not path.is_file():
             raise SystemExit(f"{path} not found: the labelled tables ship with a source checkout")

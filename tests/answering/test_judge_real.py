@@ -91,18 +91,13 @@ PRECISION_FLOOR, RECALL_FLOOR = 0.70, 0.39
 
 
 def test_the_judge_lifts_recall_on_the_dev_tables_at_no_cost_in_precision(embedder, judge) -> None:
-    from answering.grounding_eval import DATA_DIR, Row, evaluate, titled_sections
+    from answering.grounding_eval import evaluate, load_tables, titled_sections
     from answering.similarity import SentenceSimilarity
 
     sections = titled_sections()
     passages = {key: text for key, (_, text) in sections.items()}
     titles = {key: title for key, (title, _) in sections.items()}
-    rows = [
-        Row.model_validate_json(line)
-        for name in JUDGE_TABLES
-        for line in (DATA_DIR / name).read_text().splitlines()
-        if line and line[0] != "#"
-    ]
+    rows = load_tables(JUDGE_TABLES)
     similarity = SentenceSimilarity(embedder)
     rules = evaluate(rows, passages, similarity, titles=titles)
     judged = evaluate(rows, passages, similarity, judge=judge, titles=titles)

@@ -10,7 +10,7 @@ import pytest
 
 from answering import meaning
 from answering.grounding import GroundingPolicy, ground_answer
-from answering.grounding_eval import DATA_DIR, Row, evaluate, load_rows, section_texts
+from answering.grounding_eval import evaluate, load_rows, load_tables, section_texts
 from answering.similarity import SentenceSimilarity
 
 SHIN = ("lower-leg-strength-calves-and-shins.md", "What to do about shin splints")
@@ -28,11 +28,6 @@ FLOORS = {
     ("grounding_dev.jsonl", "grounding_dev2.jsonl"): (0.88, 0.89),
     ("grounding_dev3.jsonl",): (0.73, 0.76),
 }
-
-
-def _table_rows(tables: tuple[str, ...]) -> list[Row]:
-    lines = [line for name in tables for line in (DATA_DIR / name).read_text().splitlines()]
-    return [Row.model_validate_json(line) for line in lines if line and line[0] != "#"]
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +113,7 @@ def test_negation_scope_ends_at_the_clause() -> None:
 
 @pytest.mark.parametrize("tables", list(FLOORS), ids=lambda t: t[-1])
 def test_precision_and_recall_on_the_labelled_tables(passages, similarity, tables) -> None:
-    rows = _table_rows(tables)
+    rows = load_tables(tables)
     assert len(rows) >= 75 and {r.label for r in rows} == {"supported", "reversed", "unsupported"}
     score = evaluate(rows, passages, similarity, "+".join(tables))
     min_precision, min_recall = FLOORS[tables]
