@@ -320,11 +320,12 @@ def train(
         head.eval()
         figures = _figures(head, sides, dev, ranking, span_groups["dev"])
         by_seed[str(seed)] = figures
+        score = _score(figures)
         log.info("seed %d, dev (PyTorch): %s span_first=%.3f (n=%d) -> score %.3f (%.0f s)",
                  seed, headline(figures), figures["span_first"], len(span_groups["dev"]),
-                 _score(figures), time.perf_counter() - started)  # fmt: skip
-        if best is None or _score(figures) > best[0]:
-            best = (_score(figures), seed, head, figures)
+                 score, time.perf_counter() - started)  # fmt: skip
+        if best is None or score > best[0]:
+            best = (score, seed, head, figures)
     assert best is not None
     _, seed, head, figures = best
     torch.save(head.state_dict(), build / "late.pt")
