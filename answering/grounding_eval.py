@@ -42,6 +42,7 @@ HALVES = {
         "grounding_dev4.jsonl",
         "grounding_dev5.jsonl",
         "grounding_dev6.jsonl",
+        "grounding_dev7.jsonl",
     ),
     "test": ("grounding_test.jsonl",),
 }

@@ -129,6 +129,8 @@ def test_eval_sets_are_well_formed(name: str) -> None:
         "messy-r5sealed.dev.jsonl",
         "knowledge-r6sealed.dev.jsonl",
         "messy-r6sealed.dev.jsonl",
+        "knowledge-r7sealed.dev.jsonl",
+        "messy-r7sealed.dev.jsonl",
         "knowledge.test.jsonl",
         "messy.test.jsonl",
     ],
