@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from training.judge.export import _export_head
-from training.judge.late import LateHead
+from training.judge.late import LateEnsemble, LateHead
 from training.judge.paired import HIDDEN
 
 
@@ -27,11 +27,16 @@ def _side(lengths: list[int], width: int) -> tuple[torch.Tensor, torch.Tensor]:
     return hidden, mask
 
 
-@pytest.mark.parametrize("align", [0, 16])
-def test_exported_head_agrees_with_pytorch(tmp_path: Path, align: int) -> None:
+def _ensemble() -> LateEnsemble:
+    torch.manual_seed(7)
+    return LateEnsemble([LateHead(align=0) for _ in range(3)]).eval()
+
+
+@pytest.mark.parametrize("kind", ["align 0", "align 16", "ensemble"])
+def test_exported_head_agrees_with_pytorch(tmp_path: Path, kind: str) -> None:
     import onnxruntime as ort
 
-    head = _head(align)
+    head = _ensemble() if kind == "ensemble" else _head(int(kind.split()[1]))
     path = tmp_path / "head.onnx"
     _export_head(head, HIDDEN, path)
     torch.manual_seed(1)
@@ -68,3 +73,19 @@ def test_alignment_ignores_padding() -> None:
         assert torch.allclose(a, b, atol=1e-5)
         assert torch.allclose(a, c, atol=1e-5)
         assert not torch.allclose(a, d, atol=1e-3)
+
+
+def test_ensemble_averages_its_members_and_each_one_counts() -> None:
+    ensemble = _ensemble()
+    torch.manual_seed(3)
+    hq, mq = _side([7, 5], 7)
+    hp, mp = _side([25, 12], 25)
+    with torch.inference_mode():
+        together = ensemble(hq, mq, hp, mp)
+        alone = [member(hq, mq, hp, mp) for member in ensemble.members]
+        first_only = LateEnsemble([ensemble.members[0]])(hq, mq, hp, mp)
+    for job, combined in enumerate(together):
+        mean = torch.stack([a[job] for a in alone]).mean(0)
+        assert torch.allclose(combined, mean, atol=1e-6)
+        # Members trained from other seeds disagree, so the average is not any one of them.
+        assert not torch.allclose(combined, first_only[job], atol=1e-3)

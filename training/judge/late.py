@@ -64,6 +64,8 @@ ALIGN = 0
 # The support head on a body of its own: round 7 trained with it (the relevance head then
 # keeps its features to itself; see the README for the training-dev figures).
 SPLIT = True
+# Ship every seed's head averaged rather than the best one (see `train`).
+ENSEMBLE = False
 
 
 class LateHead(nn.Module):
@@ -133,6 +135,38 @@ class LateHead(nn.Module):
         mean = (local * m).sum(1) / m.sum(1).clamp(min=1e-9)
         top = (local + (m - 1.0) * 1e4).max(dim=1).values
         return torch.cat([mean, top], dim=-1)
+
+
+class LateEnsemble(nn.Module):
+    """Heads trained from different seeds, their logits averaged (the same as averaging their
+    log-probabilities: softmax ignores a per-row constant). The side encoder is shared, so
+    each extra member costs only a small head's run."""
+
+    def __init__(self, members: list[LateHead]) -> None:
+        super().__init__()
+        self.members = nn.ModuleList(members)
+
+    def forward(
+        self, hq: torch.Tensor, mq: torch.Tensor, hp: torch.Tensor, mp: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        outs = [member(hq, mq, hp, mp) for member in self.members]
+        relevance = torch.stack([o[0] for o in outs]).mean(0)
+        return relevance, torch.stack([o[1] for o in outs]).mean(0)
+
+
+def load_head(build: Path) -> nn.Module:
+    """The trained head `train` left in `build`: one seed's, or the ensemble of every seed."""
+    import json
+
+    trained = json.loads((build / "train.json").read_text(encoding="utf-8"))
+
+    def member() -> LateHead:
+        return LateHead(align=int(trained.get("align", 0)), split=bool(trained.get("split")))
+
+    members = int(trained.get("members", 1))
+    head: nn.Module = member() if members == 1 else LateEnsemble([member() for _ in range(members)])
+    head.load_state_dict(torch.load(build / "late.pt", map_location="cpu"))
+    return head.eval()
 
 
 def _mean(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -241,7 +275,7 @@ class SpanGroup:
             if other < len(masks):
                 self.allowed[other] = False
 
-    def scores(self, head: LateHead, sides: Sides) -> torch.Tensor:
+    def scores(self, head: nn.Module, sides: Sides) -> torch.Tensor:
         """log P(answers) of each sentence read in its passage."""
         hq, mq = sides.batch([self.text], second=False)
         hp, _ = sides.batch([self.passage], second=True)
@@ -250,19 +284,19 @@ class SpanGroup:
                             self.masks)  # fmt: skip
         return torch.log_softmax(relevance, dim=1)[:, 0]
 
-    def loss(self, head: LateHead, sides: Sides) -> torch.Tensor:
+    def loss(self, head: nn.Module, sides: Sides) -> torch.Tensor:
         keep = self.allowed.clone()
         keep[self.best] = True
         scores = self.scores(head, sides).masked_fill(~keep, float("-inf"))
         return -torch.log_softmax(scores, dim=0)[self.best]
 
-    def right_first(self, head: LateHead, sides: Sides) -> bool:
+    def right_first(self, head: nn.Module, sides: Sides) -> bool:
         scores = self.scores(head, sides).masked_fill(self.masks.sum(1) == 0, float("-inf"))
         top = int(scores.argmax())
         return top == self.best or not bool(self.allowed[top])
 
 
-def span_first(groups: list[SpanGroup], head: LateHead, sides: Sides) -> float:
+def span_first(groups: list[SpanGroup], head: nn.Module, sides: Sides) -> float:
     """Share of questions whose top sentence (read in its passage) is one that answers."""
     if not groups:
         return 0.0
@@ -278,6 +312,7 @@ def train(
     span_weight: float = 1.0,
     align: int = ALIGN,
     split: bool = SPLIT,
+    ensemble: bool = ENSEMBLE,
 ) -> dict:
     """Train one head per seed and keep the best on training-dev (`_score`): with frozen
     sides and a small head, the seed moves the training-dev figures more than most choices do."""
@@ -311,8 +346,9 @@ def train(
     dev = [r for r in rows if r["split"] == "dev"]
     log.info("%d training pairs, %d dev pairs", len(train_rows), len(dev))
 
-    best: tuple[float, int, LateHead, dict] | None = None
+    best: tuple[float, int, nn.Module, dict] | None = None
     by_seed: dict[str, dict] = {}
+    members: list[LateHead] = []
     for seed in seeds:
         seed_everything(seed, 1)
         head = LateHead(align=align, split=split)
@@ -324,12 +360,19 @@ def train(
         log.info("seed %d, dev (PyTorch): %s span_first=%.3f (n=%d) -> score %.3f (%.0f s)",
                  seed, headline(figures), figures["span_first"], len(span_groups["dev"]),
                  score, time.perf_counter() - started)  # fmt: skip
+        members.append(head)
         if best is None or score > best[0]:
             best = (score, seed, head, figures)
     assert best is not None
-    _, seed, head, figures = best
-    torch.save(head.state_dict(), build / "late.pt")
-    log.info("kept seed %d", seed)
+    _, seed, kept, figures = best
+    if ensemble and len(members) > 1:
+        kept = LateEnsemble(members).eval()
+        figures = _figures(kept, sides, dev, ranking, span_groups["dev"])
+        by_seed["ensemble"] = figures
+        log.info("ensemble of %d, dev (PyTorch): %s span_first=%.3f -> score %.3f", len(members),
+                 headline(figures), figures["span_first"], _score(figures))  # fmt: skip
+    torch.save(kept.state_dict(), build / "late.pt")
+    log.info("kept %s", f"the ensemble of seeds {seeds}" if ensemble else f"seed {seed}")
     return write_summary(
         build,
         started,
@@ -337,6 +380,7 @@ def train(
         design="late: frozen MiniLM per side, trained MaxSim, alignment and paired features",
         seed=seed,
         seeds=seeds,
+        members=len(members) if ensemble else 1,
         by_seed=by_seed,
         epochs=epochs,
         rank_weight=rank_weight,
@@ -415,7 +459,7 @@ def _fit(
 
 
 def _figures(
-    head: LateHead, sides: Sides, dev: list[dict], ranking: list[dict], spans: list[SpanGroup]
+    head: nn.Module, sides: Sides, dev: list[dict], ranking: list[dict], spans: list[SpanGroup]
 ) -> dict:
     def predict(pairs):
         with torch.inference_mode():
@@ -439,6 +483,12 @@ def main(argv: list[str] | None = None) -> None:
         "--seeds", type=int, nargs="+", help="train one head per seed, keep the best on dev"
     )
     parser.add_argument(
+        "--ensemble",
+        action=argparse.BooleanOptionalAction,
+        default=ENSEMBLE,
+        help="keep every seed's head, averaged, instead of the best one",
+    )
+    parser.add_argument(
         "--out", type=Path, default=BUNDLED_DIR, help="where export writes the judge files"
     )
     parser.add_argument(
@@ -452,19 +502,15 @@ def main(argv: list[str] | None = None) -> None:
     if args.step == "train":
         seeds = args.seeds or [args.seed]
         weights = (args.rank_weight, args.span_weight)
-        train(args.build, seeds, args.epochs, *weights, args.align, args.split)
+        train(args.build, seeds, args.epochs, *weights, args.align, args.split, args.ensemble)
     else:
-        import json
-
         from training.judge.export import export_sides
 
-        trained = json.loads((args.build / "train.json").read_text(encoding="utf-8"))
-        head = LateHead(align=int(trained.get("align", 0)), split=bool(trained.get("split")))
-        head.load_state_dict(torch.load(args.build / "late.pt", map_location="cpu"))
+        head = load_head(args.build)
         encoder = SideEncoder(load_encoder()).eval()
         export_sides(
             encoder,
-            head.eval(),
+            head,
             HIDDEN,
             args.build,
             lambda judge, rows, _max_len: check_export(encoder, head, judge, rows),
@@ -472,7 +518,7 @@ def main(argv: list[str] | None = None) -> None:
         )
 
 
-def check_export(encoder: SideEncoder, head: LateHead, judge, rows: list[dict]) -> None:
+def check_export(encoder: SideEncoder, head: nn.Module, judge, rows: list[dict]) -> None:
     """The fp32 graphs must reproduce PyTorch's sides and head, as training computes them."""
     from transformers import AutoTokenizer
 
