@@ -48,7 +48,7 @@ soak: $(STAMP)
 # frozen MiniLM, export to ONNX (int8). Never part of `make test` or CI (they use the shipped
 # file); ~25 minutes on 2 busy cores.
 JUDGE_SEED ?= 13
-# One head per seed; the best on training-dev ships (see the README).
+# One head per seed; their average ships (ENSEMBLE in training/judge/late.py; see the README).
 JUDGE_SEEDS ?= 13 14 15
 judge: $(STAMP)
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.check_disjoint
