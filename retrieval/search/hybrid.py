@@ -74,9 +74,11 @@ class SearchConfig(BaseModel):
     # lost to the rules. A passage is encoded once and kept, so depth 10 costs little more.
     # Round 7's judge (head 195642b2…), round-6 sealed sets added to dev: the same choice
     # again, mean R@1 0.749 (rules) -> 0.767 (knowledge 0.723, seedlike 0.790, clubpages 0.829,
-    # messy 0.728).
+    # messy 0.728). Round 8's judge (three seeds' heads averaged, head f386d31a…), round-7
+    # sealed sets added to dev: weight 0.5, mean R@1 0.736 (rules) -> 0.773 (knowledge 0.761,
+    # seedlike 0.789, clubpages 0.818, messy 0.723); 0.3 gave 0.771, round 7's judge 0.759.
     judge_depth: int = 10
-    judge_weight: float = 0.3
+    judge_weight: float = 0.5
     judge_touches: float = 0.5
 
 
