@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from training.judge.export import _export_head
-from training.judge.late import LateEnsemble, LateHead
+from training.judge.late import LateEnsemble, LateHead, load_head
 from training.judge.paired import HIDDEN
 
 
@@ -89,3 +89,23 @@ def test_ensemble_averages_its_members_and_each_one_counts() -> None:
         assert torch.allclose(combined, mean, atol=1e-6)
         # Members trained from other seeds disagree, so the average is not any one of them.
         assert not torch.allclose(combined, first_only[job], atol=1e-3)
+
+
+@pytest.mark.parametrize("members", [1, 3])
+def test_export_loads_the_head_training_left(tmp_path: Path, members: int) -> None:
+    """`late export` rebuilds what `late train` saved: one seed's head or the average."""
+    import json
+
+    trained = _ensemble() if members > 1 else _head(0)
+    torch.save(trained.state_dict(), tmp_path / "late.pt")
+    (tmp_path / "train.json").write_text(
+        json.dumps({"align": 0, "split": True, "members": members})
+    )
+    loaded = load_head(tmp_path)
+    assert isinstance(loaded, LateEnsemble if members > 1 else LateHead)
+    torch.manual_seed(4)
+    hq, mq = _side([6], 6)
+    hp, mp = _side([18], 18)
+    with torch.inference_mode():
+        for a, b in zip(loaded(hq, mq, hp, mp), trained(hq, mq, hp, mp), strict=True):
+            assert torch.allclose(a, b)
