@@ -316,8 +316,9 @@ def train(
     split: bool = SPLIT,
     ensemble: bool = ENSEMBLE,
 ) -> dict:
-    """Train one head per seed and keep the best on training-dev (`_score`): with frozen
-    sides and a small head, the seed moves the training-dev figures more than most choices do."""
+    """Train one head per seed; keep their average (`ensemble`) or the best on training-dev
+    (`_score`): with frozen sides and a small head, the seed moves the training-dev figures
+    more than most choices do."""
     seed_everything(seeds[0], 1)
     started = time.perf_counter()
     from transformers import AutoTokenizer
@@ -367,14 +368,15 @@ def train(
             best = (score, seed, head, figures)
     assert best is not None
     _, seed, kept, figures = best
-    if ensemble and len(members) > 1:
+    averaged = ensemble and len(members) > 1
+    if averaged:
         kept = LateEnsemble(members).eval()
         figures = _figures(kept, sides, dev, ranking, span_groups["dev"])
         by_seed["ensemble"] = figures
         log.info("ensemble of %d, dev (PyTorch): %s span_first=%.3f -> score %.3f", len(members),
                  headline(figures), figures["span_first"], _score(figures))  # fmt: skip
     torch.save(kept.state_dict(), build / "late.pt")
-    log.info("kept %s", f"the ensemble of seeds {seeds}" if ensemble else f"seed {seed}")
+    log.info("kept %s", f"the average of seeds {seeds}" if averaged else f"seed {seed}")
     return write_summary(
         build,
         started,
@@ -382,7 +384,7 @@ def train(
         design="late: frozen MiniLM per side, trained MaxSim, alignment and paired features",
         seed=seed,
         seeds=seeds,
-        members=len(members) if ensemble else 1,
+        members=len(members) if averaged else 1,
         by_seed=by_seed,
         epochs=epochs,
         rank_weight=rank_weight,
@@ -482,7 +484,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--span-weight", type=float, default=1.0)
     parser.add_argument("--align", type=int, default=ALIGN, help="alignment width (0: none)")
     parser.add_argument(
-        "--seeds", type=int, nargs="+", help="train one head per seed, keep the best on dev"
+        "--seeds", type=int, nargs="+", help="train one head per seed (see --ensemble)"
     )
     parser.add_argument(
         "--ensemble",
