@@ -41,7 +41,7 @@ class Judge(Protocol):
     Passages are plain text, as the caller builds them ("title › heading\\n\\ntext").
     """
 
-    # Shown in `coach status` and an answer's mode, e.g. "club-coach-judge v3 (onnx int8)".
+    # Shown in `coach status` and an answer's mode, e.g. "club-coach-judge v4 (onnx int8)".
     name: str
 
     def relevance(self, question: str, passages: Sequence[str]) -> list[Relevance]:

@@ -152,8 +152,8 @@ class LateEnsemble(nn.Module):
         self, hq: torch.Tensor, mq: torch.Tensor, hp: torch.Tensor, mp: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
         outs = [member(hq, mq, hp, mp) for member in self.members]
-        relevance = torch.stack([o[0] for o in outs]).mean(0)
-        return relevance, torch.stack([o[1] for o in outs]).mean(0)
+        relevance, support = zip(*outs, strict=True)
+        return torch.stack(relevance).mean(0), torch.stack(support).mean(0)
 
 
 def load_head(build: Path) -> nn.Module:
