@@ -43,6 +43,7 @@ HALVES = {
         "grounding_dev5.jsonl",
         "grounding_dev6.jsonl",
         "grounding_dev7.jsonl",
+        "grounding_dev8.jsonl",
     ),
     "test": ("grounding_test.jsonl",),
 }

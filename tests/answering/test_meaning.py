@@ -24,7 +24,8 @@ SHIN_QUESTION = "My shin hurts when I run, what should I do?"
 # the round-5 sealed table (`grounding_dev5.jsonl` since round 6) was measured once at 273d805;
 # the round-6 sealed table (`grounding_dev6.jsonl` since round 7) was measured once at eb46355;
 # the round-7 sealed table (`grounding_dev7.jsonl` since round 8) was measured once at f1ca519;
-# the round-8 sealed table (`grounding_test.jsonl`) gets its floor after its one measurement.
+# the round-8 sealed table (`grounding_dev8.jsonl` since round 9) was measured once at 61571c6;
+# the round-9 sealed table (`grounding_test.jsonl`) gets its floor after its one measurement.
 FLOORS = {
     ("grounding_dev.jsonl", "grounding_dev2.jsonl"): (0.88, 0.89),
     ("grounding_dev3.jsonl",): (0.73, 0.76),

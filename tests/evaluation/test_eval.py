@@ -131,6 +131,8 @@ def test_eval_sets_are_well_formed(name: str) -> None:
         "messy-r6sealed.dev.jsonl",
         "knowledge-r7sealed.dev.jsonl",
         "messy-r7sealed.dev.jsonl",
+        "knowledge-r8sealed.dev.jsonl",
+        "messy-r8sealed.dev.jsonl",
         "knowledge.test.jsonl",
         "messy.test.jsonl",
     ],
