@@ -43,10 +43,11 @@ soak: $(STAMP)
 	$(VENV)/bin/python -m benchmarks.soak --minutes $(SOAK_MINUTES)
 	$(VENV)/bin/python -m benchmarks.soak_kill --trials 20
 
-# The judge model (retrieval/data/judge/judge.onnx), rebuilt from training/judge/ with a fixed seed:
-# check the data shares no text with any eval set, build the pairs, train the judge's heads over
-# frozen MiniLM, export to ONNX (int8). Never part of `make test` or CI (they use the shipped
-# file); ~25 minutes on 2 busy cores.
+# The judge model (retrieval/data/judge/), rebuilt from training/judge/ with a fixed seed: check
+# the data shares no text with any eval set, build the pairs, train the judge's heads over frozen
+# MiniLM and its support reader (MiniLM's top two layers, fine-tuned on claim-passage pairs),
+# export to ONNX (int8). Never part of `make test` or CI (they use the shipped files); about 45
+# minutes on 2 idle cores.
 JUDGE_SEED ?= 13
 # One head per seed; their average ships (ENSEMBLE in training/judge/late.py; see the README).
 JUDGE_SEEDS ?= 13 14 15
@@ -54,7 +55,9 @@ judge: $(STAMP)
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.check_disjoint
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.dataset --seed $(JUDGE_SEED)
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.late train --seeds $(JUDGE_SEEDS)
+	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.support_reader train --seed $(JUDGE_SEED)
 	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.late export
+	PYTHONHASHSEED=$(JUDGE_SEED) $(VENV)/bin/python -m training.judge.support_reader export
 
 # The learned red-flag head (answering/data/red_flag_head.npy + .json), rebuilt from
 # training/red_flags/messages.jsonl: check the text shares none with any eval set, embed it

@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 RELEVANCE_LABELS = ("answers", "touches", "not_covered")
 SUPPORT_LABELS = ("supported", "contradicted", "unsupported")
 HEADS = ("relevance", "support")
+# The side encoder's second output: the states after its bottom layers, which the support
+# reader (`judge_support.onnx`, when `judge.json` names one) reads on from for a whole pair.
+MID_OUTPUT = "hidden_mid"
 # Pairs per ONNX run: a call's pairs go in one run up to this, longer lists in slices of
 # similar length (every pair in a run is padded to the longest).
 MAX_BATCH = 32
@@ -64,6 +67,11 @@ class OnnxJudge:
         self._head = None
         if self.layout == "sides":
             self._head = _open_session(folder / str(config.get("head", "judge_head.onnx")), threads)
+        self._reader = None
+        reader = config.get("support_reader")
+        if reader and self.layout == "sides":
+            self._reader = _open_session(folder / str(reader["file"]), threads)
+            self.name += " + support reader"
         self.passages = SideCache()
         # The last questions and claims too: one answer reads its question for the rerank and
         # again for each passage's sentences (a few kB each).
@@ -86,8 +94,37 @@ class OnnxJudge:
         return [Relevance(answers=a, touches=t, not_covered=n) for a, t, n in probs.tolist()]
 
     def support(self, pairs: Sequence[tuple[str, str]]) -> list[Support]:
-        probs = self._probabilities(list(pairs), "support")
+        """Claim vs passage: by the support reader (the pair read together) when one ships,
+        else by the head over the two sides."""
+        if self._reader is not None:
+            probs = softmax(self.reader_logits(pairs)["support"])
+        else:
+            probs = self._probabilities(list(pairs), "support")
         return [Support(supported=s, contradicted=c, unsupported=u) for s, c, u in probs.tolist()]
+
+    def reader_logits(self, pairs: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
+        """The support reader's logits, one pair per run (so no verdict moves with its batch
+        neighbours): '[CLS] claim [SEP] passage [SEP]' through the encoder's bottom layers,
+        then the reader's."""
+        if self._reader is None:
+            raise JudgeError("this judge has no support reader")
+        out = np.zeros((len(pairs), 3), dtype=np.float32)
+        for i, (claim, passage) in enumerate(pairs):
+            with self._lock:
+                ids = self._tokenizer.encode(claim, passage).ids
+            (mid,) = self._session.run(
+                [MID_OUTPUT],
+                {
+                    "input_ids": np.asarray([ids], dtype=np.int64),
+                    "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
+                    "position_ids": np.arange(len(ids), dtype=np.int64)[None],
+                },
+            )
+            (logits,) = self._reader.run(
+                ["support"], {"hidden": mid, "mask": np.ones((1, len(ids)), dtype=np.int64)}
+            )
+            out[i] = logits[0]
+        return {"support": out}
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
         """Both heads' raw logits for (text, passage) pairs, rows in the order given."""

@@ -172,9 +172,7 @@ _RELEVANCE_PAIRS = [
         "days without spoiling the night's sleep.",
     ),
 ]
-# A fair paraphrase against a claim the passage does not make. (Paraphrase vs reversal is
-# not here: the shipped design reads each side alone and does not separate the two; on the
-# training-dev split it keeps 20 % of reversals, so the grounding check keeps its rules for them.)
+# A fair paraphrase against a claim the passage does not make.
 _SUPPORT_PAIRS = [
     (
         "Gym basics › Same-day order\n\nOn a day with both, do the easy run first and lift "
@@ -187,6 +185,28 @@ _SUPPORT_PAIRS = [
         "body can absorb the previous three weeks.",
         "Halve the lifting volume every fourth week.",
         "Carbohydrate gels work best when taken every 20 minutes.",
+    ),
+]
+
+
+# A fair paraphrase against its reversal: the support reader reads claim and passage together
+# (the late head, reading each alone, kept a third of the training-dev reversals).
+_REVERSAL_PAIRS = [
+    (
+        _SUPPORT_PAIRS[0][0],
+        "When you run and lift on one day, run first and lift after.",
+        "When you run and lift on one day, lift first and run after.",
+    ),
+    (
+        _SUPPORT_PAIRS[1][0],
+        "Halve the lifting volume every fourth week.",
+        "Double the lifting volume every fourth week.",
+    ),
+    (
+        "Plyometrics › Landings\n\nLand softly and quietly on the balls of your feet, and stop "
+        "the set as soon as the landings get loud or heavy.",
+        "Stop a set of jumps once your landings start getting noisy.",
+        "Keep jumping even when your landings get loud and heavy.",
     ),
 ]
 
@@ -207,6 +227,9 @@ def test_shipped_judge_loads_offline_and_names_itself(shipped) -> None:
     assert config["layout"] == "sides"
     for name, key in (("judge.onnx", "sha256"), (config["head"], "head_sha256")):
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == config[key]
+    reader = config["support_reader"]
+    assert hashlib.sha256((folder / reader["file"]).read_bytes()).hexdigest() == reader["sha256"]
+    assert "support reader" in shipped.name
     assert sum(f.stat().st_size for f in folder.glob("*.onnx")) <= 30 * 2**20
 
 
@@ -229,6 +252,35 @@ def test_shipped_judge_puts_a_paraphrase_above_an_unrelated_claim(
     fair, other = shipped.support([(paraphrase, passage), (unrelated, passage)])
     assert fair.supported > other.supported
     assert other.unsupported > fair.unsupported
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("passage", "paraphrase", "reversal"), _REVERSAL_PAIRS)
+def test_shipped_judge_tells_a_paraphrase_from_its_reversal(
+    shipped, passage: str, paraphrase: str, reversal: str
+) -> None:
+    fair, flipped = shipped.support([(paraphrase, passage), (reversal, passage)])
+    assert fair.supported > flipped.supported
+    assert flipped.contradicted > fair.contradicted
+
+
+@pytest.mark.slow
+def test_shipped_support_reader_reads_a_pair_as_training_did(shipped) -> None:
+    """The runtime's tokens for a (claim, passage) pair are the ones the reader was trained
+    on, a long passage trimmed the same way; a verdict does not move with its neighbours."""
+    from transformers import AutoTokenizer
+
+    from training.judge.model import base_model_dir
+    from training.judge.support_reader import pair_ids
+
+    passage, paraphrase, unrelated = _SUPPORT_PAIRS[0]
+    long_passage = passage + " Keep the run easy." * 80
+    tokenizer = AutoTokenizer.from_pretrained(str(base_model_dir()))
+    for claim, text in ((paraphrase, passage), (unrelated, long_passage)):
+        assert shipped._tokenizer.encode(claim, text).ids == pair_ids(tokenizer, claim, text)
+    alone = shipped.support([(paraphrase, passage)])[0]
+    mixed = shipped.support([(unrelated, long_passage), (paraphrase, passage)])
+    assert mixed[1] == alone
 
 
 @pytest.mark.slow
@@ -332,3 +384,28 @@ def test_passage_vectors_kept_on_disk_serve_a_later_process(tmp_path: Path) -> N
     third = make_judge("bundled", cache_dir=tmp_path)
     assert third is not None
     assert third.relevance(question, [answering, off_topic]) != before
+
+
+@pytest.mark.slow
+def test_a_judge_folder_without_a_support_reader_judges_support_by_its_head(
+    tmp_path: Path, shipped
+) -> None:
+    """An ONNX folder from before the reader (or a club's own without one) still serves every
+    job: claims are judged by the head, as before."""
+    from retrieval.judge.onnx_judge import OnnxJudge
+
+    folder = judge_pkg.BUNDLED_DIR
+    config = json.loads((folder / "judge.json").read_text(encoding="utf-8"))
+    config.pop("support_reader")
+    for name in ("judge.onnx", config["head"]):
+        (tmp_path / name).symlink_to(folder / name)
+    (tmp_path / "judge.json").write_text(json.dumps(config), encoding="utf-8")
+    older = OnnxJudge(tmp_path)
+    assert "support reader" not in older.name
+    passage, paraphrase, unrelated = _SUPPORT_PAIRS[0]
+    pairs = [(paraphrase, passage), (unrelated, passage)]
+    by_head = older.support(pairs)
+    assert by_head[0].supported > by_head[1].supported
+    assert by_head != shipped.support(pairs)  # the shipped one reads them with its reader
+    with pytest.raises(JudgeError, match="no support reader"):
+        older.reader_logits(pairs)

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from retrieval.judge import BUNDLED_DIR
-from retrieval.judge.onnx_judge import RELEVANCE_LABELS, SUPPORT_LABELS, OnnxJudge
+from retrieval.judge.onnx_judge import MID_OUTPUT, RELEVANCE_LABELS, SUPPORT_LABELS, OnnxJudge
 from training.judge.metrics import evaluate, headline, load_jsonl
 from training.judge.model import HEADS, TOKENIZER_SOURCE, JudgeNet, base_model_dir
 
@@ -192,8 +192,9 @@ def _export_side_encoder(encoder: torch.nn.Module, path: Path) -> None:
         ["how often should I lift"], return_tensors="pt"
     )["input_ids"]
     args = (ids, torch.ones_like(ids), torch.arange(ids.shape[1]).unsqueeze(0))
-    _to_onnx(encoder, args, path, _SIDE_INPUTS, ("hidden",),
-             {name: {0: "batch", 1: "tokens"} for name in (*_SIDE_INPUTS, "hidden")})  # fmt: skip
+    outputs = ("hidden", MID_OUTPUT)
+    _to_onnx(encoder, args, path, _SIDE_INPUTS, outputs,
+             {name: {0: "batch", 1: "tokens"} for name in (*_SIDE_INPUTS, *outputs)})  # fmt: skip
 
 
 def _export_head(head: torch.nn.Module, hidden: int, path: Path) -> None:

@@ -47,6 +47,7 @@ from training.judge.paired import (
     side_batches,
     side_inputs,
 )
+from training.judge.support_reader import MID
 
 log = logging.getLogger("training.judge.late")
 
@@ -192,19 +193,22 @@ def _maxsim(
 
 class SideEncoder(nn.Module):
     """What ships as `judge.onnx`: one side's token vectors, each text encoded alone (so a
-    passage's vectors do not depend on the question and the app can keep them)."""
+    passage's vectors do not depend on the question and the app can keep them); and the states
+    after the bottom `MID` layers, which the support reader reads on from for a whole pair."""
 
     def __init__(self, encoder: nn.Module) -> None:
         super().__init__()
         self.encoder = encoder
 
     def forward(self, input_ids, attention_mask, position_ids):
-        return self.encoder(
+        found = self.encoder(
             input_ids=input_ids,
             attention_mask=attention_mask,
             token_type_ids=torch.zeros_like(input_ids),
             position_ids=position_ids,
-        ).last_hidden_state
+            output_hidden_states=True,
+        )
+        return found.last_hidden_state, found.hidden_states[MID]
 
 
 def encode_tokens(encoder, tokenizer, texts: list[str], second: bool) -> list[torch.Tensor]:
