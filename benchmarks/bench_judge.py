@@ -8,7 +8,9 @@ and 50 concurrent Discord `/ask` with the judge on (issue 18's speed targets).
   disk by earlier runs), cold (those removed first) and off, interleaved (median of `--runs`),
   after `coach index` built the index once;
 - load: `benchmarks.bench_discord_load.run` (the real discord.py client against the loopback
-  fake of Discord, LLM mode with a fake LLM) with COACH_JUDGE=bundled.
+  fake of Discord, LLM mode with a fake LLM) with COACH_JUDGE=bundled;
+- support: the citation check's judge call (LLM mode only) per (claim, passage) pair, by the
+  support reader against the head it replaced (the same files less the reader), interleaved.
 
     HF_HUB_OFFLINE=1 .venv/bin/python -m benchmarks.bench_judge [--rounds 3] [--runs 5]
         [--skip-load]
@@ -79,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "in_process": inside,
         "one_shot": shot,
+        "support": support_cost(args.rounds),
         "load": None if args.skip_load else load(args.count, args.judge),
     }
     targets = render(report)
@@ -177,6 +180,51 @@ def one_shot(runs: int, choice: str = "bundled") -> dict:
     }
 
 
+# Claims an LLM might write from the bundled guides, each with the passage it cites (written
+# for this benchmark); every call reads them all.
+SUPPORT_PAIRS = [
+    ("Lift on your hard running days so easy days stay easy [1].", "Scheduling › Hard days"),
+    ("Two strength sessions a week are enough for most runners [1].", "Frequency"),
+    ("Foam roll after a short dynamic warm-up [1].", "Foam rolling"),
+    ("Never do strides after lifting [1].", "Strides"),
+]
+
+
+def support_cost(rounds: int) -> dict:
+    """ms per (claim, passage) pair for `Judge.support`: the reader against the head alone."""
+    import json
+
+    from retrieval.judge import BUNDLED_DIR
+    from retrieval.judge.onnx_judge import OnnxJudge
+    from retrieval.models import passage_for_judge
+
+    config = json.loads((BUNDLED_DIR / "judge.json").read_text(encoding="utf-8"))
+    if "support_reader" not in config:
+        return {}
+    texts = sorted(KNOWLEDGE.glob("*.md"))[: len(SUPPORT_PAIRS)]
+    passages = [
+        passage_for_judge(path.stem, heading, path.read_text(encoding="utf-8")[:1500])
+        for path, (_, heading) in zip(texts, SUPPORT_PAIRS, strict=True)
+    ]
+    pairs = [(claim, p) for (claim, _), p in zip(SUPPORT_PAIRS, passages, strict=True)]
+    with tempfile.TemporaryDirectory(prefix="bench-support-") as tmp:
+        del config["support_reader"]
+        for name in ("judge.onnx", config["head"]):
+            (Path(tmp) / name).symlink_to(BUNDLED_DIR / name)
+        (Path(tmp) / "judge.json").write_text(json.dumps(config), encoding="utf-8")
+        judges = {"reader": OnnxJudge(BUNDLED_DIR), "head": OnnxJudge(Path(tmp))}
+        for judge in judges.values():
+            judge.support(pairs)  # warm-up (the head keeps the passages' vectors after this)
+        times: dict[str, list[float]] = {name: [] for name in judges}
+        for _ in range(rounds * 5):
+            for name, judge in judges.items():
+                started = time.perf_counter()
+                judge.support(pairs)
+                times[name].append((time.perf_counter() - started) * 1000 / len(pairs))
+    reader, head = summarise(times["reader"]), summarise(times["head"])
+    return {"reader": reader, "head": head, "p50_ratio": round(reader["p50"] / head["p50"], 2)}
+
+
 def load(count: int, choice: str = "bundled") -> dict:
     from benchmarks import bench_discord_load
 
@@ -201,6 +249,12 @@ def render(report: dict) -> list[dict]:
         f"  one-shot `coach ask`: judge {shot['judge_s']:.2f} s, cold {shot['cold_s']:.2f} s, "
         f"off {shot['off_s']:.2f} s ({shot['ratio']:.2f}x)"
     )
+    if support := report.get("support"):
+        print(
+            f"  citation check per claim: reader p50 {support['reader']['p50']:.1f} ms "
+            f"p95 {support['reader']['p95']:.1f} ms, head p50 {support['head']['p50']:.1f} ms "
+            f"({support['p50_ratio']:.2f}x)"
+        )
     targets = [
         target("/ask p50 with the judge", inner["judge"]["p50"], "<=", P50_TARGET_MS, " ms"),
         target("/ask p95 with the judge", inner["judge"]["p95"], "<=", P95_TARGET_MS, " ms"),

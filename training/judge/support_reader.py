@@ -151,7 +151,7 @@ def train(build: Path, seed: int, epochs: int) -> dict:
             loss.backward()
             optimiser.step()
             schedule.step()
-            total += float(loss)
+            total += loss.item()
         log.info("epoch %d: loss %.3f", epoch + 1, total / per_epoch)
     top.eval()
     figures = evaluate(_torch_predict(top, encoder, tokenizer), dev_rows, [])
