@@ -41,7 +41,8 @@ class Judge(Protocol):
     Passages are plain text, as the caller builds them ("title › heading\\n\\ntext").
     """
 
-    # Shown in `coach status` and an answer's mode, e.g. "club-coach-judge v4 (onnx int8)".
+    # Shown in `coach status` and an answer's mode, e.g.
+    # "club-coach-judge v5 (onnx int8) + support reader".
     name: str
 
     def relevance(self, question: str, passages: Sequence[str]) -> list[Relevance]:

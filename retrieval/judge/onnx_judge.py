@@ -110,21 +110,27 @@ class OnnxJudge:
             raise JudgeError("this judge has no support reader")
         out = np.zeros((len(pairs), 3), dtype=np.float32)
         for i, (claim, passage) in enumerate(pairs):
-            with self._lock:
-                ids = self._tokenizer.encode(claim, passage).ids
-            (mid,) = self._session.run(
-                [MID_OUTPUT],
-                {
-                    "input_ids": np.asarray([ids], dtype=np.int64),
-                    "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
-                    "position_ids": np.arange(len(ids), dtype=np.int64)[None],
-                },
-            )
+            mid = self.pair_states(claim, passage)
             (logits,) = self._reader.run(
-                ["support"], {"hidden": mid, "mask": np.ones((1, len(ids)), dtype=np.int64)}
+                ["support"], {"hidden": mid, "mask": np.ones(mid.shape[:2], dtype=np.int64)}
             )
             out[i] = logits[0]
         return {"support": out}
+
+    def pair_states(self, claim: str, passage: str) -> np.ndarray:
+        """'[CLS] claim [SEP] passage [SEP]' through the encoder's bottom layers: (1, tokens,
+        hidden), what the support reader reads on from."""
+        with self._lock:
+            ids = self._tokenizer.encode(claim, passage).ids
+        (mid,) = self._session.run(
+            [MID_OUTPUT],
+            {
+                "input_ids": np.asarray([ids], dtype=np.int64),
+                "attention_mask": np.ones((1, len(ids)), dtype=np.int64),
+                "position_ids": np.arange(len(ids), dtype=np.int64)[None],
+            },
+        )
+        return mid
 
     def logits(self, pairs: Sequence[tuple[str, str]]) -> dict[str, np.ndarray]:
         """Both heads' raw logits for (text, passage) pairs, rows in the order given."""

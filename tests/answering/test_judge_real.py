@@ -85,10 +85,11 @@ def test_the_grounding_check_never_keeps_a_reversal(judge) -> None:
 # The shipped policy with the shipped judge on the two newest dev tables (round-5 and round-6
 # sealed tables, dev since; 355 sentences): measured with the round-7 judge (head 195642b2…)
 # P 0.750 R 0.444 against the rules' P 0.649 R 0.228; with round 8's (head f386d31a…, drop
-# 0.95) P 0.729 R 0.432; floors a few sentences below. The rules
+# 0.95) P 0.729 R 0.432; with round 9's support reader (keep 0.95 / drop 0.7 / words 0.5)
+# P 0.806 R 0.667; floors a few sentences below. The rules
 # are measured in the same test, so what is held is the judge's share.
 JUDGE_TABLES = ("grounding_dev5.jsonl", "grounding_dev6.jsonl")
-PRECISION_FLOOR, RECALL_FLOOR = 0.70, 0.39
+PRECISION_FLOOR, RECALL_FLOOR = 0.77, 0.62
 
 
 def test_the_judge_lifts_recall_on_the_dev_tables_at_no_cost_in_precision(embedder, judge) -> None:

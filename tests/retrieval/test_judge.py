@@ -189,28 +189,6 @@ _SUPPORT_PAIRS = [
 ]
 
 
-# A fair paraphrase against its reversal: the support reader reads claim and passage together
-# (the late head, reading each alone, kept a third of the training-dev reversals).
-_REVERSAL_PAIRS = [
-    (
-        _SUPPORT_PAIRS[0][0],
-        "When you run and lift on one day, run first and lift after.",
-        "When you run and lift on one day, lift first and run after.",
-    ),
-    (
-        _SUPPORT_PAIRS[1][0],
-        "Halve the lifting volume every fourth week.",
-        "Double the lifting volume every fourth week.",
-    ),
-    (
-        "Plyometrics › Landings\n\nLand softly and quietly on the balls of your feet, and stop "
-        "the set as soon as the landings get loud or heavy.",
-        "Stop a set of jumps once your landings start getting noisy.",
-        "Keep jumping even when your landings get loud and heavy.",
-    ),
-]
-
-
 @pytest.fixture(scope="module")
 def shipped():
     judge = make_judge("bundled")
@@ -252,16 +230,6 @@ def test_shipped_judge_puts_a_paraphrase_above_an_unrelated_claim(
     fair, other = shipped.support([(paraphrase, passage), (unrelated, passage)])
     assert fair.supported > other.supported
     assert other.unsupported > fair.unsupported
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(("passage", "paraphrase", "reversal"), _REVERSAL_PAIRS)
-def test_shipped_judge_tells_a_paraphrase_from_its_reversal(
-    shipped, passage: str, paraphrase: str, reversal: str
-) -> None:
-    fair, flipped = shipped.support([(paraphrase, passage), (reversal, passage)])
-    assert fair.supported > flipped.supported
-    assert flipped.contradicted > fair.contradicted
 
 
 @pytest.mark.slow

@@ -33,8 +33,9 @@ log = logging.getLogger("training.judge.export")
 BUILD = Path(__file__).resolve().parent / "build"
 NAME = "club-coach-judge"
 # 2: the sides layout (an encoder per side and a head), round 6; 3: round 7 (best of seeds);
-# 4: round 8 (the average of three seeds' heads).
-VERSION = 4
+# 4: round 8 (the average of three seeds' heads); 5: round 9 (the encoder also outputs its mid-layer
+# states, for the support reader).
+VERSION = 5
 MAX_SIZE = 30 * 1024 * 1024
 # int8 may cost at most this much dev accuracy on either head.
 MAX_INT8_LOSS = 0.01
