@@ -22,6 +22,7 @@ import random
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -52,7 +53,8 @@ class SupportTop(nn.Module):
     """What ships: MiniLM's top layers over the pair's mid-layer states, then a 3-way
     classifier on the [CLS] vector beside the mean of the tokens."""
 
-    def __init__(self, encoder: nn.Module) -> None:
+    def __init__(self, encoder: Any) -> None:
+        """`encoder`: the bundled MiniLM (a transformers BertModel), left untouched."""
         super().__init__()
         self.layers = nn.ModuleList(copy.deepcopy(layer) for layer in encoder.encoder.layer[MID:])
         self.out = nn.Linear(2 * HIDDEN, 3)
