@@ -91,6 +91,9 @@ class Session:
     out_dir: Path = field(default_factory=Path.cwd)
     staged: Staged | None = None
     _admin: KnowledgeAdmin | None = None
+    # What "today" is for plans and logs (a fixed date in tests: a plan's first week depends
+    # on the weekday it is made).
+    today: Callable[[], date] = date.today
 
     def handle(self, line: str) -> bool:
         """Run one line; False when the user wants to leave."""
@@ -126,7 +129,7 @@ class Session:
         """`/log` and `/progress` (bot/console_log.py), logging against this session's plan."""
         from bot.console_log import ConsoleLog
 
-        return ConsoleLog(self.app, self.console, lambda: self.plan, render_reply)
+        return ConsoleLog(self.app, self.console, lambda: self.plan, render_reply, self.today)
 
     def ask(self, text: str) -> None:
         question = replies.clean_question(text)
@@ -146,7 +149,7 @@ class Session:
         if text.strip() in ("--help", "-h"):
             render_reply(self.console, plan_help())
             return
-        request = replies.plan_request(today=date.today(), **parse_flags(text))
+        request = replies.plan_request(today=self.today(), **parse_flags(text))
         with self.console.status("planning…"):
             self.plan = replies.make_plan(self.app, request)
         render_reply(self.console, replies.plan_reply(self.plan))
@@ -287,10 +290,11 @@ def run_console(
     *,
     input_fn: Callable[[str], str] = input,
     console: Console | None = None,
+    today: Callable[[], date] = date.today,
 ) -> None:
     """Read commands until /quit or end of input; errors are one red line, never a crash."""
     console = console or Console()
-    session = Session(app, console)
+    session = Session(app, console, today=today)
     console.print(
         "[bold]Club Coach[/] — ask a strength-training question, or type /help. /quit to leave."
     )

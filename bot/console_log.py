@@ -79,14 +79,16 @@ class ConsoleLog:
         console: Console,
         plan: Callable[[], Plan | None],
         render: Callable[[Console, Reply], None],
+        today: Callable[[], date] = date.today,
     ) -> None:
         self.app = app
         self.console = console
         self.current_plan = plan
         self.render = render
+        self.today = today
 
     def _today(self, flags: dict[str, str]) -> date:
-        return parse_date(flags.get("today"), "today") or date.today()
+        return parse_date(flags.get("today"), "today") or self.today()
 
     def log(self, text: str) -> None:
         words, flags = split_flags(text)

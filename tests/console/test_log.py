@@ -14,6 +14,7 @@ from bot.console import run_console
 from bot.settings import Settings
 from bot.training_log_store import open_log_store
 from planner.api import Planner
+from tests.console.conftest import TODAY
 from tests.planner.conftest import KNOWLEDGE, knowledge_chunks
 
 
@@ -40,7 +41,8 @@ def _console(app: object, lines: list[str]) -> str:
             raise EOFError from None
 
     out = io.StringIO()
-    run_console(app, input_fn=read, console=Console(file=out, width=200, color_system=None))  # type: ignore[arg-type]
+    console = Console(file=out, width=200, color_system=None)
+    run_console(app, input_fn=read, console=console, today=lambda: TODAY)  # type: ignore[arg-type]
     return out.getvalue()
 
 

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from bot.app import CoachApp
 from bot.console import run_console
+from tests.console.conftest import TODAY
 
 PLAN = "/plan --runs tue:easy --free mon,thu --weeks 2"
 
@@ -27,7 +28,8 @@ def _run(app: CoachApp, *lines: str | Callable[[], str]) -> str:
         return line() if callable(line) else line
 
     out = io.StringIO()
-    run_console(app, input_fn=read, console=Console(file=out, width=200, color_system=None))
+    console = Console(file=out, width=200, color_system=None)
+    run_console(app, input_fn=read, console=console, today=lambda: TODAY)
     return out.getvalue()
 
 

@@ -32,6 +32,12 @@ def _at(day: date) -> datetime:
     return datetime.combine(day, time(19), UTC)
 
 
+# The bot's clock when a test makes its plan: a Monday, so week 1 is whole whatever day the
+# suite runs (a plan made on a Tuesday starts with that week's Thursday session, number 2).
+def MONDAY_EVENING() -> datetime:
+    return _at(date(2026, 12, 7))
+
+
 def _embed_text(call: Any) -> str:
     parts = []
     for embed in call.json.get("embeds") or []:
@@ -83,7 +89,9 @@ async def test_log_it_opens_the_form_stores_the_entry_and_names_the_rule(
     log_store = TrainingLogStore(tmp_path / "log.sqlite3")
     async with (
         fake_discord() as fake,
-        running_bot(real_app, fake, store=bot_store, log_store=log_store) as bot,
+        running_bot(
+            real_app, fake, store=bot_store, log_store=log_store, clock=MONDAY_EVENING
+        ) as bot,
     ):
         message, key, plan = await _make_plan(fake, bot, fake.member)
         first = _date_of(plan, 1, 1)
@@ -156,7 +164,9 @@ async def test_log_it_opens_the_form_stores_the_entry_and_names_the_rule(
             FeedbackStore(tmp_path / "bot.sqlite3"),
             TrainingLogStore(tmp_path / "log.sqlite3"),
         )
-        async with running_bot(real_app, fake2, store=reopened[0], log_store=reopened[1]) as bot:
+        async with running_bot(
+            real_app, fake2, store=reopened[0], log_store=reopened[1], clock=MONDAY_EVENING
+        ) as bot:
             bot.clock = lambda: _at(first)
             assert fake2.member.id == fake.member.id  # the same person on the new connection
             press = fake2.component(message, f"coach:log:{key}:0:1")
@@ -175,7 +185,9 @@ async def test_log_commands_are_private_to_each_member(
     log_store = TrainingLogStore(tmp_path / "log.sqlite3")
     async with (
         fake_discord() as fake,
-        running_bot(real_app, fake, store=bot_store, log_store=log_store) as bot,
+        running_bot(
+            real_app, fake, store=bot_store, log_store=log_store, clock=MONDAY_EVENING
+        ) as bot,
     ):
         other = fake.add_user("other")
         early = fake.slash("log", {"lifts": "squat 40kg 3x8 @7"}, sub="session", user=other)
@@ -251,7 +263,9 @@ async def test_progress_is_a_private_picture_with_a_summary(
     log_store = TrainingLogStore(tmp_path / "log.sqlite3")
     async with (
         fake_discord() as fake,
-        running_bot(real_app, fake, store=bot_store, log_store=log_store) as bot,
+        running_bot(
+            real_app, fake, store=bot_store, log_store=log_store, clock=MONDAY_EVENING
+        ) as bot,
     ):
         _, _, plan = await _make_plan(fake, bot, fake.member)
         for week, effort in ((1, "@6"), (2, "@7")):
@@ -279,7 +293,9 @@ async def test_the_coaches_summary_lists_only_members_who_opted_in(
     async with fake_discord() as fake:
         settings: Settings = real_app.settings
         settings.coaches_channel_id = fake.review_channel_id
-        async with running_bot(real_app, fake, store=bot_store, log_store=log_store) as bot:
+        async with running_bot(
+            real_app, fake, store=bot_store, log_store=log_store, clock=MONDAY_EVENING
+        ) as bot:
             sharer, private = fake.add_user("sharer"), fake.add_user("private")
             _, _, plan = await _make_plan(fake, bot, sharer)
             await _make_plan(fake, bot, private)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 from PIL import Image
@@ -75,7 +76,8 @@ def test_the_console_says_where_it_saved_the_picture(real_app: CoachApp, tmp_pat
             raise EOFError from None
 
     out = io.StringIO()
-    run_console(real_app, input_fn=read, console=Console(file=out, width=200, color_system=None))
+    console = Console(file=out, width=200, color_system=None)
+    run_console(real_app, input_fn=read, console=console, today=lambda: date(2026, 12, 7))
     picture = tmp_path / "plan-week.png"
     assert f"Week at a glance saved to {picture}" in out.getvalue()
     assert _png_size(picture.read_bytes()) == (WIDTH_PX, HEIGHT_PX)

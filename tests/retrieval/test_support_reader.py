@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from training.judge.export import _to_onnx
+from training.judge.export import to_onnx
 from training.judge.paired import HIDDEN, load_encoder
 from training.judge.support_reader import MID, SupportTop, pair_ids
 
@@ -37,7 +37,7 @@ def test_exported_reader_agrees_with_pytorch(tmp_path: Path, top: SupportTop) ->
     path = tmp_path / "reader.onnx"
     axes = {"hidden": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"},
             "support": {0: "batch"}}  # fmt: skip
-    _to_onnx(top, (torch.randn(1, 7, HIDDEN), torch.ones(1, 7, dtype=torch.long)), path,
+    to_onnx(top, (torch.randn(1, 7, HIDDEN), torch.ones(1, 7, dtype=torch.long)), path,
              ("hidden", "mask"), ("support",), axes)  # fmt: skip
     torch.manual_seed(1)
     hidden = torch.randn(1, 23, HIDDEN)

@@ -116,7 +116,7 @@ def _ship(
         fp32_dir.mkdir()
         int8_dir.mkdir()
         write(fp32_dir)
-        _quantize(fp32_dir / ONNX_FILE, int8_dir / ONNX_FILE)
+        quantize(fp32_dir / ONNX_FILE, int8_dir / ONNX_FILE)
         if (fp32_dir / HEAD_FILE).exists():
             shutil.copyfile(fp32_dir / HEAD_FILE, int8_dir / HEAD_FILE)
         figures: dict[str, dict] = {}
@@ -183,7 +183,7 @@ def _export_onnx(model: torch.nn.Module, path: Path) -> None:
     )
     axes = {name: {0: "batch", 1: "tokens"} for name in _INPUTS}
     axes.update({head: {0: "batch"} for head in HEADS})
-    _to_onnx(model, tuple(example[name] for name in _INPUTS), path, _INPUTS, HEADS, axes)
+    to_onnx(model, tuple(example[name] for name in _INPUTS), path, _INPUTS, HEADS, axes)
 
 
 def _export_side_encoder(encoder: torch.nn.Module, path: Path) -> None:
@@ -194,7 +194,7 @@ def _export_side_encoder(encoder: torch.nn.Module, path: Path) -> None:
     )["input_ids"]
     args = (ids, torch.ones_like(ids), torch.arange(ids.shape[1]).unsqueeze(0))
     outputs = ("hidden", MID_OUTPUT)
-    _to_onnx(encoder, args, path, _SIDE_INPUTS, outputs,
+    to_onnx(encoder, args, path, _SIDE_INPUTS, outputs,
              {name: {0: "batch", 1: "tokens"} for name in (*_SIDE_INPUTS, *outputs)})  # fmt: skip
 
 
@@ -204,10 +204,11 @@ def _export_head(head: torch.nn.Module, hidden: int, path: Path) -> None:
     axes = {"hq": {0: "batch", 1: "q_tokens"}, "mq": {0: "batch", 1: "q_tokens"},
             "hp": {0: "batch", 1: "p_tokens"}, "mp": {0: "batch", 1: "p_tokens"},
             **{h: {0: "batch"} for h in HEADS}}  # fmt: skip
-    _to_onnx(head, args, path, _HEAD_INPUTS, HEADS, axes)
+    to_onnx(head, args, path, _HEAD_INPUTS, HEADS, axes)
 
 
-def _to_onnx(model, args, path: Path, inputs, outputs, axes) -> None:
+def to_onnx(model, args, path: Path, inputs, outputs, axes) -> None:
+    """`model` traced with `args` to an fp32 ONNX graph (opset 17, the axes named dynamic)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
@@ -222,7 +223,8 @@ def _to_onnx(model, args, path: Path, inputs, outputs, axes) -> None:
         )
 
 
-def _quantize(source: Path, target: Path) -> None:
+def quantize(source: Path, target: Path) -> None:
+    """An int8 copy of an ONNX graph: weights per channel, activations scaled per run."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # Per-channel weights, every layer int8. Chosen on the training-dev pairs for the sides

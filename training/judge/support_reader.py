@@ -187,7 +187,7 @@ def _torch_predict(top: SupportTop, encoder: nn.Module, tokenizer):
 def export(build: Path, out: Path = BUNDLED_DIR) -> dict:
     """Write the reader (int8 unless it loses accuracy), check it against PyTorch, and name it
     in `judge.json`, whose encoder (`late export`) must already output the mid-layer states."""
-    from training.judge.export import _quantize, _to_onnx
+    from training.judge.export import quantize, to_onnx
 
     trained = json.loads((build / "support.json").read_text(encoding="utf-8"))
     encoder = load_encoder()
@@ -203,8 +203,8 @@ def export(build: Path, out: Path = BUNDLED_DIR) -> dict:
         args = (torch.randn(1, 7, HIDDEN), torch.ones(1, 7, dtype=torch.long))
         axes = {"hidden": {0: "batch", 1: "tokens"}, "mask": {0: "batch", 1: "tokens"},
                 "support": {0: "batch"}}  # fmt: skip
-        _to_onnx(top, args, fp32, ("hidden", "mask"), ("support",), axes)
-        _quantize(fp32, int8)
+        to_onnx(top, args, fp32, ("hidden", "mask"), ("support",), axes)
+        quantize(fp32, int8)
         for precision, graph in (("fp32", fp32), ("int8", int8)):
             folder = Path(tmp) / precision
             folder.mkdir()

@@ -6,7 +6,6 @@ import asyncio
 import inspect
 import re
 from collections.abc import Callable, Coroutine
-from datetime import date
 from typing import Any, Literal, cast
 
 import discord
@@ -259,8 +258,10 @@ class PlanCog(commands.Cog):
     @app_commands.command(name="plan", description="A strength plan that fits around your runs.")
     @with_plan_options
     async def plan_command(self, interaction: discord.Interaction[CoachBot], **typed: Any) -> None:
-        # Checked before deferring, so a typo gets a private answer at once.
-        request = replies.plan_request(today=date.today(), owner=str(interaction.user.id), **typed)
+        # Checked before deferring, so a typo gets a private answer at once. "Today" is the bot's
+        # clock, as for logging (tests fix it: a plan's first week depends on the weekday).
+        today = self.bot.clock().date()
+        request = replies.plan_request(today=today, owner=str(interaction.user.id), **typed)
         if not await self.bot.admit(interaction):
             return
         async with self.bot.busy():
