@@ -67,10 +67,21 @@ class OnnxJudge:
         self._head = None
         if self.layout == "sides":
             self._head = _open_session(folder / str(config.get("head", "judge_head.onnx")), threads)
-        self._reader = None
+        # The support reader is opened on the first claim: only the LLM citation check asks,
+        # and a one-shot `coach ask` without an LLM need not pay for loading it.
+        self._reader: Any = None
+        self._reader_file: Path | None = None
+        self._threads = threads
         reader = config.get("support_reader")
         if reader and self.layout == "sides":
-            self._reader = _open_session(folder / str(reader["file"]), threads)
+            if MID_OUTPUT not in {o.name for o in self._session.get_outputs()}:
+                raise JudgeError(
+                    f"{folder / 'judge.json'} names a support reader, but its judge.onnx has no "
+                    f"{MID_OUTPUT!r} output: export both with `make judge`"
+                )
+            self._reader_file = folder / str(reader["file"])
+            if not self._reader_file.is_file():
+                raise JudgeError(f"{self._reader_file} is missing: run `make judge`")
             self.name += " + support reader"
         self.passages = SideCache()
         # The last questions and claims too: one answer reads its question for the rerank and
@@ -96,7 +107,7 @@ class OnnxJudge:
     def support(self, pairs: Sequence[tuple[str, str]]) -> list[Support]:
         """Claim vs passage: by the support reader (the pair read together) when one ships,
         else by the head over the two sides."""
-        if self._reader is not None:
+        if self._reader_file is not None:
             probs = softmax(self.reader_logits(pairs)["support"])
         else:
             probs = self._probabilities(list(pairs), "support")
@@ -106,9 +117,14 @@ class OnnxJudge:
         """The support reader's logits, one pair per run (so no verdict moves with its batch
         neighbours): '[CLS] claim [SEP] passage [SEP]' through the encoder's bottom layers,
         then the reader's."""
-        if self._reader is None:
+        if self._reader_file is None:
             raise JudgeError("this judge has no support reader")
         out = np.zeros((len(pairs), 3), dtype=np.float32)
+        if not pairs:
+            return {"support": out}
+        with self._lock:
+            if self._reader is None:
+                self._reader = _open_session(self._reader_file, self._threads)
         for i, (claim, passage) in enumerate(pairs):
             mid = self.pair_states(claim, passage)
             (logits,) = self._reader.run(

@@ -377,3 +377,36 @@ def test_a_judge_folder_without_a_support_reader_judges_support_by_its_head(
     assert by_head != shipped.support(pairs)  # the shipped one reads them with its reader
     with pytest.raises(JudgeError, match="no support reader"):
         older.reader_logits(pairs)
+
+
+@pytest.mark.slow
+def test_a_reader_over_an_encoder_without_its_states_is_a_clear_error(tmp_path: Path) -> None:
+    """judge.json naming a reader beside an older judge.onnx (no mid-layer output) says what to
+    do instead of failing on the first claim."""
+    import onnx
+
+    folder = judge_pkg.BUNDLED_DIR
+    config = json.loads((folder / "judge.json").read_text(encoding="utf-8"))
+    model = onnx.load(str(folder / "judge.onnx"))
+    kept = [o for o in model.graph.output if o.name != "hidden_mid"]
+    del model.graph.output[:]
+    model.graph.output.extend(kept)
+    onnx.save(model, str(tmp_path / "judge.onnx"))
+    for name in (config["head"], config["support_reader"]["file"]):
+        (tmp_path / name).symlink_to(folder / name)
+    (tmp_path / "judge.json").write_text(json.dumps(config), encoding="utf-8")
+    with pytest.raises(JudgeError, match="no 'hidden_mid' output: export both with `make judge`"):
+        make_judge(str(tmp_path))
+
+
+@pytest.mark.slow
+def test_the_support_reader_loads_only_when_a_claim_is_checked() -> None:
+    """A one-shot question without an LLM checks no claim, so it never loads the reader."""
+    judge = make_judge("bundled")
+    assert judge is not None and "support reader" in judge.name
+    question, answering, off_topic = _RELEVANCE_PAIRS[2]
+    judge.relevance(question, [answering, off_topic])
+    assert judge._reader is None  # type: ignore[attr-defined]
+    passage, paraphrase, _ = _SUPPORT_PAIRS[1]
+    assert judge.support([(paraphrase, passage)])[0].supported > 0
+    assert judge._reader is not None  # type: ignore[attr-defined]
