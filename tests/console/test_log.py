@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rich.console import Console
 
-from bot.console import run_console
 from bot.settings import Settings
 from bot.training_log_store import open_log_store
 from planner.api import Planner
-from tests.console.conftest import TODAY
+from tests.console.conftest import run_lines
 from tests.planner.conftest import KNOWLEDGE, knowledge_chunks
 
 
@@ -32,18 +28,7 @@ def real_planner() -> Planner:
 
 
 def _console(app: object, lines: list[str]) -> str:
-    feed: Iterator[str] = iter(lines)
-
-    def read(prompt: str) -> str:
-        try:
-            return next(feed)
-        except StopIteration:
-            raise EOFError from None
-
-    out = io.StringIO()
-    console = Console(file=out, width=200, color_system=None)
-    run_console(app, input_fn=read, console=console, today=lambda: TODAY)  # type: ignore[arg-type]
-    return out.getvalue()
+    return run_lines(app, lines, width=200)  # type: ignore[arg-type]
 
 
 def test_the_console_logs_lists_exports_and_draws_only_where_asked(

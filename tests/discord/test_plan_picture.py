@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 from PIL import Image
@@ -18,6 +17,7 @@ from bot.feedback_store import FeedbackStore
 from planner.errors import PlanError
 from planner.models import EQUIPMENT, EXPERIENCES, PHASES, Plan
 from planner.week_picture import HEIGHT_PX, WIDTH_PX
+from tests.console.conftest import TODAY
 from tests.discord.conftest import fake_discord, running_bot
 
 
@@ -77,7 +77,7 @@ def test_the_console_says_where_it_saved_the_picture(real_app: CoachApp, tmp_pat
 
     out = io.StringIO()
     console = Console(file=out, width=200, color_system=None)
-    run_console(real_app, input_fn=read, console=console, today=lambda: date(2026, 12, 7))
+    run_console(real_app, input_fn=read, console=console, today=lambda: TODAY)
     picture = tmp_path / "plan-week.png"
     assert f"Week at a glance saved to {picture}" in out.getvalue()
     assert _png_size(picture.read_bytes()) == (WIDTH_PX, HEIGHT_PX)
